@@ -1,0 +1,210 @@
+// `atelier <verb>`: the command-line adapter over the same router as the app.
+// With --json, the last line of stdout is one JSON object; failures exit non-zero
+// with a one-line error on stderr.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { JobProgressT, OpInput, OpName, OpOutput } from '../../src-preload/contract';
+import { AtelierError } from './errors';
+import { forkLauncher, jobEntryBeside } from './jobs';
+import { createStudio, RENDERER_DIR, VERSION, type Studio } from './studio';
+import { startWebServer } from './web';
+
+const USAGE = `Atelier ${VERSION} — train, generate and review small image models.
+
+Usage:
+  atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
+  atelier import <dir> <paths…> [--tags-from-folders]
+  atelier info <dir>                            what the project holds, and the compute backend
+  atelier train <dir> --model dcgan --size 32 --steps N [--batch B] [--seed S]
+  atelier generate <dir> --count N --out <folder> [--seed S] [--checkpoint ID]
+  atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
+
+Every verb accepts --json: its last line of stdout is then one JSON object.`;
+
+class UsageError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  starter: { type: 'boolean' },
+  'tags-from-folders': { type: 'boolean' },
+  model: { type: 'string' },
+  size: { type: 'string' },
+  steps: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+  count: { type: 'string' },
+  out: { type: 'string' },
+  checkpoint: { type: 'string' },
+  port: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`atelier: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...rest] = positionals;
+  if (values.help || !verb) {
+    process.stdout.write(`${USAGE}\n`);
+    return verb || values.help ? 0 : 2;
+  }
+  const json = values.json ?? false;
+  const say = (line: string) => {
+    if (!json) process.stdout.write(`${line}\n`);
+  };
+  const studio = createStudio({ launchJob: forkLauncher(jobEntryBeside(import.meta.url)), log: (l) => process.stderr.write(`${l}\n`) });
+  const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
+    const result = await studio.router.call(name, input);
+    if (!result.ok) throw new AtelierError(result.error.code, result.error.message);
+    return result.result as OpOutput<N>;
+  };
+  const number = (flag: keyof typeof values, fallback?: number): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number (got ${JSON.stringify(raw)}).`);
+    return n;
+  };
+  const needDir = (): string => {
+    if (!rest[0]) throw new UsageError(`${verb} needs a project folder: atelier ${verb} <dir>`);
+    return resolve(rest[0]);
+  };
+
+  try {
+    let result: Record<string, unknown>;
+    switch (verb) {
+      case 'new': {
+        const started = performance.now();
+        const dir = needDir();
+        const { project, report } = await studio.createProject(dir, { starter: values.starter ?? false });
+        const summary = project.summary();
+        result = {
+          dir: summary.dir,
+          assets: summary.assetCount,
+          tags: summary.tagCount,
+          failed: report?.failed.length ?? 0,
+          seconds: round((performance.now() - started) / 1000),
+        };
+        say(`Created ${dir}${values.starter ? ` with ${summary.assetCount} starter images and ${summary.tagCount} tags` : ''} in ${result.seconds} s.`);
+        for (const f of report?.failed ?? []) say(`  skipped ${f.file}: ${f.reason}`);
+        break;
+      }
+      case 'import': {
+        studio.openProject(needDir());
+        if (rest.length < 2) throw new UsageError('import needs at least one file or folder: atelier import <dir> <paths…>');
+        const report = await call('assets:import', { paths: rest.slice(1).map((p) => resolve(p)), tagsFromFolders: values['tags-from-folders'] ?? false });
+        result = { imported: report.imported, duplicates: report.duplicates, failed: report.failed.length, seconds: round(report.seconds), failures: report.failed };
+        say(`Imported ${report.imported} images (${report.duplicates} already there, ${report.failed.length} failed) in ${round(report.seconds)} s.`);
+        for (const f of report.failed) say(`  ${f.file}: ${f.reason}`);
+        break;
+      }
+      case 'info': {
+        studio.openProject(needDir());
+        const info = await call('app:info', {});
+        result = { version: info.version, backend: info.backend, ...info.project };
+        say(`${info.project!.name} — ${info.project!.dir}`);
+        say(`  ${info.project!.assetCount} images, ${info.project!.tagCount} tags, ${info.project!.runCount} runs, ${info.project!.checkpointCount} checkpoints, ${info.project!.generationCount} generated`);
+        say(`  compute: ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? '' : 's'}) — ${info.backend.message}`);
+        break;
+      }
+      case 'train': {
+        studio.openProject(needDir());
+        const started = performance.now();
+        const { runId, jobId } = await call('train:start', {
+          model: (values.model ?? 'dcgan') as 'dcgan',
+          size: number('size', 32) as 32,
+          steps: number('steps', 200)!,
+          batchSize: number('batch', 64)!,
+          seed: number('seed', 1)!,
+        });
+        const stop = studio.router.subscribe((event, payload) => {
+          if (event !== 'job:progress' || json) return;
+          const p = payload as JobProgressT;
+          if (p.lossD === undefined) process.stderr.write(`${p.message}\n`);
+          else if (p.step === p.total || p.step % 10 === 0)
+            process.stderr.write(`step ${p.step}/${p.total}  D ${p.lossD.toFixed(3)}  G ${p.lossG!.toFixed(3)}  ${p.imgPerSec!.toFixed(1)} img/s\n`);
+        });
+        const done = await studio.waitForJob(jobId);
+        stop();
+        if (done.status !== 'done') throw new AtelierError(done.error?.code ?? 'job-failed', done.error?.message ?? `Training ${done.status}.`);
+        const run = await call('runs:get', { runId });
+        const checkpoint = studio.project!.runs.checkpoint(run.latestCheckpointId!);
+        result = {
+          runId,
+          steps: run.stepsDone,
+          seconds: round((performance.now() - started) / 1000),
+          imgPerSec: run.imgPerSec,
+          lossD: run.lossD,
+          lossG: run.lossG,
+          checkpointId: run.latestCheckpointId,
+          checkpoint: checkpoint ? join(studio.project!.dir, checkpoint.dir) : null,
+        };
+        say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); D ${run.lossD?.toFixed(3)}, G ${run.lossG?.toFixed(3)}.`);
+        break;
+      }
+      case 'generate': {
+        const project = studio.openProject(needDir());
+        if (!values.out) throw new UsageError('generate needs --out <folder> for the images.');
+        const started = performance.now();
+        const seed = number('seed');
+        const checkpointId = number('checkpoint');
+        const { jobId } = await call('generate:start', {
+          count: number('count', 16)!,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(checkpointId !== undefined ? { checkpointId } : {}),
+        });
+        const done = await studio.waitForJob(jobId);
+        if (done.status !== 'done') throw new AtelierError(done.error?.code ?? 'job-failed', done.error?.message ?? `Generation ${done.status}.`);
+        const out = resolve(values.out);
+        await mkdir(out, { recursive: true });
+        const page = project.generations.page(0, done.generationIds!.length);
+        const files = [];
+        for (const g of page.reverse()) {
+          const target = join(out, `${basename(g.file, '.png')}-s${g.seed}.png`);
+          await copyFile(project.path(g.file), target);
+          files.push({ file: target, seed: g.seed, index: g.index, id: g.id });
+        }
+        result = { count: files.length, seed: page[0]?.seed ?? null, out, files, seconds: round((performance.now() - started) / 1000) };
+        say(`Generated ${files.length} images into ${out} in ${result.seconds} s.`);
+        break;
+      }
+      case 'studio': {
+        if (rest[0]) studio.openProject(resolve(rest[0]));
+        const server = await startWebServer({ studio, rendererDir: RENDERER_DIR, port: number('port', 0), log: (l) => process.stderr.write(`${l}\n`) });
+        const backend = await studio.backend();
+        say(`Atelier studio ${VERSION} (compute: ${backend.name})${studio.project ? ` — ${studio.project.dir}` : ''}`);
+        say(`Open ${server.url}`);
+        if (json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, backend: backend.name })}\n`);
+        const stop = () => {
+          studio.close();
+          void server.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return await new Promise<number>(() => {});
+      }
+      default:
+        throw new UsageError(`unknown command "${verb}". Run atelier --help for the list.`);
+    }
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    studio.close();
+    return 0;
+  } catch (error) {
+    studio.close();
+    process.stderr.write(`atelier: ${(error as Error).message}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: (error as AtelierError).code ?? 'internal', message: (error as Error).message } })}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,120 @@
+// Jobs the engine has started in separate processes: their progress, their end,
+// and cancelling them (a kill: the job process never writes the database).
+import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
+import type { JobKind, JobStatus } from '../../src-preload/contract';
+import type { z } from 'zod';
+import type { JobChannel, JobMessage, JobRequest, LaunchJob } from './job-protocol';
+import type { ErrorPayloadT } from '../../src-preload/contract';
+
+export interface JobRecord {
+  id: string;
+  kind: z.output<typeof JobKind>;
+  status: z.output<typeof JobStatus>;
+  runId: number | null;
+  fraction: number;
+  message: string;
+  startedAt: string;
+}
+
+export interface JobHandlers {
+  onMessage(message: JobMessage, job: JobRecord): void;
+  onFinish(job: JobRecord, error?: ErrorPayloadT): void;
+}
+
+export class JobManager {
+  private readonly jobs = new Map<string, { record: JobRecord; channel: JobChannel }>();
+
+  constructor(private readonly launch: LaunchJob) {}
+
+  start(kind: JobRecord['kind'], runId: number | null, request: JobRequest, handlers: JobHandlers): JobRecord {
+    const record: JobRecord = {
+      id: randomUUID(),
+      kind,
+      status: 'running',
+      runId,
+      fraction: 0,
+      message: 'Starting',
+      startedAt: new Date().toISOString(),
+    };
+    const channel = this.launch();
+    this.jobs.set(record.id, { record, channel });
+    let error: ErrorPayloadT | undefined;
+    let finished = false;
+    const finish = (status: JobRecord['status']) => {
+      if (finished) return;
+      finished = true;
+      record.status = status;
+      if (status === 'done') record.fraction = 1;
+      handlers.onFinish(record, error);
+    };
+    channel.onMessage((message) => {
+      if (finished) return;
+      if (message.type === 'progress') {
+        record.fraction = message.total > 0 ? Math.min(1, message.step / message.total) : 0;
+        record.message = message.message;
+      } else if (message.type === 'error') {
+        error = message.error;
+        record.message = message.error.message;
+      }
+      handlers.onMessage(message, record);
+      if (message.type === 'done') finish('done');
+      if (message.type === 'error') finish('failed');
+    });
+    channel.onExit((code, signal) => {
+      if (finished) return;
+      if (record.status === 'cancelled') return finish('cancelled');
+      error ??= {
+        code: 'job-crashed',
+        message: `The ${kind} job stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). The project is unharmed; the last checkpoint is kept.`,
+      };
+      record.message = error.message;
+      finish('failed');
+    });
+    channel.send(request);
+    return record;
+  }
+
+  cancel(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.record.status !== 'running') return false;
+    job.record.status = 'cancelled';
+    job.record.message = 'Cancelled';
+    job.channel.kill();
+    return true;
+  }
+
+  list(): JobRecord[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.record })).reverse();
+  }
+
+  running(): JobRecord[] {
+    return this.list().filter((j) => j.status === 'running');
+  }
+
+  cancelAll(): void {
+    for (const id of this.jobs.keys()) this.cancel(id);
+  }
+}
+
+/** Starts job processes with child_process.fork (headless studio and CLI). */
+export function forkLauncher(entry: string): LaunchJob {
+  return () => {
+    const child = fork(entry, [], {
+      execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return {
+      send: (request) => child.send(request),
+      onMessage: (listener) => child.on('message', (m) => listener(m as JobMessage)),
+      onExit: (listener) => child.on('close', (code, signal) => listener(code, signal)),
+      kill: () => child.kill('SIGKILL'),
+    };
+  };
+}
+
+/** The job-process entry that sits beside an entry module, in source (.ts) or built (.js) form. */
+export function jobEntryBeside(entryUrl: string): string {
+  const ext = entryUrl.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./job-process${ext}`, entryUrl).pathname;
+}

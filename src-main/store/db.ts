@@ -1,0 +1,50 @@
+// Opening a project database: pragmas, then every pending migration in one transaction.
+import Database from 'better-sqlite3';
+import { AtelierError } from '../host/errors';
+import { latestVersion, migrations, type Migration } from './migrations/index';
+
+export type Db = Database.Database;
+
+export function openDatabase(file: string, options: { upTo?: number; list?: readonly Migration[] } = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    throw new AtelierError('store-unreadable', `${file} cannot be opened as a project database: ${(error as Error).message}`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, file, options.list ?? migrations, options.upTo ?? latestVersion);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof AtelierError) throw error;
+    throw new AtelierError('store-unreadable', `${file} is not a readable project database: ${(error as Error).message}`);
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Db, file: string, list: readonly Migration[], target: number): void {
+  const current = schemaVersion(db);
+  const known = list.length;
+  if (current > known) {
+    throw new AtelierError(
+      'store-too-new',
+      `${file} was saved by a newer Atelier (schema ${current}; this version knows up to ${known}). Update Atelier to open this project.`,
+    );
+  }
+  const pending = list.filter((m) => m.version > current && m.version <= target);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const m of pending) {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  }).immediate();
+}

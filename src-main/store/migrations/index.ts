@@ -1,0 +1,21 @@
+// Numbered migrations, stored in PRAGMA user_version. Versions only go up;
+// pending ones run in one transaction; a database newer than the app is refused.
+import type { Database } from 'better-sqlite3';
+import m001 from './001-assets-and-tags';
+import m002 from './002-runs-and-generations';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [m001, m002];
+
+for (let i = 0; i < migrations.length; i++) {
+  if (migrations[i]!.version !== i + 1) {
+    throw new Error(`Migration ${migrations[i]!.name} has version ${migrations[i]!.version}, expected ${i + 1}`);
+  }
+}
+
+export const latestVersion = migrations.length;

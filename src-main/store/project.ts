@@ -1,0 +1,95 @@
+// A project is one folder: atelier.db plus content-addressed assets, thumbnails,
+// checkpoints and samples. Everything a team must never lose lives under it.
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { AtelierError } from '../host/errors';
+import { AssetStore } from './assets';
+import { openDatabase, type Db } from './db';
+import { GenerationStore } from './generations';
+import { RunStore } from './runs';
+
+export const DB_FILE = 'atelier.db';
+const FOLDERS = ['assets', 'thumbs', 'checkpoints', 'samples', 'cache'] as const;
+
+export interface ProjectSummary {
+  dir: string;
+  name: string;
+  assetCount: number;
+  tagCount: number;
+  runCount: number;
+  generationCount: number;
+  checkpointCount: number;
+}
+
+export class Project {
+  readonly assets: AssetStore;
+  readonly runs: RunStore;
+  readonly generations: GenerationStore;
+
+  private constructor(
+    readonly dir: string,
+    readonly db: Db,
+  ) {
+    this.assets = new AssetStore(db);
+    this.runs = new RunStore(db);
+    this.generations = new GenerationStore(db);
+  }
+
+  /** Creates the folder layout and database; refuses a folder that already holds other files. */
+  static create(dir: string): Project {
+    const full = resolve(dir);
+    if (existsSync(full)) {
+      if (!statSync(full).isDirectory()) throw new AtelierError('not-a-folder', `${full} exists and is not a folder.`);
+      if (existsSync(join(full, DB_FILE))) throw new AtelierError('project-exists', `${full} already holds an Atelier project. Open it instead.`);
+      const entries = readdirSync(full).filter((e) => !e.startsWith('.'));
+      if (entries.length > 0) {
+        throw new AtelierError('folder-not-empty', `${full} is not empty (${entries.length} items). Choose an empty or new folder for a project.`);
+      }
+    }
+    mkdirSync(full, { recursive: true });
+    for (const f of FOLDERS) mkdirSync(join(full, f), { recursive: true });
+    const project = new Project(full, openDatabase(join(full, DB_FILE)));
+    project.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('name', basename(full));
+    return project;
+  }
+
+  static open(dir: string): Project {
+    const full = resolve(dir);
+    if (!existsSync(join(full, DB_FILE))) {
+      throw new AtelierError('not-a-project', `${full} is not an Atelier project: it has no ${DB_FILE}.`);
+    }
+    for (const f of FOLDERS) mkdirSync(join(full, f), { recursive: true });
+    return new Project(full, openDatabase(join(full, DB_FILE)));
+  }
+
+  get name(): string {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'name'").get() as { value: string } | undefined;
+    return row?.value ?? basename(this.dir);
+  }
+
+  /** The colour transparent originals are composited on for training. */
+  get background(): string {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'background'").get() as { value: string } | undefined;
+    return row?.value ?? '#ffffff';
+  }
+
+  path(projectFile: string): string {
+    return join(this.dir, projectFile);
+  }
+
+  summary(): ProjectSummary {
+    return {
+      dir: this.dir,
+      name: this.name,
+      assetCount: this.assets.count(),
+      tagCount: this.assets.tagCount(),
+      runCount: this.runs.count(),
+      generationCount: this.generations.count(),
+      checkpointCount: this.runs.checkpointCount(),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

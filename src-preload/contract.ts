@@ -1,0 +1,235 @@
+// The one contract between the UI and the engine. Every operation the renderer,
+// the headless studio or the CLI can perform is declared here once: its name
+// (`domain:action`), the schema of its input and of its output. Events the
+// engine pushes are declared here too. Types for both sides derive from it.
+import { z } from 'zod';
+
+const count = z.number().int().nonnegative();
+const id = z.number().int().positive();
+/** A path relative to the project folder, e.g. `thumbs/ab/abcd….webp`. */
+const projectFile = z.string();
+
+export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+
+export const BackendInfo = z.object({
+  name: BackendName,
+  threads: count,
+  message: z.string(),
+});
+
+export const ProjectSummary = z.object({
+  dir: z.string(),
+  name: z.string(),
+  assetCount: count,
+  tagCount: count,
+  runCount: count,
+  generationCount: count,
+  checkpointCount: count,
+});
+
+export const Credit = z.object({ what: z.string(), author: z.string(), license: z.string(), url: z.string() });
+
+export const Asset = z.object({
+  id,
+  hash: z.string(),
+  name: z.string(),
+  width: count,
+  height: count,
+  thumb: projectFile,
+  tags: z.array(z.string()),
+});
+
+export const ImportReport = z.object({
+  imported: count,
+  duplicates: count,
+  failed: z.array(z.object({ file: z.string(), reason: z.string() })),
+  seconds: z.number(),
+});
+
+export const TagCount = z.object({ name: z.string(), count });
+
+export const ModelKind = z.enum(['dcgan']);
+export const ImageSize = z.union([z.literal(32), z.literal(64)]);
+
+export const RunStatus = z.enum(['queued', 'running', 'done', 'cancelled', 'failed']);
+
+export const Run = z.object({
+  id,
+  model: ModelKind,
+  size: ImageSize,
+  steps: count,
+  batchSize: count,
+  seed: z.number().int(),
+  status: RunStatus,
+  stepsDone: count,
+  lossD: z.number().nullable(),
+  lossG: z.number().nullable(),
+  imgPerSec: z.number().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  latestCheckpointId: id.nullable(),
+});
+
+export const LossPoint = z.object({ step: count, lossD: z.number(), lossG: z.number() });
+
+export const RunDetail = Run.extend({ losses: z.array(LossPoint) });
+
+export const Checkpoint = z.object({ id, runId: id, step: count, dir: projectFile, createdAt: z.string() });
+
+export const Generation = z.object({
+  id,
+  file: projectFile,
+  seed: z.number().int(),
+  index: count,
+  checkpointId: id,
+  runId: id,
+  size: count,
+  createdAt: z.string(),
+});
+
+export const JobKind = z.enum(['train', 'generate']);
+export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
+
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  status: JobStatus,
+  runId: id.nullable(),
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+  startedAt: z.string(),
+});
+
+export const ErrorPayload = z.object({ code: z.string(), message: z.string() });
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  runId: id.nullable(),
+  step: count,
+  total: count,
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+  lossD: z.number().optional(),
+  lossG: z.number().optional(),
+  imgPerSec: z.number().optional(),
+});
+
+export const JobFinished = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  runId: id.nullable(),
+  status: z.enum(['done', 'cancelled', 'failed']),
+  error: ErrorPayload.optional(),
+  generationIds: z.array(id).optional(),
+  checkpointId: id.optional(),
+});
+
+const empty = z.object({}).strict();
+const paging = { offset: count.default(0), limit: z.number().int().min(1).max(2000).default(200) };
+
+function op<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
+  return { input, output, summary };
+}
+
+export const operations = {
+  'app:info': op(
+    empty,
+    z.object({
+      version: z.string(),
+      backend: BackendInfo,
+      project: ProjectSummary.nullable(),
+      credits: z.array(Credit),
+    }),
+    'What this studio is running on and which project is open.',
+  ),
+  'project:create': op(
+    z.object({ dir: z.string().min(1), starter: z.boolean().default(false) }).strict(),
+    ProjectSummary,
+    'Create a project folder (optionally filled with the starter dataset) and open it.',
+  ),
+  'project:open': op(z.object({ dir: z.string().min(1) }).strict(), ProjectSummary, 'Open an existing project folder.'),
+  'assets:list': op(
+    z.object({ ...paging, tag: z.string().min(1).optional() }).strict(),
+    z.object({ total: count, items: z.array(Asset) }),
+    'A page of the dataset, optionally filtered by tag.',
+  ),
+  'tags:list': op(empty, z.array(TagCount), 'Every tag with its image count.'),
+  'assets:import': op(
+    z.object({ paths: z.array(z.string().min(1)).min(1), tagsFromFolders: z.boolean().default(false) }).strict(),
+    ImportReport,
+    'Import image files and folders (recursively) into the open project.',
+  ),
+  'train:start': op(
+    z
+      .object({
+        model: ModelKind.default('dcgan'),
+        size: ImageSize.default(32),
+        steps: z.number().int().min(1).max(1_000_000),
+        batchSize: z.number().int().min(1).max(512).default(64),
+        seed: z.number().int().nonnegative().default(1),
+        checkpointEvery: z.number().int().min(1).optional(),
+      })
+      .strict(),
+    z.object({ runId: id, jobId: z.string() }),
+    'Start a training run in a job process.',
+  ),
+  'runs:list': op(empty, z.array(Run), 'Every training run, newest first.'),
+  'runs:get': op(z.object({ runId: id }).strict(), RunDetail, 'One run with its loss history.'),
+  'generate:start': op(
+    z
+      .object({
+        count: z.number().int().min(1).max(1024).default(16),
+        seed: z.number().int().nonnegative().optional(),
+        checkpointId: id.optional(),
+      })
+      .strict(),
+    z.object({ jobId: z.string() }),
+    'Generate images from a checkpoint (the newest one by default) in a job process.',
+  ),
+  'generations:list': op(
+    z.object({ ...paging }).strict(),
+    z.object({ total: count, items: z.array(Generation) }),
+    'A page of generated images, newest first.',
+  ),
+  'jobs:list': op(empty, z.array(Job), 'Jobs that are running or finished in this session.'),
+  'jobs:cancel': op(z.object({ jobId: z.string().min(1) }).strict(), z.object({ cancelled: z.boolean() }), 'Stop a job now.'),
+} as const;
+
+export const events = {
+  'job:progress': JobProgress,
+  'job:finished': JobFinished,
+} as const;
+
+export type Operations = typeof operations;
+export type OpName = keyof Operations;
+export type OpInput<N extends OpName> = z.input<Operations[N]['input']>;
+export type OpParsedInput<N extends OpName> = z.output<Operations[N]['input']>;
+export type OpOutput<N extends OpName> = z.output<Operations[N]['output']>;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const opNames = Object.keys(operations) as OpName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isOpName(name: unknown): name is OpName {
+  return typeof name === 'string' && Object.hasOwn(operations, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+export type AssetT = z.output<typeof Asset>;
+export type RunT = z.output<typeof Run>;
+export type RunDetailT = z.output<typeof RunDetail>;
+export type GenerationT = z.output<typeof Generation>;
+export type JobT = z.output<typeof Job>;
+export type JobProgressT = z.output<typeof JobProgress>;
+export type JobFinishedT = z.output<typeof JobFinished>;
+export type ProjectSummaryT = z.output<typeof ProjectSummary>;
+export type TagCountT = z.output<typeof TagCount>;
+export type BackendInfoT = z.output<typeof BackendInfo>;
+export type ErrorPayloadT = z.output<typeof ErrorPayload>;
