@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { operations } from '../../../src-preload/contract';
+import { AtelierError } from '../../../src-main/host/errors';
+import { createRouter, type Handlers } from '../../../src-main/host/router';
+
+// Handlers that record what reached them; any operation not overridden fails loudly.
+function routerWith(overrides: Partial<Handlers>) {
+  const reached: { name: string; input: unknown }[] = [];
+  const handlers = Object.fromEntries(
+    Object.keys(operations).map((name) => [
+      name,
+      (input: unknown) => {
+        reached.push({ name, input });
+        const h = overrides[name as keyof Handlers] as ((i: unknown) => unknown) | undefined;
+        if (!h) throw new Error(`${name} not stubbed in this test`);
+        return h(input);
+      },
+    ]),
+  ) as unknown as Handlers;
+  return { router: createRouter(handlers), reached };
+}
+
+describe('router validates every input against the contract', () => {
+  it('rejects an unknown operation without reaching a service', async () => {
+    const { router, reached } = routerWith({});
+    const result = await router.call('fs:readFile', { path: '/etc/passwd' });
+    expect(result).toEqual({ ok: false, error: { code: 'unknown-operation', message: 'There is no operation called "fs:readFile".' } });
+    expect(reached).toHaveLength(0);
+  });
+
+  it.each([
+    ['train:start', { steps: 'many' }, 'steps'],
+    ['train:start', { steps: 0 }, 'steps'],
+    ['train:start', { steps: 10, size: 48 }, 'size'],
+    ['train:start', { steps: 10, shell: 'rm -rf /' }, 'shell'],
+    ['assets:list', { limit: 1e9 }, 'limit'],
+    ['assets:list', null, 'input'],
+    ['project:open', { dir: '' }, 'dir'],
+    ['project:open', 'just a string', 'input'],
+    ['jobs:cancel', {}, 'jobId'],
+    ['generate:start', { count: -1 }, 'count'],
+  ])('%s with %j is refused naming %s', async (name, input, field) => {
+    const { router, reached } = routerWith({});
+    const result = await router.call(name, input);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('invalid-input');
+    expect(result.error.message).toContain(name);
+    expect(result.error.message).toContain(field);
+    expect(reached).toHaveLength(0);
+  });
+
+  it('passes parsed input with defaults to the service', async () => {
+    const { router, reached } = routerWith({ 'train:start': () => ({ runId: 1, jobId: 'j' }) });
+    const result = await router.call('train:start', { steps: 20 });
+    expect(result).toEqual({ ok: true, result: { runId: 1, jobId: 'j' } });
+    expect(reached[0]!.input).toEqual({ model: 'dcgan', size: 32, steps: 20, batchSize: 64, seed: 1 });
+  });
+
+  it('turns a service error into {code, message} and hides internal output bugs', async () => {
+    const { router } = routerWith({
+      'project:open': () => {
+        throw new AtelierError('not-a-project', '/tmp/x is not an Atelier project: it has no atelier.db.');
+      },
+      'runs:list': () => [{ id: 'not a number' }] as never,
+    });
+    expect(await router.call('project:open', { dir: '/tmp/x' })).toEqual({
+      ok: false,
+      error: { code: 'not-a-project', message: '/tmp/x is not an Atelier project: it has no atelier.db.' },
+    });
+    const bad = await router.call('runs:list', {});
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('internal');
+  });
+
+  it('delivers only events that match the contract', () => {
+    const { router } = routerWith({});
+    const seen: unknown[] = [];
+    const stop = router.subscribe((event, payload) => seen.push([event, payload]));
+    router.emit('job:progress', { jobId: 'a', kind: 'train', runId: 1, step: 1, total: 2, fraction: 0.5, message: 'Step 1 of 2' });
+    router.emit('job:progress', { jobId: 'a', kind: 'train', runId: 1, step: 1, total: 2, fraction: 7, message: 'x' });
+    stop();
+    router.emit('job:progress', { jobId: 'a', kind: 'train', runId: 1, step: 2, total: 2, fraction: 1, message: 'Step 2 of 2' });
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, schemaVersion } from '../../../src-main/store/db';
+import { latestVersion, migrations } from '../../../src-main/store/migrations/index';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'atelier-mig-'));
+  dirs.push(dir);
+  return join(dir, 'atelier.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tables(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+}
+
+function plan(db: Database.Database, sql: string, ...params: unknown[]): string {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+}
+
+describe('migrations', () => {
+  it('are numbered 1..N with unique names', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(new Set(migrations.map((m) => m.name)).size).toBe(migrations.length);
+  });
+
+  it('001 creates assets and tags, and the tag filter uses its index', () => {
+    const db = openDatabase(tempDb(), { upTo: 1 });
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(['asset_tags', 'assets', 'meta', 'tags']);
+    db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('ab', 'png', 'a', 1, 1, 1, 0)").run();
+    expect(() =>
+      db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('ab', 'png', 'b', 1, 1, 1, 0)").run(),
+    ).toThrow(/UNIQUE/);
+    expect(plan(db, 'SELECT asset_id FROM asset_tags WHERE tag_id = ? ORDER BY asset_id', 1)).toContain('asset_tags_by_tag');
+    db.close();
+  });
+
+  it('002 adds runs, losses, checkpoints and generations on top of 001 data', () => {
+    const file = tempDb();
+    const v1 = openDatabase(file, { upTo: 1 });
+    v1.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('cd', 'png', 'kept', 2, 2, 9, 1)").run();
+    v1.close();
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(2);
+    expect(tables(db)).toEqual(['asset_tags', 'assets', 'checkpoints', 'generations', 'meta', 'run_losses', 'runs', 'tags']);
+    expect(db.prepare('SELECT name FROM assets').get()).toEqual({ name: 'kept' });
+    expect(() => db.prepare("INSERT INTO runs (model, size, steps, batch_size, seed, config, status) VALUES ('dcgan', 32, 1, 1, 1, '{}', 'bogus')").run()).toThrow(
+      /CHECK/,
+    );
+    expect(plan(db, 'SELECT id FROM checkpoints WHERE run_id = ? ORDER BY step DESC', 1)).toContain('checkpoints_by_run');
+    db.close();
+  });
+
+  it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
+    const file = tempDb();
+    openDatabase(file, { upTo: 1 }).close();
+    const broken = [...migrations, { version: latestVersion + 1, name: 'broken', up: () => { throw new Error('boom'); } }];
+    expect(() => openDatabase(file, { list: broken })).toThrow(/boom/);
+    const raw = new Database(file);
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(raw)).not.toContain('runs');
+    raw.close();
+  });
+
+  it('refuses a database written by a newer Atelier, with a message that says what to do', () => {
+    const file = tempDb();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${latestVersion + 3}`);
+    raw.close();
+    expect(() => openDatabase(file)).toThrow(`schema ${latestVersion + 3}; this version knows up to ${latestVersion}). Update Atelier`);
+  });
+
+  it('uses WAL and foreign keys', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+});
