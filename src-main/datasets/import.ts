@@ -10,6 +10,7 @@ import type { Project } from '../store/project';
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 const THUMB_SIZE = 128;
+const WEB_FORMATS = new Set(['png', 'jpg', 'webp', 'gif']);
 const FORMATS = new Map([
   ['png', 'png'],
   ['jpeg', 'jpg'],
@@ -120,18 +121,20 @@ async function prepare(
     );
   }
 
-  let thumb: Buffer;
+  // A small original in a format every page shows is its own thumbnail (the starter set is 64×64 PNG).
+  const ownThumb = width <= THUMB_SIZE && height <= THUMB_SIZE && WEB_FORMATS.has(ext);
+  let thumb: Buffer | null = null;
   try {
-    thumb = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 })
-      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 82, alphaQuality: 90 })
-      .toBuffer();
+    const decoder = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 });
+    if (ownThumb) await decoder.raw().toBuffer();
+    else thumb = await decoder.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, alphaQuality: 90 }).toBuffer();
   } catch (error) {
     throw new Rejected(`${name} is damaged and cannot be decoded: ${firstLine(error)}.`);
   }
   await writeAtomically(project.path(assetFile(hash, ext)), bytes);
-  await writeAtomically(project.path(thumbFile(hash)), thumb);
-  return { hash, ext, name, width, height, bytes: bytes.length, hasAlpha: meta.hasAlpha ?? false, tags: item.tags ?? [] };
+  if (thumb) await writeAtomically(project.path(thumbFile(hash)), thumb);
+  const thumbPath = thumb ? thumbFile(hash) : assetFile(hash, ext);
+  return { hash, ext, name, width, height, bytes: bytes.length, hasAlpha: meta.hasAlpha ?? false, thumb: thumbPath, tags: item.tags ?? [] };
 }
 
 export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {

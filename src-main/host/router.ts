@@ -36,7 +36,7 @@ export function createRouter(handlers: Handlers, log: (line: string) => void = (
         return { ok: false, error: { code: 'unknown-operation', message: `There is no operation called ${JSON.stringify(name)}.` } };
       }
       const spec = operations[name];
-      const parsed = spec.input.safeParse(input ?? {});
+      const parsed = spec.input.safeParse(input === undefined ? {} : input);
       if (!parsed.success) return { ok: false, error: { code: 'invalid-input', message: describeIssues(name, parsed.error) } };
       try {
         const handler = handlers[name] as (input: unknown) => unknown;

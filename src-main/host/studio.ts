@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
 import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
-import { initBackend } from '../ml/backend';
-import { assetFile, thumbFile } from '../store/assets';
+import { assetFile } from '../store/assets';
 import { Project } from '../store/project';
 import { AtelierError } from './errors';
 import type { LaunchJob } from './job-protocol';
@@ -63,7 +62,10 @@ export function createStudio(options: StudioOptions): Studio {
     project = next;
   };
   const backend = () =>
-    (backendInfo ??= initBackend().then((b) => ({ name: b.name, threads: b.threads, message: b.message })));
+    // tfjs loads only when asked: `new` and `import` never pay for it.
+    (backendInfo ??= import('../ml/backend')
+      .then(({ initBackend }) => initBackend())
+      .then((b) => ({ name: b.name, threads: b.threads, message: b.message })));
 
   const emitFinished = (payload: JobFinishedT) => {
     finished.set(payload.jobId, payload);
@@ -91,7 +93,7 @@ export function createStudio(options: StudioOptions): Studio {
           name: a.name,
           width: a.width,
           height: a.height,
-          thumb: thumbFile(a.hash),
+          thumb: a.thumb,
           tags: a.tags,
         })),
       };

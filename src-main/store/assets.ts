@@ -10,6 +10,7 @@ export interface AssetRow {
   height: number;
   bytes: number;
   hasAlpha: boolean;
+  thumb: string;
 }
 
 export interface NewAsset {
@@ -20,6 +21,7 @@ export interface NewAsset {
   height: number;
   bytes: number;
   hasAlpha: boolean;
+  thumb: string;
   tags: string[];
 }
 
@@ -41,7 +43,7 @@ export class AssetStore {
   constructor(private readonly db: Db) {
     this.byHash = db.prepare<[string], { id: number }>('SELECT id FROM assets WHERE hash = ?');
     this.insertAsset = db.prepare(
-      'INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES (@hash, @ext, @name, @width, @height, @bytes, @hasAlpha)',
+      'INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES (@hash, @ext, @name, @width, @height, @bytes, @hasAlpha, @thumb)',
     );
     this.insertTag = db.prepare('INSERT INTO tags (name) VALUES (?) ON CONFLICT(name) DO NOTHING');
     this.tagId = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?');
@@ -97,11 +99,11 @@ export class AssetStore {
     const rows = (
       tag === undefined
         ? this.db
-            .prepare('SELECT id, hash, ext, name, width, height, bytes, has_alpha AS hasAlpha FROM assets ORDER BY id LIMIT ? OFFSET ?')
+            .prepare('SELECT id, hash, ext, name, width, height, bytes, has_alpha AS hasAlpha, thumb FROM assets ORDER BY id LIMIT ? OFFSET ?')
             .all(limit, offset)
         : this.db
             .prepare(
-              `SELECT a.id, a.hash, a.ext, a.name, a.width, a.height, a.bytes, a.has_alpha AS hasAlpha
+              `SELECT a.id, a.hash, a.ext, a.name, a.width, a.height, a.bytes, a.has_alpha AS hasAlpha, a.thumb
                FROM asset_tags at JOIN assets a ON a.id = at.asset_id
                WHERE at.tag_id = (SELECT id FROM tags WHERE name = ?)
                ORDER BY at.asset_id LIMIT ? OFFSET ?`,
@@ -132,7 +134,7 @@ export class AssetStore {
   /** Every asset, for building a training set. */
   all(): AssetRow[] {
     return (
-      this.db.prepare('SELECT id, hash, ext, name, width, height, bytes, has_alpha AS hasAlpha FROM assets ORDER BY id').all() as (Omit<
+      this.db.prepare('SELECT id, hash, ext, name, width, height, bytes, has_alpha AS hasAlpha, thumb FROM assets ORDER BY id').all() as (Omit<
         AssetRow,
         'hasAlpha'
       > & { hasAlpha: number })[]

@@ -1,7 +1,7 @@
 // Opening a project database: pragmas, then every pending migration in one transaction.
 import Database from 'better-sqlite3';
 import { AtelierError } from '../host/errors';
-import { latestVersion, migrations, type Migration } from './migrations/index';
+import { migrations, type Migration } from './migrations/index';
 
 export type Db = Database.Database;
 
@@ -17,7 +17,8 @@ export function openDatabase(file: string, options: { upTo?: number; list?: read
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    migrate(db, file, options.list ?? migrations, options.upTo ?? latestVersion);
+    const list = options.list ?? migrations;
+    migrate(db, file, list, options.upTo ?? list.length);
     return db;
   } catch (error) {
     db.close();

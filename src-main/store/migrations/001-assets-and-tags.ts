@@ -20,6 +20,8 @@ const migration: Migration = {
         height INTEGER NOT NULL,
         bytes INTEGER NOT NULL,
         has_alpha INTEGER NOT NULL,
+        -- Project-relative; small web-format originals are their own thumbnail.
+        thumb TEXT NOT NULL,
         imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
       ) STRICT;
 

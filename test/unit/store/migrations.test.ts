@@ -34,9 +34,9 @@ describe('migrations', () => {
     const db = openDatabase(tempDb(), { upTo: 1 });
     expect(schemaVersion(db)).toBe(1);
     expect(tables(db)).toEqual(['asset_tags', 'assets', 'meta', 'tags']);
-    db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('ab', 'png', 'a', 1, 1, 1, 0)").run();
+    db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ab', 'png', 'a', 1, 1, 1, 0, 't')").run();
     expect(() =>
-      db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('ab', 'png', 'b', 1, 1, 1, 0)").run(),
+      db.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ab', 'png', 'b', 1, 1, 1, 0, 't')").run(),
     ).toThrow(/UNIQUE/);
     expect(plan(db, 'SELECT asset_id FROM asset_tags WHERE tag_id = ? ORDER BY asset_id', 1)).toContain('asset_tags_by_tag');
     db.close();
@@ -45,7 +45,7 @@ describe('migrations', () => {
   it('002 adds runs, losses, checkpoints and generations on top of 001 data', () => {
     const file = tempDb();
     const v1 = openDatabase(file, { upTo: 1 });
-    v1.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha) VALUES ('cd', 'png', 'kept', 2, 2, 9, 1)").run();
+    v1.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('cd', 'png', 'kept', 2, 2, 9, 1, 't')").run();
     v1.close();
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(2);

@@ -1,0 +1,40 @@
+// Starting the built headless studio on a fresh project for a Playwright test.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'out/main/cli.js');
+
+export interface RunningStudio {
+  url: string;
+  dir: string;
+  stop(): void;
+}
+
+export async function studioWithProject(options: { starter: boolean }): Promise<RunningStudio> {
+  const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
+  const dir = join(root, 'project');
+  const made = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], { cwd: ROOT, encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`atelier new failed: ${made.stderr}`);
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
+  });
+  return {
+    url,
+    dir,
+    stop() {
+      child.kill();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
