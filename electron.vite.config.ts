@@ -9,6 +9,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rolldownOptions: {
+        // Optional native backends: loaded at run time where they are installed.
+        external: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
         // The Electron entry, the CLI and the job process share the engine chunks.
         input: {
           index: resolve(root, 'src-main/index.ts'),

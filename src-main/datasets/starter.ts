@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ImportItem } from './import';
 
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 
 export const STARTER_CREDIT = {
   what: 'Starter dataset: Twemoji (3,786 emoji images, via the emoji-datasource-twitter package)',
@@ -24,8 +24,8 @@ interface EmojiEntry {
 }
 
 export function starterItems(): ImportItem[] {
-  const pkg = dirname(require.resolve('emoji-datasource-twitter/package.json'));
-  const entries = require('emoji-datasource-twitter/emoji.json') as EmojiEntry[];
+  const pkg = dirname(load.resolve('emoji-datasource-twitter/package.json'));
+  const entries = load('emoji-datasource-twitter/emoji.json') as EmojiEntry[];
   const folder = join(pkg, 'img', 'twitter', '64');
   const items: ImportItem[] = [];
   for (const e of entries) {
