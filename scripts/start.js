@@ -48,7 +48,7 @@ if (electron.path && display) {
   const project = join(root, 'projects', 'starter');
   const cli = join(root, 'out/main/cli.js');
   if (!existsSync(join(project, 'atelier.db'))) {
-    console.log(`Creating the starter project in ${project} (3,786 Twemoji images, CC-BY 4.0)…`);
+    console.log(`Creating the starter project in ${project} from the 3,786 Twemoji PNGs (CC-BY 4.0)…`);
     const made = spawnSync(node, [cli, 'new', project, '--starter'], { cwd: root, stdio: 'inherit' });
     if (made.status !== 0) process.exit(made.status ?? 1);
   }

@@ -88,10 +88,12 @@ export async function main(argv: string[]): Promise<number> {
           dir: summary.dir,
           assets: summary.assetCount,
           tags: summary.tagCount,
+          duplicates: report?.duplicates ?? 0,
           failed: report?.failed.length ?? 0,
           seconds: round((performance.now() - started) / 1000),
         };
-        say(`Created ${dir}${values.starter ? ` with ${summary.assetCount} starter images and ${summary.tagCount} tags` : ''} in ${result.seconds} s.`);
+        const dupes = report && report.duplicates > 0 ? ` (${report.duplicates} byte-identical files stored once)` : '';
+        say(`Created ${dir}${values.starter ? ` with ${summary.assetCount.toLocaleString('en')} starter images${dupes} and ${summary.tagCount} tags` : ''} in ${result.seconds} s.`);
         for (const f of report?.failed ?? []) say(`  skipped ${f.file}: ${f.reason}`);
         break;
       }

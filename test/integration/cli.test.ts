@@ -22,7 +22,7 @@ describe('atelier CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     // 3,786 PNGs ship in the package; 34 are byte-identical to another (e.g. the family emoji,
     // the US/UM flags), and content addressing stores each image once, merging the tags.
-    expect(r.json).toMatchObject({ assets: 3752, failed: 0 });
+    expect(r.json).toMatchObject({ assets: 3752, duplicates: 34, failed: 0 });
     expect(r.json.tags as number).toBeGreaterThan(100);
     const db = new Database(join(project, 'atelier.db'), { readonly: true });
     const untagged = db.prepare('SELECT count(*) AS n FROM assets WHERE id NOT IN (SELECT asset_id FROM asset_tags)').get() as { n: number };
