@@ -1,7 +1,7 @@
 // A project is one folder: atelier.db plus content-addressed assets, thumbnails,
 // checkpoints and samples. Everything a team must never lose lives under it.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AtelierError } from '../host/errors';
 import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
@@ -46,8 +46,8 @@ export class Project {
         throw new AtelierError('folder-not-empty', `${full} is not empty (${entries.length} items). Choose an empty or new folder for a project.`);
       }
     }
-    mkdirSync(full, { recursive: true });
-    for (const f of FOLDERS) mkdirSync(join(full, f), { recursive: true });
+    makeFolder(full);
+    for (const f of FOLDERS) makeFolder(join(full, f));
     const project = new Project(full, openDatabase(join(full, DB_FILE)));
     project.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('name', basename(full));
     return project;
@@ -58,7 +58,7 @@ export class Project {
     if (!existsSync(join(full, DB_FILE))) {
       throw new AtelierError('not-a-project', `${full} is not an Atelier project: it has no ${DB_FILE}.`);
     }
-    for (const f of FOLDERS) mkdirSync(join(full, f), { recursive: true });
+    for (const f of FOLDERS) makeFolder(join(full, f));
     return new Project(full, openDatabase(join(full, DB_FILE)));
   }
 
@@ -91,5 +91,29 @@ export class Project {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir spins forever on paths
+ * like /proc/x/y, and a person needs to know which folder could not be made.
+ */
+function makeFolder(path: string): void {
+  const missing: string[] = [];
+  let dir = path;
+  while (!existsSync(dir)) {
+    missing.unshift(dir);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the disk is read-only' : (error as Error).message;
+      throw new AtelierError('cannot-create-folder', `Cannot create the folder ${m}: ${why}.`);
+    }
   }
 }
