@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
 const steps = [
   ['typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
+  ['typecheck e2e', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']],
   ['svelte-check', bin('svelte-check', 'bin/svelte-check'), ['--tsconfig', 'tsconfig.web.json', '--fail-on-warnings']],
   ['unit + integration', bin('vitest', 'vitest.mjs'), ['run']],
   ['build', bin('electron-vite', 'bin/electron-vite.js'), ['build']],

@@ -55,12 +55,20 @@ export async function importFiles(project: Project, items: ImportItem[], options
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const report: ImportReport = { imported: 0, duplicates: 0, failed: [], seconds: 0, assetIds: [] };
   const seen = new Set<string>();
-  let pending: NewAsset[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    report.assetIds.push(...project.assets.insertMany(pending));
-    report.imported += pending.length;
-    pending = [];
+  // Results land in input order (ids follow the order the files were given, whatever
+  // finished first), and are inserted in batches as soon as a prefix is complete.
+  const results: (NewAsset | null | undefined)[] = new Array(items.length);
+  let inserted = 0;
+  const flush = (all: boolean) => {
+    let end = inserted;
+    while (end < items.length && results[end] !== undefined) end++;
+    if (!all && end - inserted < 256) return;
+    const batch = results.slice(inserted, end).filter((r): r is NewAsset => r !== null && r !== undefined);
+    results.fill(null, inserted, end);
+    inserted = end;
+    if (batch.length === 0) return;
+    report.assetIds.push(...project.assets.insertMany(batch));
+    report.imported += batch.length;
   };
 
   // A file already in the project adds its tags to the stored original instead of a second copy.
@@ -69,24 +77,25 @@ export async function importFiles(project: Project, items: ImportItem[], options
   let done = 0;
   const worker = async () => {
     while (next < items.length && !options.signal?.aborted) {
-      const item = items[next++]!;
+      const index = next++;
+      const item = items[index]!;
+      let result: NewAsset | null = null;
       try {
         const asset = await prepare(project, item, maxPixels, seen);
         if ('duplicateOf' in asset) {
           report.duplicates++;
           if (asset.tags.length > 0) duplicateTags.push({ hash: asset.duplicateOf, tags: asset.tags });
-        } else {
-          pending.push(asset);
-          if (pending.length >= 256) flush();
-        }
+        } else result = asset;
       } catch (error) {
         report.failed.push({ file: item.path, reason: error instanceof Rejected ? error.message : describeFailure(error) });
       }
+      results[index] = result;
+      flush(false);
       options.onProgress?.(++done, items.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
-  flush();
+  flush(true);
   project.assets.addTagsByHash(duplicateTags);
   report.seconds = (performance.now() - started) / 1000;
   return report;
