@@ -1,0 +1,127 @@
+// DCGAN training throughput on the WASM backend (32×32, batch 64, one D step + one G step per
+// iteration, as /work/shared/bench/pytorch_dcgan.py --config a), with a per-kernel breakdown,
+// and PyTorch side by side when /usr/bin/python3 has torch. Prints numbers; never fails on timing.
+//   npx tsx bench/train-throughput.ts [--steps 20] [--warmup 3] [--batch 64] [--mode subpixel|zero-insert|stock] [--no-torch]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { initBackend, tf } from '../src-main/ml/backend.js';
+import { BatchSampler, createSession, defaultTrainConfig, trainOnBatch } from '../src-main/ml/train.js';
+import { setBackpropInputMode, type BackpropInputMode } from '../src-main/ml/wasm-kernels.js';
+import { Rng } from '../src-main/ml/random.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const steps = Number(arg('steps', '20'));
+const warmup = Number(arg('warmup', '3'));
+const batch = Number(arg('batch', '64'));
+const modes = arg('mode', 'subpixel').split(',') as BackpropInputMode[];
+const PY = '/usr/bin/python3';
+const TORCH_SCRIPT = '/work/shared/bench/pytorch_dcgan.py';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const choice = await initBackend({ only: 'wasm' });
+  console.log(`backend: ${choice.name}, threads: ${choice.threads}, simd: ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}`);
+  console.log(`config: 32x32 DCGAN, batch ${batch}, warm-up ${warmup}, timed steps ${steps}`);
+
+  const cfg = defaultTrainConfig({ size: 32, batchSize: batch, steps: warmup + steps + 1, seed: 0 });
+  // Synthetic data like the PyTorch script: a few pre-generated batches in [−1, 1].
+  const count = batch * 4;
+  const images = new Rng(7).uniformArray(count * 32 * 32 * 3, -1, 1);
+  const sampler = new BatchSampler({ images, count, size: 32 }, cfg.seed, batch);
+
+  const results: { mode: string; imgPerSec: number; msPerStep: number }[] = [];
+  for (const mode of modes) {
+    setBackpropInputMode(mode);
+    const session = createSession(cfg);
+    try {
+      if (results.length === 0) console.log(`params: G ${session.g.countParams()}, D ${session.d.countParams()}`);
+      for (let i = 0; i < warmup; i++) trainOnBatch(session, sampler);
+      const times: number[] = [];
+      let last = { lossD: NaN, lossG: NaN };
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        last = trainOnBatch(session, sampler); // reads the losses, so every step has completed
+        times.push(performance.now() - t0);
+      }
+      const total = times.reduce((a, b) => a + b, 0);
+      const imgPerSec = (batch * steps * 1000) / total;
+      const ms = median(times);
+      results.push({ mode, imgPerSec, msPerStep: ms });
+      console.log(
+        `[wasm/${mode}] ${steps} steps in ${(total / 1000).toFixed(2)} s -> ${imgPerSec.toFixed(1)} img/s ` +
+          `(median ${ms.toFixed(0)} ms/step), lossD=${last.lossD.toFixed(3)} lossG=${last.lossG.toFixed(3)}`,
+      );
+
+      // Where the time goes: a few profiled steps, averaged (profiling adds a little overhead).
+      const profiledSteps = 3;
+      const profile = await tf.profile(() => {
+        for (let i = 0; i < profiledSteps; i++) trainOnBatch(session, sampler);
+      });
+      const byKernel = new Map<string, { ms: number; calls: number }>();
+      let profiled = 0;
+      for (const k of profile.kernels) {
+        const ms = (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0) / profiledSteps;
+        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls += 1;
+        byKernel.set(k.name, e);
+        profiled += ms;
+      }
+      console.log(`  per-kernel time per step, mean of ${profiledSteps} (${profiled.toFixed(0)} ms in kernels; 'unnamed scope' = custom-gradient layers, overlapping the rest):`);
+      for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
+        console.log(`    ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / profiled).toFixed(1).padStart(5)}%  ${e.calls / profiledSteps} calls`);
+      }
+      const convs = profile.kernels
+        .filter((k) => k.name.startsWith('Conv2D'))
+        .reduce((acc, k) => {
+          const key = `${k.name} ${k.inputShapes.map((s) => `[${String(s)}]`).join(' ')}`;
+          acc.set(key, (acc.get(key) ?? 0) + Number(k.kernelTimeMs) / profiledSteps);
+          return acc;
+        }, new Map<string, number>());
+      console.log('  conv kernels by shape (ms per step):');
+      for (const [key, ms] of [...convs].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+        console.log(`    ${ms.toFixed(1).padStart(7)} ms  ${key}`);
+      }
+    } finally {
+      session.dispose();
+    }
+  }
+
+  const best = results.reduce((a, b) => (b.imgPerSec > a.imgPerSec ? b : a));
+  let torch: number | undefined;
+  if (!process.argv.includes('--no-torch') && existsSync(PY) && existsSync(TORCH_SCRIPT)) {
+    const probe = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status === 0) {
+      console.log(`running ${PY} ${TORCH_SCRIPT} --config a ...`);
+      const run = spawnSync(PY, [TORCH_SCRIPT, '--config', 'a', '--batch', String(batch), '--steps', String(steps)], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const m = /"train_img_per_s_median":\s*([\d.]+)/.exec(run.stdout ?? '');
+      if (m) torch = Number(m[1]);
+      else console.log(`pytorch run gave no result (exit ${run.status}): ${(run.stderr ?? '').slice(-400)}`);
+    } else {
+      console.log('pytorch: not available (/usr/bin/python3 cannot import torch), skipping the side-by-side run');
+    }
+  }
+
+  console.log('\nsummary');
+  for (const r of results) console.log(`  wasm ${r.mode.padEnd(12)} ${r.imgPerSec.toFixed(1)} img/s  (${r.msPerStep.toFixed(0)} ms/step)`);
+  if (torch !== undefined) {
+    console.log(`  pytorch cpu  ${torch.toFixed(1)} img/s  -> wasm/pytorch = ${(best.imgPerSec / torch).toFixed(2)}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  // A benchmark reports; it does not fail a build.
+  console.error('benchmark failed:', err instanceof Error ? err.message : err);
+});

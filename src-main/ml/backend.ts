@@ -1,0 +1,127 @@
+// Chooses the tfjs compute backend once per process: native GPU, native CPU, WASM, then pure JS.
+// Everything else in the app imports `tf` from here, so the choice is made before any op runs.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
+
+export { tf };
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Compute threads the backend uses for one op (1 for single-threaded WASM / JS). */
+  threads: number;
+  /** One human sentence for the UI and log: what was chosen and why the better ones were not. */
+  message: string;
+  /** Every backend tried before the chosen one, with a short reason it was skipped. */
+  tried: { name: BackendName; error: string }[];
+}
+
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export class BackendUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly tried: { name: BackendName; error: string }[],
+  ) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+let chosen: Promise<BackendChoice> | undefined;
+
+/**
+ * Initialises the first backend that works, in the order of BACKEND_ORDER (or only `opts.only`).
+ * Idempotent: later calls return the first call's choice, whatever their options.
+ */
+export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendChoice> {
+  chosen ??= choose(opts.only).catch((err: unknown) => {
+    chosen = undefined; // a failed start-up may be retried (e.g. with another `only`)
+    throw err;
+  });
+  return chosen;
+}
+
+async function choose(only?: BackendName): Promise<BackendChoice> {
+  const tried: { name: BackendName; error: string }[] = [];
+  const order = only ? [only] : BACKEND_ORDER;
+  for (const name of order) {
+    try {
+      const threads = await tryBackend(name);
+      return { name, threads, tried, message: describe(name, threads, tried) };
+    } catch (err) {
+      tried.push({ name, error: explainFailure(name, err) });
+    }
+  }
+  const reasons = tried.map((t) => `${t.name}: ${t.error}`).join('; ');
+  throw new BackendUnavailableError(`No tfjs backend could start (${reasons}).`, tried);
+}
+
+/** Activates one backend; returns its thread count or throws why it cannot run here. */
+async function tryBackend(name: BackendName): Promise<number> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      // Variable specifiers: these optional packages are usually absent, and neither tsc nor a
+      // bundler may try to resolve them at build time.
+      const spec = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      await import(/* @vite-ignore */ spec);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('backend "tensorflow" failed to initialise');
+      return cpus().length;
+    }
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(wasmDistDir());
+      registerWasmTrainingKernels();
+      if (!(await tf.setBackend('wasm'))) throw new Error('backend "wasm" failed to initialise');
+      return wasm.getThreadsCount();
+    }
+    case 'cpu': {
+      if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" failed to initialise');
+      return 1;
+    }
+  }
+}
+
+/** Folder holding the .wasm binaries, found the way Node resolves the package (works unbundled). */
+export function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return path.join(path.dirname(pkg), 'dist') + path.sep;
+}
+
+/** Turns a load error into something a user can act on. */
+export function explainFailure(name: BackendName, err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(raw)) {
+    return 'not installed';
+  }
+  const lib = /(lib[\w.+-]+\.so[\w.]*)/.exec(raw)?.[1];
+  if (name === 'tensorflow-gpu' && /libcu|libcudnn|CUDA/i.test(raw)) {
+    return `CUDA libraries not found (${lib ?? 'libcudart'}): install CUDA 11.2 + cuDNN 8 for GPU training`;
+  }
+  if (lib) return `native library ${lib} could not be loaded`;
+  if (/tfjs_binding\.node/.test(raw)) return 'native binding missing: reinstall @tensorflow/tfjs-node';
+  const firstLine = raw.split('\n')[0] ?? raw;
+  return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
+}
+
+function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[]): string {
+  const why = tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
+  switch (name) {
+    case 'tensorflow-gpu':
+      return 'Training on the GPU with native TensorFlow (CUDA).';
+    case 'tensorflow':
+      return `Training on the CPU with native TensorFlow, ${threads} threads${why}.`;
+    case 'wasm':
+      return `Training on the CPU with WebAssembly (SIMD, ${threads} thread${threads === 1 ? '' : 's'}); native TensorFlow is not available${why}.`;
+    case 'cpu':
+      return `Training with the pure JavaScript CPU backend: training will be ~100× slower than with WebAssembly or native TensorFlow${why}.`;
+  }
+}
+

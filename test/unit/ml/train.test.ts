@@ -1,0 +1,140 @@
+// Training: one step leaks nothing, losses are finite, batches are deterministic, resumes are exact.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../../src-main/ml/backend.js';
+import {
+  BatchSampler,
+  createSession,
+  defaultTrainConfig,
+  sessionState,
+  TensorLeakError,
+  train,
+  TrainConfigError,
+  trainOnBatch,
+  TrainingDivergedError,
+  type Dataset,
+  type GanSession,
+} from '../../../src-main/ml/train.js';
+import { Rng } from '../../../src-main/ml/random.js';
+
+// Small networks and batches keep this quick; the code path is the full DCGAN's.
+const cfg = defaultTrainConfig({ batchSize: 8, steps: 4, width: 8, latentDim: 16, seed: 3 });
+
+function dataset(count: number, seed = 1): Dataset {
+  return { images: new Rng(seed).uniformArray(count * 32 * 32 * 3, -1, 1), count, size: 32 };
+}
+
+beforeAll(async () => {
+  await initBackend({ only: 'wasm' });
+});
+
+describe('train step', () => {
+  let s: GanSession;
+  const data = dataset(20);
+  beforeAll(() => {
+    s = createSession(cfg);
+  });
+  afterAll(() => s.dispose());
+
+  it('leaks no tensors', () => {
+    const sampler = new BatchSampler(data, cfg.seed, cfg.batchSize);
+    trainOnBatch(s, sampler); // first step: kernels warm up
+    const before = tf.memory().numTensors;
+    const { lossD, lossG } = trainOnBatch(s, sampler);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Number.isFinite(lossD) && Number.isFinite(lossG)).toBe(true);
+    expect(s.step).toBe(2);
+  });
+
+  it('changes the weights of both networks and the running statistics', () => {
+    const before = sessionState(s);
+    trainOnBatch(s, new BatchSampler(data, cfg.seed, cfg.batchSize));
+    const after = sessionState(s);
+    const changed = (a: { name: string; data: Float32Array }[], b: typeof a, name: string) =>
+      a.find((x) => x.name === name)!.data.some((v, i) => v !== b.find((x) => x.name === name)!.data[i]);
+    expect(changed(before.generator, after.generator, 'up1.w')).toBe(true);
+    expect(changed(before.generator, after.generator, 'bn1.mean')).toBe(true);
+    expect(changed(before.discriminator, after.discriminator, 'conv2.w')).toBe(true);
+    expect(after.optimizer.generator.find((x) => x.name === 't')!.data[0]).toBe(3);
+  });
+});
+
+describe('batch sampler', () => {
+  it('visits every image once per epoch, in a seeded order', () => {
+    const data = dataset(10);
+    const a = new BatchSampler(data, 1, 5);
+    const epoch = [...a.indices(0), ...a.indices(1)];
+    expect([...epoch].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(new BatchSampler(data, 1, 5).indices(1)).toEqual(a.indices(1));
+    expect(new BatchSampler(data, 2, 5).indices(0)).not.toEqual(a.indices(0));
+  });
+});
+
+describe('train()', () => {
+  it('runs a few steps with finite losses, reports progress and checkpoints', async () => {
+    const progress: number[] = [];
+    const checkpoints: number[] = [];
+    const { state, losses } = await train(dataset(24), cfg, {
+      onProgress: (p) => {
+        expect(p.totalSteps).toBe(4);
+        expect(p.imgPerSec).toBeGreaterThan(0);
+        progress.push(p.step);
+      },
+      checkpointEvery: 2,
+      onCheckpoint: (st) => {
+        checkpoints.push(st.step);
+      },
+    });
+    expect(losses.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    for (const l of losses) expect(Number.isFinite(l.lossD) && Number.isFinite(l.lossG)).toBe(true);
+    expect(progress).toEqual([1, 2, 3, 4]);
+    expect(checkpoints).toEqual([2, 4]);
+    expect(state.step).toBe(4);
+    expect(state.backend).toBe('wasm');
+  });
+
+  it('resumes to exactly where an uninterrupted run gets', async () => {
+    const data = dataset(16, 9);
+    const straight = await train(data, cfg);
+    const half = await train(data, { ...cfg, steps: 2 });
+    const resumed = await train(data, cfg, { resume: half.state });
+    expect(resumed.losses.map((l) => l.step)).toEqual([3, 4]);
+    expect(resumed.losses).toEqual(straight.losses.slice(2));
+    expect(resumed.state.generator).toEqual(straight.state.generator);
+  });
+
+  it('stops between steps when aborted', async () => {
+    const ac = new AbortController();
+    const { state } = await train(dataset(16), { ...cfg, steps: 50 }, { onProgress: (p) => p.step === 2 && ac.abort(), signal: ac.signal });
+    expect(state.step).toBe(2);
+  });
+
+  it('fails loudly when a step leaks a tensor', async () => {
+    let leaked: tf.Tensor | undefined;
+    const run = train(dataset(16), cfg, {
+      onProgress: (p) => {
+        if (p.step === 2) leaked = tf.zeros([1]); // simulated leak inside the loop
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(TensorLeakError);
+    leaked?.dispose();
+  });
+
+  it('fails with a clear error when the losses stop being finite', async () => {
+    const data = dataset(16);
+    data.images[5] = NaN;
+    await expect(train(data, { ...cfg, steps: 1, batchSize: 16 })).rejects.toThrowError(TrainingDivergedError);
+    await expect(train(data, { ...cfg, steps: 1, batchSize: 16 })).rejects.toThrow(/diverged at step 1/);
+  });
+
+  it('rejects bad settings and mismatched data', async () => {
+    await expect(train(dataset(4), { ...cfg, batchSize: 1 })).rejects.toBeInstanceOf(TrainConfigError);
+    await expect(train({ ...dataset(4), size: 64 }, cfg)).rejects.toThrow(/64px images/);
+    await expect(train({ ...dataset(4), count: 5 }, cfg)).rejects.toThrow(/need/);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    await train(dataset(8), { ...cfg, steps: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
