@@ -4,6 +4,7 @@
 //   npx tsx bench/train-throughput.ts [--steps 20] [--warmup 3] [--batch 64] [--mode subpixel|zero-insert|stock] [--no-torch]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '../src-main/ml/backend.js';
 import { BatchSampler, createSession, defaultTrainConfig, trainOnBatch } from '../src-main/ml/train.js';
 import { setBackpropInputMode, type BackpropInputMode } from '../src-main/ml/wasm-kernels.js';
@@ -19,7 +20,8 @@ const warmup = Number(arg('warmup', '3'));
 const batch = Number(arg('batch', '64'));
 const modes = arg('mode', 'subpixel').split(',') as BackpropInputMode[];
 const PY = '/usr/bin/python3';
-const TORCH_SCRIPT = '/work/shared/bench/pytorch_dcgan.py';
+// The reference program lives in shared/ beside the project folder.
+const TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/pytorch_dcgan.py', import.meta.url));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
