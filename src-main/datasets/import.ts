@@ -55,6 +55,8 @@ export async function importFiles(project: Project, items: ImportItem[], options
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const report: ImportReport = { imported: 0, duplicates: 0, failed: [], seconds: 0, assetIds: [] };
   const seen = new Set<string>();
+  // A file already in the project adds its tags to the stored original instead of a second copy.
+  const duplicateTags: { hash: string; tags: string[] }[] = [];
   // Results land in input order (ids follow the order the files were given, whatever
   // finished first), and are inserted in batches as soon as a prefix is complete.
   const results: (NewAsset | null | undefined)[] = new Array(items.length);
@@ -63,7 +65,18 @@ export async function importFiles(project: Project, items: ImportItem[], options
     let end = inserted;
     while (end < items.length && results[end] !== undefined) end++;
     if (!all && end - inserted < 256) return;
-    const batch = results.slice(inserted, end).filter((r): r is NewAsset => r !== null && r !== undefined);
+    // Within one import the first file in input order is the original, whichever was read first.
+    const batch: NewAsset[] = [];
+    for (const r of results.slice(inserted, end)) {
+      if (!r) continue;
+      if (seen.has(r.hash)) {
+        report.duplicates++;
+        if (r.tags.length > 0) duplicateTags.push({ hash: r.hash, tags: r.tags });
+      } else {
+        seen.add(r.hash);
+        batch.push(r);
+      }
+    }
     results.fill(null, inserted, end);
     inserted = end;
     if (batch.length === 0) return;
@@ -71,8 +84,6 @@ export async function importFiles(project: Project, items: ImportItem[], options
     report.imported += batch.length;
   };
 
-  // A file already in the project adds its tags to the stored original instead of a second copy.
-  const duplicateTags: { hash: string; tags: string[] }[] = [];
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -81,7 +92,7 @@ export async function importFiles(project: Project, items: ImportItem[], options
       const item = items[index]!;
       let result: NewAsset | null = null;
       try {
-        const asset = await prepare(project, item, maxPixels, seen);
+        const asset = await prepare(project, item, maxPixels);
         if ('duplicateOf' in asset) {
           report.duplicates++;
           if (asset.tags.length > 0) duplicateTags.push({ hash: asset.duplicateOf, tags: asset.tags });
@@ -105,14 +116,12 @@ async function prepare(
   project: Project,
   item: ImportItem,
   maxPixels: number,
-  seen: Set<string>,
 ): Promise<NewAsset | { duplicateOf: string; tags: string[] }> {
   const name = item.name ?? basename(item.path);
   const bytes = await readFile(item.path);
   if (bytes.length === 0) throw new Rejected(`${name} is empty (0 bytes).`);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  if (seen.has(hash) || project.assets.findByHash(hash) !== null) return { duplicateOf: hash, tags: item.tags ?? [] };
-  seen.add(hash);
+  if (project.assets.findByHash(hash) !== null) return { duplicateOf: hash, tags: item.tags ?? [] };
 
   let meta: sharp.Metadata;
   try {
@@ -146,9 +155,12 @@ async function prepare(
   return { hash, ext, name, width, height, bytes: bytes.length, hasAlpha: meta.hasAlpha ?? false, thumb: thumbPath, tags: item.tags ?? [] };
 }
 
+let tmpCounter = 0;
+
 export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Two workers may write the same content-addressed file at once: each gets its own temporary name.
+  const tmp = `${file}.${process.pid}-${++tmpCounter}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);
 }

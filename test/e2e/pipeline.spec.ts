@@ -28,7 +28,7 @@ test('starter project → train → generate', async ({ page }) => {
   await expect(page.getByText('3,752', { exact: false }).first()).toBeVisible();
   await expect(page.getByTestId('backend')).toContainText('WebAssembly');
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="asset-cell"] img')].some((i) => (i as HTMLImageElement).naturalWidth > 0));
-  await page.screenshot({ path: 'test-results/e2e-01-data.png' });
+  await page.screenshot({ path: 'test-results/e2e-01-data.png', animations: 'disabled' });
 
   // Train: a short run, progress to 100 %, a loss chart drawn from live events.
   await nav(page, 'Train').click();
@@ -38,11 +38,11 @@ test('starter project → train → generate', async ({ page }) => {
   const progress = page.getByTestId('train-progress');
   await expect(progress).toBeVisible();
   await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 120_000 }).toBeGreaterThan(0);
-  await page.screenshot({ path: 'test-results/e2e-02-training.png' });
+  await page.screenshot({ path: 'test-results/e2e-02-training.png', animations: 'disabled' });
   await expect(page.getByTestId('job-result')).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   await expect(progress).toHaveAttribute('aria-valuenow', '100');
   await expect(page.getByTestId('loss-chart').locator('canvas').first()).toBeVisible();
-  await page.screenshot({ path: 'test-results/e2e-03-trained.png' });
+  await page.screenshot({ path: 'test-results/e2e-03-trained.png', animations: 'disabled' });
 
   // Generate: 16 images from the new checkpoint appear in the gallery.
   await nav(page, 'Generate').click();
@@ -55,7 +55,7 @@ test('starter project → train → generate', async ({ page }) => {
       (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 32,
     ),
   );
-  await page.screenshot({ path: 'test-results/e2e-04-generated.png' });
+  await page.screenshot({ path: 'test-results/e2e-04-generated.png', animations: 'disabled' });
 
   // The later steps say what is coming instead of showing nothing.
   await nav(page, 'Evaluate').click();
@@ -64,9 +64,19 @@ test('starter project → train → generate', async ({ page }) => {
   expect(pageErrors).toEqual([]);
 });
 
-test('an API error is shown to the person, not swallowed', async ({ page }) => {
-  await page.goto(studio.url);
-  await nav(page, 'Train').click();
-  await page.getByTestId('train-steps').fill('0');
-  await expect(page.getByTestId('start-training')).toBeDisabled();
+test('an empty project shows what to do, and an engine error reaches the person', async ({ page }) => {
+  const empty = await studioWithProject({ starter: false });
+  try {
+    await page.goto(empty.url);
+    await expect(page.getByRole('main')).toContainText(/no images yet/i);
+    await page.screenshot({ path: 'test-results/e2e-05-empty-project.png', animations: 'disabled' });
+    await nav(page, 'Train').click();
+    await page.getByTestId('start-training').click();
+    await expect(page.getByTestId('toast')).toContainText('This project has no images yet. Import some before training.');
+    await page.screenshot({ path: 'test-results/e2e-06-error-toast.png', animations: 'disabled' });
+    await page.getByTestId('train-steps').fill('0');
+    await expect(page.getByTestId('start-training')).toBeDisabled();
+  } finally {
+    empty.stop();
+  }
 });
