@@ -1,6 +1,7 @@
 // `npm test`: unit and integration tests (vitest), then a production build and
 // the end-to-end tests (Playwright in Debian's Chromium against the headless studio).
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,14 +11,30 @@ const steps = [
   ['typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
   ['typecheck e2e', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']],
   ['svelte-check', bin('svelte-check', 'bin/svelte-check'), ['--tsconfig', 'tsconfig.web.json', '--fail-on-warnings']],
-  ['unit + integration', bin('vitest', 'vitest.mjs'), ['run']],
+  ['unit + integration', bin('vitest', 'vitest.mjs'), ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']],
   ['build', bin('electron-vite', 'bin/electron-vite.js'), ['build']],
   ['end-to-end', bin('@playwright/test', 'cli.js'), ['test']],
 ];
+rmSync(join(root, 'test-results'), { recursive: true, force: true });
 for (const [name, script, args] of steps) {
   console.log(`\n▶ ${name}`);
   const started = Date.now();
   const r = spawnSync(process.execPath, [script, ...args], { cwd: root, stdio: 'inherit' });
   console.log(`◀ ${name}: ${r.status === 0 ? 'ok' : `failed (exit ${r.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.status !== 0) {
+    summary();
+    process.exit(r.status ?? 1);
+  }
+}
+summary();
+
+/** One closing line over both runners: "N passed, N failed". */
+function summary() {
+  const read = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
+  const unit = read('test-results/vitest.json');
+  const e2e = read('test-results/playwright.json');
+  const passed = (unit?.numPassedTests ?? 0) + (e2e?.stats?.expected ?? 0) + (e2e?.stats?.flaky ?? 0);
+  const failed = (unit?.numFailedTests ?? 0) + (e2e?.stats?.unexpected ?? 0);
+  const skipped = (unit?.numPendingTests ?? 0) + (unit?.numTodoTests ?? 0) + (e2e?.stats?.skipped ?? 0);
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
