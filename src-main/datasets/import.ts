@@ -2,27 +2,26 @@
 // (content-addressed) and given a thumbnail. A bad file gets a line in the report
 // and never stops the batch.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { assetFile, thumbFile, type NewAsset } from '../store/assets';
 import type { Project } from '../store/project';
+import { readImageHeader, safeSvg, type ImageFormat } from './image-header';
+import { decodePngRgba } from './png-fast';
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 const THUMB_SIZE = 128;
-const WEB_FORMATS = new Set(['png', 'jpg', 'webp', 'gif']);
-const FORMATS = new Map([
-  ['png', 'png'],
-  ['jpeg', 'jpg'],
-  ['webp', 'webp'],
-  ['gif', 'gif'],
-  ['svg', 'svg'],
-  ['tiff', 'tiff'],
-  ['heif', 'avif'],
-]);
+const SYNC_WRITE_LIMIT = 256 * 1024;
+const WEB_FORMATS = new Set<ImageFormat>(['png', 'jpg', 'webp', 'gif']);
 
 export interface ImportItem {
+  /** Where the file came from (for an archive member: `archive.zip/inner/path.png`). */
   path: string;
+  /** The file's bytes when they do not come from `path` (archive members). */
+  bytes?: Uint8Array;
   tags?: string[];
   /** Display name; the file name when absent. */
   name?: string;
@@ -118,49 +117,103 @@ async function prepare(
   maxPixels: number,
 ): Promise<NewAsset | { duplicateOf: string; tags: string[] }> {
   const name = item.name ?? basename(item.path);
-  const bytes = await readFile(item.path);
+  // Small files: a synchronous read skips a round trip through the thread pool per file.
+  const bytes = item.bytes ?? readFileSync(item.path);
   if (bytes.length === 0) throw new Rejected(`${name} is empty (0 bytes).`);
   const hash = createHash('sha256').update(bytes).digest('hex');
   if (project.assets.findByHash(hash) !== null) return { duplicateOf: hash, tags: item.tags ?? [] };
 
-  let meta: sharp.Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
-    throw new Rejected(`${name} is not an image Atelier can read (${bytes.length} bytes, no known image header).`);
+  const header = readImageHeader(bytes);
+  if (!header) throw new Rejected(`${name} is not an image Atelier can read (${bytes.length} bytes, no known image header).`);
+  const ext = header.format;
+  const source = ext === 'svg' ? safeSvg(bytes) : bytes;
+  let { width, height } = header;
+  if (width === undefined || height === undefined) {
+    try {
+      const meta = await sharp(source, { limitInputPixels: false }).metadata();
+      width = meta.width ?? 0;
+      height = meta.height ?? 0;
+    } catch (error) {
+      throw new Rejected(`${name} is damaged and cannot be decoded: ${firstLine(error)}.`);
+    }
   }
-  const ext = meta.format ? FORMATS.get(meta.format) : undefined;
-  if (!ext) throw new Rejected(`${name} is a ${meta.format ?? 'unknown'} file; Atelier reads PNG, JPEG, WebP, GIF, SVG, TIFF and AVIF.`);
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
   if (width * height > maxPixels) {
     throw new Rejected(
       `${name} is ${width}×${height} pixels (${mp(width * height)}), above the import limit of ${mp(maxPixels)}; it was not decoded.`,
     );
   }
+  if (width === 0 || height === 0) throw new Rejected(`${name} has no pixels (${width}×${height}).`);
 
-  // A small original in a format every page shows is its own thumbnail (the starter set is 64×64 PNG).
-  const ownThumb = width <= THUMB_SIZE && height <= THUMB_SIZE && WEB_FORMATS.has(ext);
-  let thumb: Buffer | null = null;
+  // One decode per image, to at most thumbnail size: it proves the file is whole and
+  // gives the pixels the thumbnail and later measures are made from.
+  const small = width <= THUMB_SIZE && height <= THUMB_SIZE;
+  let preview: { data: Uint8Array; width: number; height: number };
   try {
-    const decoder = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 });
-    if (ownThumb) await decoder.raw().toBuffer();
-    else thumb = await decoder.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, alphaQuality: 90 }).toBuffer();
+    preview = (small && ext === 'png' && fastPng(bytes)) || (await decodeWithSharp(source, small, maxPixels));
   } catch (error) {
     throw new Rejected(`${name} is damaged and cannot be decoded: ${firstLine(error)}.`);
   }
+  // A small original in a format every page shows is its own thumbnail (the starter set is 64×64 PNG).
+  const ownThumb = small && WEB_FORMATS.has(ext);
   await writeAtomically(project.path(assetFile(hash, ext)), bytes);
-  if (thumb) await writeAtomically(project.path(thumbFile(hash)), thumb);
-  const thumbPath = thumb ? thumbFile(hash) : assetFile(hash, ext);
-  return { hash, ext, name, width, height, bytes: bytes.length, hasAlpha: meta.hasAlpha ?? false, thumb: thumbPath, tags: item.tags ?? [] };
+  if (!ownThumb) {
+    const raw = { width: preview.width, height: preview.height, channels: 4 as const };
+    const thumb = await sharp(preview.data, { raw }).webp({ quality: 82, alphaQuality: 90 }).toBuffer();
+    await writeAtomically(project.path(thumbFile(hash)), thumb);
+  }
+  return {
+    hash,
+    ext,
+    name,
+    width,
+    height,
+    bytes: bytes.length,
+    hasAlpha: usesTransparency(preview.data),
+    thumb: ownThumb ? assetFile(hash, ext) : thumbFile(hash),
+    tags: item.tags ?? [],
+  };
+}
+
+/** The JavaScript PNG path; anything it cannot or will not decode goes to sharp, which has the last word. */
+function fastPng(bytes: Uint8Array): { data: Uint8Array; width: number; height: number } | null {
+  try {
+    return decodePngRgba(bytes);
+  } catch {
+    return null;
+  }
+}
+
+async function decodeWithSharp(source: Uint8Array, small: boolean, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const decoder = sharp(source, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1 });
+  const { data, info } = await (small ? decoder : decoder.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside' }))
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+function usesTransparency(rgba: Uint8Array): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i]! < 255) return true;
+  return false;
 }
 
 let tmpCounter = 0;
+const madeFolders = new Set<string>();
 
 export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  const folder = dirname(file);
+  if (!madeFolders.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    madeFolders.add(folder);
+  }
   // Two workers may write the same content-addressed file at once: each gets its own temporary name.
   const tmp = `${file}.${process.pid}-${++tmpCounter}.tmp`;
+  if (data.length < SYNC_WRITE_LIMIT) {
+    // A small write to the page cache costs less than its trip through the thread pool.
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+    return;
+  }
   await writeFile(tmp, data);
   await rename(tmp, file);
 }
@@ -191,9 +244,13 @@ function mp(pixels: number): string {
   return `${(pixels / 1e6).toFixed(pixels < 1e7 ? 1 : 0)} MP`;
 }
 
+/** An archive may unpack to at most this much; a zip bomb is refused before it is inflated. */
+export const MAX_ARCHIVE_BYTES = 4 * 1024 ** 3;
+
 /**
- * Expands files and folders (recursively, following no symlink twice) into
- * import items. With `tagsFromFolders`, each folder name below the given root becomes a tag.
+ * Expands files, folders (recursively, following no symlink twice) and zip
+ * archives into import items. With `tagsFromFolders`, each folder name below the
+ * given root (and inside an archive) becomes a tag.
  */
 export async function collectImportItems(
   paths: string[],
@@ -202,7 +259,8 @@ export async function collectImportItems(
   const items: ImportItem[] = [];
   const failed: ImportFailure[] = [];
   const visited = new Set<string>();
-  const walk = async (path: string, tags: string[]): Promise<void> => {
+  const folderTags = (tags: string[], name: string) => (options.tagsFromFolders ? [...tags, name] : tags);
+  const walk = async (path: string, tags: string[], isRoot: boolean): Promise<void> => {
     let info;
     try {
       info = await stat(path);
@@ -211,7 +269,8 @@ export async function collectImportItems(
       return;
     }
     if (info.isFile()) {
-      items.push({ path, tags });
+      if (/\.zip$/i.test(path)) failed.push(...(await expandZip(path, tags, folderTags, items)));
+      else items.push({ path, tags });
       return;
     }
     if (!info.isDirectory()) {
@@ -228,17 +287,44 @@ export async function collectImportItems(
       failed.push({ file: path, reason: describeFailure(error) });
       return;
     }
+    const inner = isRoot ? tags : folderTags(tags, basename(path));
     for (const entry of entries) {
-      if (entry.startsWith('.')) continue;
-      const child = join(path, entry);
-      const childTags = options.tagsFromFolders ? [...tags, entry] : tags;
-      await walk(child, childTags);
+      if (!entry.startsWith('.')) await walk(join(path, entry), inner, false);
     }
   };
-  for (const p of paths) {
-    await walk(resolvePath(p), []);
-  }
-  // A folder's own name is a tag only for what is below it: strip the file name that walk added.
-  if (options.tagsFromFolders) for (const item of items) item.tags = item.tags!.slice(0, -1);
+  for (const p of paths) await walk(resolvePath(p), [], true);
   return { items, failed };
+}
+
+async function expandZip(
+  path: string,
+  tags: string[],
+  folderTags: (tags: string[], name: string) => string[],
+  items: ImportItem[],
+): Promise<ImportFailure[]> {
+  const name = basename(path);
+  let entries: Record<string, Uint8Array>;
+  try {
+    const data = readFileSync(path);
+    let declared = 0;
+    entries = unzipSync(data, {
+      filter(file) {
+        declared += file.originalSize;
+        if (declared > MAX_ARCHIVE_BYTES) {
+          throw new Rejected(`${name} would unpack to more than ${MAX_ARCHIVE_BYTES / 1024 ** 3} GB; it was not opened.`);
+        }
+        const parts = file.name.split('/');
+        return !file.name.endsWith('/') && !parts.some((p) => p.startsWith('.') || p === '__MACOSX');
+      },
+    });
+  } catch (error) {
+    return [{ file: path, reason: error instanceof Rejected ? error.message : `${name} is not a readable zip archive: ${firstLine(error)}.` }];
+  }
+  for (const entry of Object.keys(entries).sort()) {
+    const parts = entry.split('/');
+    const fileName = parts.pop()!;
+    const entryTags = parts.reduce(folderTags, tags);
+    items.push({ path: `${path}/${entry}`, bytes: entries[entry]!, name: fileName, tags: entryTags });
+  }
+  return [];
 }

@@ -2,10 +2,11 @@
 // background colour (the starter set is all transparency) and resized to the
 // training resolution. Made once per asset set and size, then read from cache/.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { safeSvg } from './image-header';
 import { writeAtomically } from './import';
 
 export interface TrainingSource {
@@ -44,7 +45,10 @@ export async function trainingPixels(
   const worker = async () => {
     while (next < sources.length) {
       const i = next++;
-      const raw = await sharp(sources[i]!.path, { pages: 1 })
+      const path = sources[i]!.path;
+      // Vector originals are rasterized (densely, then resized) with external references removed.
+      const input = path.endsWith('.svg') ? safeSvg(readFileSync(path)) : path;
+      const raw = await sharp(input, { pages: 1, ...(path.endsWith('.svg') ? { density: 300 } : {}) })
         .flatten({ background })
         .resize(size, size, { fit: 'contain', background, kernel: 'lanczos3' })
         .removeAlpha()

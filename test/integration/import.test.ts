@@ -104,3 +104,37 @@ describe('import', () => {
     project.close();
   });
 });
+
+describe('import from archives and vector files', () => {
+  it('unpacks a zip (folders inside become tags), skips hidden entries, and rasterizes SVG safely', async () => {
+    const { zipSync } = await import('fflate');
+    const png = await solid('#ff8800', 20);
+    const zip = zipSync({
+      'birds/owl.png': png,
+      'birds/night/bat.webp': await solid('#222288', 30, 'webp'),
+      '__MACOSX/birds/._owl.png': Buffer.from('resource fork'),
+      '.DS_Store': Buffer.from('x'),
+      'vector.svg': Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="#0a0"/><image href="https://example.com/x.png" width="10" height="10"/></svg>',
+      ),
+    });
+    const dir = join(root, 'zips');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'pack.zip'), zip);
+    writeFileSync(join(dir, 'broken.zip'), Buffer.from('PK\u0003\u0004 but nothing else'));
+    const project = Project.create(join(root, 'zip-project'));
+    const { items, failed } = await collectImportItems([dir], { tagsFromFolders: true });
+    expect(failed).toEqual([{ file: join(dir, 'broken.zip'), reason: expect.stringMatching(/^broken\.zip is not a readable zip archive/) }]);
+    expect(items.map((i) => i.path.slice(dir.length + 1))).toEqual(['pack.zip/birds/night/bat.webp', 'pack.zip/birds/owl.png', 'pack.zip/vector.svg']);
+    const report = await importFiles(project, items);
+    expect(report).toMatchObject({ imported: 3, duplicates: 0, failed: [] });
+    const byName = Object.fromEntries(project.assets.page(0, 10).map((a) => [a.name, a]));
+    expect(byName['bat.webp']!.tags).toEqual(['birds', 'night']);
+    expect(byName['owl.png']!.tags).toEqual(['birds']);
+    expect(byName['vector.svg']).toMatchObject({ width: 300, height: 200, thumb: expect.stringMatching(/\.webp$/) });
+    const thumb = await sharp(project.path(byName['vector.svg']!.thumb)).raw().toBuffer({ resolveWithObject: true });
+    expect([thumb.info.width, thumb.info.height]).toEqual([128, 85]);
+    expect(thumb.data[1]).toBeGreaterThan(100); // green, rasterized
+    project.close();
+  });
+});
