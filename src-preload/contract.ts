@@ -25,9 +25,14 @@ export const ProjectSummary = z.object({
   runCount: count,
   generationCount: count,
   checkpointCount: count,
+  /** Transparent originals are composited on this colour for training. */
+  background: z.string(),
 });
 
 export const Credit = z.object({ what: z.string(), author: z.string(), license: z.string(), url: z.string() });
+
+export const Split = z.enum(['train', 'val', 'test']);
+export const QualityFlag = z.enum(['tiny', 'extreme-aspect', 'blurry', 'too-dark', 'too-bright', 'near-blank', 'grayscale']);
 
 export const Asset = z.object({
   id,
@@ -37,13 +42,43 @@ export const Asset = z.object({
   height: count,
   thumb: projectFile,
   tags: z.array(z.string()),
+  split: Split.nullable(),
+  excluded: z.boolean(),
+  flags: z.array(QualityFlag),
 });
 
+export const AssetDetail = Asset.extend({
+  /** The original, as imported. */
+  file: projectFile,
+  bytes: count,
+  hasAlpha: z.boolean(),
+  phash: z.string().nullable(),
+  quality: z.record(z.string(), z.number()).nullable(),
+});
+
+/** What the grid can be narrowed to; the fields combine. */
+const assetFilter = {
+  tag: z.string().min(1).optional(),
+  split: z.enum(['train', 'val', 'test', 'none']).optional(),
+  flag: QualityFlag.optional(),
+  excluded: z.boolean().optional(),
+  /** Only these images (e.g. one near-duplicate cluster). */
+  ids: z.array(id).max(100_000).optional(),
+};
+const selection = z.array(id).min(1).max(1_000_000);
+
 export const ImportReport = z.object({
+  cancelled: z.boolean().default(false),
   imported: count,
   duplicates: count,
   failed: z.array(z.object({ file: z.string(), reason: z.string() })),
   seconds: z.number(),
+});
+
+export const SplitInfo = z.object({
+  counts: z.object({ train: count, val: count, test: count, none: count }),
+  settings: z.object({ train: count, val: count, test: count, seed: count }).nullable(),
+  locked: Split.nullable(),
 });
 
 export const TagCount = z.object({ name: z.string(), count });
@@ -88,7 +123,7 @@ export const Generation = z.object({
   createdAt: z.string(),
 });
 
-export const JobKind = z.enum(['train', 'generate']);
+export const JobKind = z.enum(['train', 'generate', 'import']);
 export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 export const Job = z.object({
@@ -150,12 +185,65 @@ export const operations = {
     'Create a project folder (optionally filled with the starter dataset) and open it.',
   ),
   'project:open': op(z.object({ dir: z.string().min(1) }).strict(), ProjectSummary, 'Open an existing project folder.'),
+  'project:setBackground': op(
+    z.object({ color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #ffffff') }).strict(),
+    ProjectSummary,
+    'Set the colour transparent images are composited on for training (the originals keep their alpha).',
+  ),
   'assets:list': op(
-    z.object({ ...paging, tag: z.string().min(1).optional() }).strict(),
+    z.object({ ...paging, ...assetFilter }).strict(),
     z.object({ total: count, items: z.array(Asset) }),
     'A page of the dataset, optionally filtered by tag.',
   ),
   'tags:list': op(empty, z.array(TagCount), 'Every tag with its image count.'),
+  'assets:get': op(z.object({ id }).strict(), AssetDetail, 'One image with its measures, for the detail pane.'),
+  'assets:ids': op(z.object(assetFilter).strict(), z.object({ ids: z.array(id) }), 'Every image id a filter matches (select all).'),
+  'assets:exclude': op(
+    z.object({ ids: selection, excluded: z.boolean() }).strict(),
+    z.object({ changed: count }),
+    'Exclude images from training, or bring them back. Originals are never deleted.',
+  ),
+  'tags:apply': op(
+    z.object({ ids: selection, add: z.array(z.string().min(1)).default([]), remove: z.array(z.string().min(1)).default([]) }).strict(),
+    z.object({ added: count, removed: count }),
+    'Add and remove tags on a selection.',
+  ),
+  'tags:rename': op(
+    z.object({ from: z.string().min(1), to: z.string().trim().min(1) }).strict(),
+    z.object({ merged: z.boolean() }),
+    'Rename a tag; renaming onto an existing tag merges the two.',
+  ),
+  'edits:undo': op(
+    empty,
+    z.object({ undone: z.string().nullable(), next: z.string().nullable() }),
+    'Revert the most recent bulk edit (tags, exclusion, splits).',
+  ),
+  'edits:last': op(empty, z.object({ label: z.string().nullable() }), 'What undo would revert.'),
+  'quality:summary': op(
+    empty,
+    z.array(z.object({ flag: QualityFlag, label: z.string(), description: z.string(), count })),
+    'How many images carry each quality flag.',
+  ),
+  'duplicates:find': op(
+    z.object({ threshold: z.number().int().min(0).max(16).default(6) }).strict(),
+    z.object({ threshold: count, clusters: z.array(z.object({ ids: z.array(id).min(2), keep: id })) }),
+    'Clusters of near-duplicate images (perceptual hashes within `threshold` bits), with the one to keep by default.',
+  ),
+  'splits:assign': op(
+    z
+      .object({ train: z.number().int().min(0).max(100), val: z.number().int().min(0).max(100), test: z.number().int().min(0).max(100), seed: z.number().int().nonnegative().default(1) })
+      .strict()
+      .refine((s) => s.train + s.val + s.test === 100, { message: 'train, val and test must add up to 100' }),
+    SplitInfo,
+    'Assign every image to train/val/test, stratified by its first tag, deterministic from the seed.',
+  ),
+  'splits:lock': op(
+    z.object({ to: Split.nullable() }).strict(),
+    SplitInfo,
+    'Lock the split: later imports go only to the chosen split (null unlocks).',
+  ),
+  'splits:info': op(empty, SplitInfo, 'Images per split, the settings used and the lock.'),
+  'imports:latest': op(empty, ImportReport.nullable(), 'The report of the most recent import, with every failure.'),
   'assets:import': op(
     z.object({ paths: z.array(z.string().min(1)).min(1), tagsFromFolders: z.boolean().default(false) }).strict(),
     ImportReport,

@@ -7,10 +7,12 @@ import { mkdir, readdir, realpath, rename, stat, writeFile } from 'node:fs/promi
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
-import { assetFile, thumbFile, type NewAsset } from '../store/assets';
+import { assetFile, thumbFile, type NewAsset, type Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { readImageHeader, safeSvg, type ImageFormat } from './image-header';
 import { decodePngRgba } from './png-fast';
+import { analyseRaw } from './perceptual-hash';
+import { datasetSaturation, defaultThresholds, QUALITY_FLAGS, qualityFlags, type QualityFlag, type QualityMeasures } from './quality';
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 const THUMB_SIZE = 128;
@@ -42,6 +44,8 @@ export interface ImportReport {
 
 export interface ImportOptions {
   maxPixels?: number;
+  /** The split new images join (a locked split); none when null or absent. */
+  split?: Split | null;
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?(done: number, total: number): void;
@@ -92,6 +96,7 @@ export async function importFiles(project: Project, items: ImportItem[], options
       let result: NewAsset | null = null;
       try {
         const asset = await prepare(project, item, maxPixels);
+        if (!('duplicateOf' in asset)) asset.split = options.split ?? null;
         if ('duplicateOf' in asset) {
           report.duplicates++;
           if (asset.tags.length > 0) duplicateTags.push({ hash: asset.duplicateOf, tags: asset.tags });
@@ -107,6 +112,7 @@ export async function importFiles(project: Project, items: ImportItem[], options
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   flush(true);
   project.assets.addTagsByHash(duplicateTags);
+  if (report.imported > 0) refreshDatasetFlags(project);
   report.seconds = (performance.now() - started) / 1000;
   return report;
 }
@@ -153,6 +159,7 @@ async function prepare(
   } catch (error) {
     throw new Rejected(`${name} is damaged and cannot be decoded: ${firstLine(error)}.`);
   }
+  const analysis = analyseRaw({ data: preview.data, width: preview.width, height: preview.height, channels: 4 }, { width, height });
   // A small original in a format every page shows is its own thumbnail (the starter set is 64×64 PNG).
   const ownThumb = small && WEB_FORMATS.has(ext);
   await writeAtomically(project.path(assetFile(hash, ext)), bytes);
@@ -171,6 +178,9 @@ async function prepare(
     hasAlpha: usesTransparency(preview.data),
     thumb: ownThumb ? assetFile(hash, ext) : thumbFile(hash),
     tags: item.tags ?? [],
+    phash: analysis.phash,
+    quality: JSON.stringify(analysis.quality),
+    flags: flagBits(qualityFlags(analysis.quality)),
   };
 }
 
@@ -195,6 +205,27 @@ async function decodeWithSharp(source: Uint8Array, small: boolean, maxPixels: nu
 function usesTransparency(rgba: Uint8Array): boolean {
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i]! < 255) return true;
   return false;
+}
+
+export function flagBits(flags: readonly QualityFlag[]): number {
+  let bits = 0;
+  for (const f of flags) bits |= 1 << QUALITY_FLAGS.findIndex((q) => q.flag === f);
+  return bits;
+}
+
+/**
+ * Flags that depend on the whole dataset ('grayscale' in a colourful set) are
+ * recomputed after every import, for every image.
+ */
+export function refreshDatasetFlags(project: Project): void {
+  const rows = project.assets.qualityRows().map((r) => ({ ...r, measures: JSON.parse(r.quality) as QualityMeasures }));
+  const dataset = datasetSaturation(rows.map((r) => r.measures));
+  const changes: [number, number][] = [];
+  for (const r of rows) {
+    const bits = flagBits(qualityFlags(r.measures, defaultThresholds, dataset));
+    if (bits !== r.flags) changes.push([r.id, bits]);
+  }
+  project.assets.setFlags(changes);
 }
 
 let tmpCounter = 0;

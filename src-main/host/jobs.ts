@@ -22,8 +22,35 @@ export interface JobHandlers {
   onFinish(job: JobRecord, error?: ErrorPayloadT): void;
 }
 
+/** A job that runs inside the engine (import): cancelled through its own signal. */
+export interface LocalJob {
+  record: JobRecord;
+  signal: AbortSignal;
+  progress(fraction: number, message: string): void;
+  finish(status: 'done' | 'cancelled' | 'failed'): void;
+}
+
 export class JobManager {
-  private readonly jobs = new Map<string, { record: JobRecord; channel: JobChannel }>();
+  private readonly jobs = new Map<string, { record: JobRecord; channel: Pick<JobChannel, 'kill'> }>();
+
+  /** Registers work done in this process so it can be listed and cancelled like any job. */
+  track(kind: JobRecord['kind']): LocalJob {
+    const record: JobRecord = { id: randomUUID(), kind, status: 'running', runId: null, fraction: 0, message: 'Starting', startedAt: new Date().toISOString() };
+    const controller = new AbortController();
+    this.jobs.set(record.id, { record, channel: { kill: () => controller.abort() } });
+    return {
+      record,
+      signal: controller.signal,
+      progress(fraction, message) {
+        record.fraction = fraction;
+        record.message = message;
+      },
+      finish(status) {
+        record.status = status;
+        if (status === 'done') record.fraction = 1;
+      },
+    };
+  }
 
   constructor(private readonly launch: LaunchJob) {}
 

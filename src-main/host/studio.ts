@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
 import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
-import { assetFile } from '../store/assets';
+import { Curation, flagsOf, toFilter } from '../datasets/curation';
+import { assetFile, TagNotFound, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
-import { AtelierError } from './errors';
+import { AtelierError, toErrorPayload } from './errors';
 import type { LaunchJob } from './job-protocol';
 import { JobManager } from './jobs';
 import { createRouter, type Handlers, type Router } from './router';
@@ -83,32 +84,103 @@ export function createStudio(options: StudioOptions): Studio {
     }),
     'project:create': async ({ dir, starter }) => (await studio.createProject(dir, { starter })).project.summary(),
     'project:open': ({ dir }) => studio.openProject(dir).summary(),
-    'assets:list': ({ offset, limit, tag }) => {
+    'project:setBackground': ({ color }) => {
       const p = requireProject();
+      p.setMeta('background', color.toLowerCase());
+      return p.summary();
+    },
+    'assets:list': ({ offset, limit, ...filter }) => {
+      const p = requireProject();
+      const where = toFilter(filter);
+      return { total: p.assets.count(where), items: p.assets.page(where, offset, limit).map(toAsset) };
+    },
+    'assets:get': ({ id }) => {
+      const p = requireProject();
+      const a = p.assets.get(id);
+      if (!a) throw new AtelierError('not-found', `There is no image ${id} in this project.`);
       return {
-        total: p.assets.count(tag),
-        items: p.assets.page(offset, limit, tag).map((a) => ({
-          id: a.id,
-          hash: a.hash,
-          name: a.name,
-          width: a.width,
-          height: a.height,
-          thumb: a.thumb,
-          tags: a.tags,
-        })),
+        ...toAsset(a),
+        file: assetFile(a.hash, a.ext),
+        bytes: a.bytes,
+        hasAlpha: a.hasAlpha,
+        phash: a.phash,
+        quality: (a.quality as Record<string, number> | null) ?? null,
       };
     },
+    'assets:ids': (filter) => ({ ids: requireProject().assets.ids(toFilter(filter)) }),
+    'assets:exclude': ({ ids, excluded }) => ({ changed: requireProject().assets.setExcluded(ids, excluded) }),
     'tags:list': () => requireProject().assets.tags(),
+    'tags:apply': ({ ids, add, remove }) => requireProject().assets.applyTags(ids, add, remove),
+    'tags:rename': ({ from, to }) => {
+      try {
+        return requireProject().assets.renameTag(from, to);
+      } catch (error) {
+        if (error instanceof TagNotFound) throw new AtelierError('not-found', error.message);
+        throw error;
+      }
+    },
+    'edits:undo': () => {
+      const p = requireProject();
+      return { undone: p.assets.undo(), next: p.assets.lastEdit() };
+    },
+    'edits:last': () => ({ label: requireProject().assets.lastEdit() }),
+    'quality:summary': () => new Curation(requireProject()).qualitySummary(),
+    'duplicates:find': ({ threshold }) => ({ threshold, clusters: new Curation(requireProject()).duplicates(threshold) }),
+    'splits:assign': (settings) => new Curation(requireProject()).assignSplits(settings),
+    'splits:lock': ({ to }) => new Curation(requireProject()).lock(to),
+    'splits:info': () => new Curation(requireProject()).splitInfo(),
+    'imports:latest': () => requireProject().imports.latest(),
     'assets:import': async ({ paths, tagsFromFolders }) => {
       const p = requireProject();
-      const { items, failed } = await collectImportItems(paths, { tagsFromFolders });
-      const report = await importFiles(p, items);
-      return { imported: report.imported, duplicates: report.duplicates, failed: [...failed, ...report.failed], seconds: report.seconds };
+      const startedAt = new Date().toISOString();
+      const job = jobs.track('import');
+      const started = performance.now();
+      const emit = (step: number, total: number, message: string) => {
+        job.progress(total > 0 ? step / total : 0, message);
+        router.emit('job:progress', progressPayload(job.record, { step, total, message }));
+      };
+      emit(0, 0, 'Looking for images');
+      let failed: { file: string; reason: string }[] = [];
+      let report;
+      try {
+        const found = await collectImportItems(paths, { tagsFromFolders });
+        failed = found.failed;
+        let lastEmit = 0;
+        report = await importFiles(p, found.items, {
+          signal: job.signal,
+          split: new Curation(p).lockedSplit(),
+          onProgress(done, total) {
+            const now = performance.now();
+            if (done < total && now - lastEmit < 100) return;
+            lastEmit = now;
+            const rate = done / Math.max(0.001, (now - started) / 1000);
+            const left = (total - done) / Math.max(rate, 1e-9);
+            emit(done, total, `${done.toLocaleString('en')} of ${total.toLocaleString('en')} · ${Math.round(rate).toLocaleString('en')} images/s · ${formatSeconds(left)} left`);
+          },
+        });
+      } catch (error) {
+        job.finish('failed');
+        emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: 'failed', error: toErrorPayload(error) });
+        throw error;
+      }
+      const cancelled = job.signal.aborted;
+      const stored = { cancelled, imported: report.imported, duplicates: report.duplicates, failed: [...failed, ...report.failed], seconds: report.seconds };
+      p.imports.save(stored, startedAt);
+      job.finish(cancelled ? 'cancelled' : 'done');
+      emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: cancelled ? 'cancelled' : 'done' });
+      return stored;
     },
     'train:start': ({ model, size, steps, batchSize, seed, checkpointEvery }) => {
       const p = requireProject();
-      const assets = p.assets.all();
-      if (assets.length === 0) throw new AtelierError('empty-dataset', 'This project has no images yet. Import some before training.');
+      const assets = new Curation(p).trainingAssets();
+      if (assets.length === 0) {
+        throw new AtelierError(
+          'empty-dataset',
+          p.assets.count() === 0
+            ? 'This project has no images yet. Import some before training.'
+            : 'Every image is excluded or outside the train split. Include some images before training.',
+        );
+      }
       const busy = jobs.running().find((j) => j.kind === 'train');
       if (busy) throw new AtelierError('busy', `Run ${busy.runId} is still training. Cancel it or wait for it to finish.`);
       const every = checkpointEvery ?? Math.max(1, Math.min(steps, 500));
@@ -226,8 +298,30 @@ export function createStudio(options: StudioOptions): Studio {
   return studio;
 }
 
+function toAsset(a: AssetRow & { tags: string[] }) {
+  return {
+    id: a.id,
+    hash: a.hash,
+    name: a.name,
+    width: a.width,
+    height: a.height,
+    thumb: a.thumb,
+    tags: a.tags,
+    split: a.split,
+    excluded: a.excluded,
+    flags: flagsOf(a.flags),
+  };
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return 'a moment';
+  if (s < 1) return 'under a second';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.round(s / 60)} min`;
+}
+
 function progressPayload(
-  record: { id: string; kind: 'train' | 'generate'; runId: number | null },
+  record: { id: string; kind: 'train' | 'generate' | 'import'; runId: number | null },
   m: { step: number; total: number; message: string; lossD?: number; lossG?: number; imgPerSec?: number },
 ): EventPayload<'job:progress'> {
   return {

@@ -6,6 +6,7 @@ import { AtelierError } from '../host/errors';
 import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
 import { GenerationStore } from './generations';
+import { ImportReportStore } from './imports';
 import { RunStore } from './runs';
 
 export const DB_FILE = 'atelier.db';
@@ -19,12 +20,14 @@ export interface ProjectSummary {
   runCount: number;
   generationCount: number;
   checkpointCount: number;
+  background: string;
 }
 
 export class Project {
   readonly assets: AssetStore;
   readonly runs: RunStore;
   readonly generations: GenerationStore;
+  readonly imports: ImportReportStore;
 
   private constructor(
     readonly dir: string,
@@ -33,6 +36,7 @@ export class Project {
     this.assets = new AssetStore(db);
     this.runs = new RunStore(db);
     this.generations = new GenerationStore(db);
+    this.imports = new ImportReportStore(db);
   }
 
   /** Creates the folder layout and database; refuses a folder that already holds other files. */
@@ -73,6 +77,15 @@ export class Project {
     return row?.value ?? '#ffffff';
   }
 
+  meta(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    else this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
   path(projectFile: string): string {
     return join(this.dir, projectFile);
   }
@@ -86,6 +99,7 @@ export class Project {
       runCount: this.runs.count(),
       generationCount: this.generations.count(),
       checkpointCount: this.runs.checkpointCount(),
+      background: this.background,
     };
   }
 

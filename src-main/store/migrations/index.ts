@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import m001 from './001-assets-and-tags';
 import m002 from './002-runs-and-generations';
+import m003 from './003-curation';
 
 export interface Migration {
   version: number;
@@ -10,7 +11,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m001, m002];
+export const migrations: readonly Migration[] = [m001, m002, m003];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

@@ -47,7 +47,7 @@ describe('migrations', () => {
     const v1 = openDatabase(file, { upTo: 1 });
     v1.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('cd', 'png', 'kept', 2, 2, 9, 1, 't')").run();
     v1.close();
-    const db = openDatabase(file);
+    const db = openDatabase(file, { upTo: 2 });
     expect(schemaVersion(db)).toBe(2);
     expect(tables(db)).toEqual(['asset_tags', 'assets', 'checkpoints', 'generations', 'meta', 'run_losses', 'runs', 'tags']);
     expect(db.prepare('SELECT name FROM assets').get()).toEqual({ name: 'kept' });
@@ -55,6 +55,19 @@ describe('migrations', () => {
       /CHECK/,
     );
     expect(plan(db, 'SELECT id FROM checkpoints WHERE run_id = ? ORDER BY step DESC', 1)).toContain('checkpoints_by_run');
+    db.close();
+  });
+
+  it('003 adds curation columns with defaults on existing rows, import reports and the undo log', () => {
+    const file = tempDb();
+    const v2 = openDatabase(file, { upTo: 2 });
+    v2.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ef', 'png', 'old', 2, 2, 9, 1, 't')").run();
+    v2.close();
+    const db = openDatabase(file, { upTo: 3 });
+    expect(db.prepare('SELECT name, flags, excluded, split, phash FROM assets').get()).toEqual({ name: 'old', flags: 0, excluded: 0, split: null, phash: null });
+    expect(tables(db)).toEqual(expect.arrayContaining(['import_reports', 'import_failures', 'undo_log']));
+    expect(() => db.prepare("UPDATE assets SET split = 'holdout'").run()).toThrow(/CHECK/);
+    expect(plan(db, "SELECT id FROM assets WHERE split = ? ORDER BY id", 'val')).toContain('assets_by_split');
     db.close();
   });
 
