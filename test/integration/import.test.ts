@@ -85,7 +85,7 @@ describe('import', () => {
     expect(reasons['bomb.png']).toBe('bomb.png is 30000×30000 pixels (900 MP), above the import limit of 50 MP; it was not decoded.');
     if (!isRoot) expect(reasons['locked.png']).toBe('locked.png cannot be read: permission denied.');
 
-    const page = project.assets.page(0, 10);
+    const page = project.assets.page({}, 0, 10);
     const byName = Object.fromEntries(page.map((a) => [a.name, a]));
     expect(byName['green.jpg']!.tags).toEqual(['cats', 'tabby']);
     // The duplicate red square is stored once and carries both folders' tags.
@@ -128,7 +128,7 @@ describe('import from archives and vector files', () => {
     expect(items.map((i) => i.path.slice(dir.length + 1))).toEqual(['pack.zip/birds/night/bat.webp', 'pack.zip/birds/owl.png', 'pack.zip/vector.svg']);
     const report = await importFiles(project, items);
     expect(report).toMatchObject({ imported: 3, duplicates: 0, failed: [] });
-    const byName = Object.fromEntries(project.assets.page(0, 10).map((a) => [a.name, a]));
+    const byName = Object.fromEntries(project.assets.page({}, 0, 10).map((a) => [a.name, a]));
     expect(byName['bat.webp']!.tags).toEqual(['birds', 'night']);
     expect(byName['owl.png']!.tags).toEqual(['birds']);
     expect(byName['vector.svg']).toMatchObject({ width: 300, height: 200, thumb: expect.stringMatching(/\.webp$/) });
