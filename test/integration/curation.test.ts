@@ -1,7 +1,7 @@
 // The curate step through the router, as the app and the CLI drive it: import with
 // progress, filters, bulk tags with undo, exclusion, near-duplicates, quality flags
 // and splits with a lock.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,36 @@ describe('curate', () => {
     expect(green?.split).toBe('train');
     const test = await call('splits:info');
     expect(test).toMatchObject({ locked: 'train', counts: { test: info.counts.test, val: info.counts.val } });
+  });
+
+  it('cancels an import part-way: what arrived stays, consistently, and the report says cancelled', async () => {
+    const many = join(root, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 300; i++) {
+      const px = Buffer.alloc(16 * 16 * 3, 200);
+      px.writeUInt16BE(i, 0);
+      await sharp(px, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(many, `${String(i).padStart(3, '0')}.png`));
+    }
+    const before = (await call('assets:list', { limit: 1 })).total;
+    const stop = studio.router.subscribe((event, payload) => {
+      const p = payload as { kind: string; step: number; jobId: string };
+      if (event === 'job:progress' && p.kind === 'import' && p.step > 0) {
+        stop();
+        void studio.router.call('jobs:cancel', { jobId: p.jobId });
+      }
+    });
+    const report = await call('assets:import', { paths: [many] });
+    expect(report.cancelled).toBe(true);
+    expect(report.imported).toBeGreaterThan(0);
+    expect(report.imported).toBeLessThan(300);
+    const after = (await call('assets:list', { limit: 1 })).total;
+    expect(after - before).toBe(report.imported);
+    // Every row that arrived has its original on disk; the rest can be imported again later.
+    const arrived = await call('assets:list', { offset: before, limit: 300 });
+    for (const a of arrived.items) expect(existsSync(join(root, 'p', (await call('assets:get', { id: a.id })).file))).toBe(true);
+    expect(await call('imports:latest')).toMatchObject({ cancelled: true, imported: report.imported });
+    const rest = await call('assets:import', { paths: [many] });
+    expect(rest).toMatchObject({ cancelled: false, imported: 300 - report.imported, duplicates: report.imported });
   });
 
   it('refuses malformed curation payloads before they reach the store', async () => {
