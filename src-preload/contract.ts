@@ -75,6 +75,30 @@ export const ImportReport = z.object({
   seconds: z.number(),
 });
 
+/** How training images are varied as they are batched (and previewed live in the Data view). */
+export const AugmentationPolicy = z.object({
+  /** Probability (0–1) that an image is mirrored left–right; 0 turns it off. */
+  hflip: z.number().min(0).max(1),
+  /** Probability (0–1) that an image is mirrored top–bottom. */
+  vflip: z.number().min(0).max(1),
+  /** A random quarter turn (0°, 90°, 180° or 270°) when on. */
+  rot90: z.boolean(),
+  /** Largest rotation in degrees either way; small, since corners fill with background. */
+  rotate: z.number().min(0).max(30),
+  /** Smallest crop side as a share of the image (0.7–1); 1 = no crop. */
+  crop: z.number().min(0.7).max(1),
+  colourJitter: z.object({
+    /** Brightness is scaled by up to ±this (0.2 = 0.8×–1.2×). */
+    brightness: z.number().min(0).max(0.5),
+    /** Contrast around the mean luma, up to ±this. */
+    contrast: z.number().min(0).max(0.5),
+    /** Saturation (blend with gray), up to ±this. */
+    saturation: z.number().min(0).max(0.5),
+    /** Hue turned by up to ±this share of the colour wheel (0.05 = ±18°). */
+    hue: z.number().min(0).max(0.25),
+  }),
+});
+
 export const SplitInfo = z.object({
   counts: z.object({ train: count, val: count, test: count, none: count }),
   settings: z.object({ train: count, val: count, test: count, seed: count }).nullable(),
@@ -243,6 +267,13 @@ export const operations = {
     'Lock the split: later imports go only to the chosen split (null unlocks).',
   ),
   'splits:info': op(empty, SplitInfo, 'Images per split, the settings used and the lock.'),
+  'augment:get': op(empty, AugmentationPolicy, "The dataset's augmentation policy, which training uses."),
+  'augment:set': op(z.object({ policy: AugmentationPolicy }).strict(), AugmentationPolicy, "Save the dataset's augmentation policy."),
+  'augment:preview': op(
+    z.object({ id, policy: AugmentationPolicy, count: z.number().int().min(1).max(16).default(8), seed: z.number().int().nonnegative().default(1), size: z.number().int().min(16).max(256).default(96) }).strict(),
+    z.object({ images: z.array(z.string()) }),
+    'Augmented copies of one image as PNG data URLs, for a live preview of a policy.',
+  ),
   'imports:latest': op(empty, ImportReport.nullable(), 'The report of the most recent import, with every failure.'),
   'assets:import': op(
     z.object({ paths: z.array(z.string().min(1)).min(1), tagsFromFolders: z.boolean().default(false) }).strict(),
@@ -311,6 +342,7 @@ export function isEventName(name: unknown): name is EventName {
 }
 
 export type AssetT = z.output<typeof Asset>;
+export type AugmentationPolicyT = z.output<typeof AugmentationPolicy>;
 export type RunT = z.output<typeof Run>;
 export type RunDetailT = z.output<typeof RunDetail>;
 export type GenerationT = z.output<typeof Generation>;

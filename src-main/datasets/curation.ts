@@ -2,6 +2,7 @@
 // splits and their lock. The pure measures live beside it; this binds them to the store.
 import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
+import { defaultPolicy, type AugmentationPolicy } from './augment';
 import { clusterNearDuplicates, pickKeeper } from './near-duplicates';
 import { QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
@@ -75,6 +76,16 @@ export class Curation {
   /** The split new imports join while the split is locked; null when unlocked (they wait for the next assignment). */
   lockedSplit(): Split | null {
     return (this.project.meta('split.locked') as Split | null) ?? null;
+  }
+
+  augmentation(): AugmentationPolicy {
+    const stored = this.project.meta('augment.policy');
+    return stored ? (JSON.parse(stored) as AugmentationPolicy) : defaultPolicy;
+  }
+
+  setAugmentation(policy: AugmentationPolicy): AugmentationPolicy {
+    this.project.setMeta('augment.policy', JSON.stringify(policy));
+    return policy;
   }
 
   /** The images a training run uses: not excluded, and in the train split when splits exist. */

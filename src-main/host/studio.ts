@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
 import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
+import { augmentPreview } from '../datasets/augment';
 import { Curation, flagsOf, toFilter } from '../datasets/curation';
+import { safeSvg } from '../datasets/image-header';
 import { assetFile, TagNotFound, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from './errors';
@@ -130,6 +132,16 @@ export function createStudio(options: StudioOptions): Studio {
     'splits:lock': ({ to }) => new Curation(requireProject()).lock(to),
     'splits:info': () => new Curation(requireProject()).splitInfo(),
     'imports:latest': () => requireProject().imports.latest(),
+    'augment:get': () => new Curation(requireProject()).augmentation(),
+    'augment:set': ({ policy }) => new Curation(requireProject()).setAugmentation(policy),
+    'augment:preview': async ({ id, policy, count, seed, size }) => {
+      const p = requireProject();
+      const a = p.assets.get(id);
+      if (!a) throw new AtelierError('not-found', `There is no image ${id} in this project.`);
+      const original = readFileSync(p.path(assetFile(a.hash, a.ext)));
+      const pngs = await augmentPreview(a.ext === 'svg' ? safeSvg(original) : original, policy, { count, seed, size });
+      return { images: pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`) };
+    },
     'assets:import': async ({ paths, tagsFromFolders }) => {
       const p = requireProject();
       const startedAt = new Date().toISOString();
