@@ -74,10 +74,16 @@ async function tryBackend(name: BackendName): Promise<number> {
       return cpus().length;
     }
     case 'wasm': {
+      const before = { exception: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') };
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(wasmDistDir());
       registerWasmTrainingKernels();
-      if (!(await tf.setBackend('wasm'))) throw new Error('backend "wasm" failed to initialise');
+      const ok = await tf.setBackend('wasm');
+      // Emscripten's module rethrows every uncaught error from its own handlers, printing
+      // its whole minified source; Node's default handling says the same, readably.
+      for (const l of process.listeners('uncaughtException')) if (!before.exception.includes(l)) process.off('uncaughtException', l);
+      for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
+      if (!ok) throw new Error('backend "wasm" failed to initialise');
       return wasm.getThreadsCount();
     }
     case 'cpu': {
