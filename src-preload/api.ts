@@ -15,6 +15,8 @@ export type Api = {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
   /** A URL the page can load for a file inside the open project (thumbnails, samples). */
   fileUrl(projectFile: string): string;
+  /** The path of a file dropped on the window (desktop app only; null in a browser, which does not reveal paths). */
+  pathForFile(file: File): string | null;
   /** Which adapter serves this API. */
   readonly transport: 'electron' | 'web';
 };
@@ -25,6 +27,7 @@ export interface Transport {
   invoke(name: OpName, input: unknown): Promise<unknown>;
   subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
   fileUrl(projectFile: string): string;
+  pathForFile?(file: File): string | null;
 }
 
 /** An error that crossed from the engine: a code a program can branch on, a message a person can act on. */
@@ -59,6 +62,7 @@ export function buildApi(transport: Transport): Api {
     };
   };
   api.fileUrl = (file: string) => transport.fileUrl(file);
+  api.pathForFile = (file: File) => transport.pathForFile?.(file) ?? null;
   Object.defineProperty(api, 'transport', { value: transport.kind, enumerable: true });
   return api as unknown as Api;
 }

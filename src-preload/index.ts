@@ -1,6 +1,6 @@
 // The preload: exposes only the typed API built from the contract. The page
 // never sees ipcRenderer or a channel name.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { ApiError, buildApi } from './api';
 import type { EventName } from './contract';
 
@@ -18,6 +18,7 @@ const api = buildApi({
     ipcRenderer.on('atelier:event', handler);
     return () => ipcRenderer.off('atelier:event', handler);
   },
+  pathForFile: (file) => webUtils.getPathForFile(file) || null,
   fileUrl: (file) => `atelier-file://project/${file.split('/').map(encodeURIComponent).join('/')}`,
 });
 

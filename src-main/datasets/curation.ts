@@ -3,7 +3,7 @@
 import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
-import { clusterNearDuplicates, pickKeeper } from './near-duplicates';
+import { clusterNearDuplicates, directDuplicates, pickKeeper } from './near-duplicates';
 import { QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
 
@@ -38,6 +38,13 @@ export function toFilter(input: { tag?: string; split?: Split | 'none'; flag?: Q
   return filter;
 }
 
+/** Largest mean-colour difference (0–255 per channel) between an image and its near-duplicate. */
+const MAX_COLOUR_SHIFT = 12;
+
+function colourOf(q: Record<string, number>): [number, number, number] | null {
+  return q.meanR === undefined ? null : [q.meanR, q.meanG!, q.meanB!];
+}
+
 export class Curation {
   constructor(private readonly project: Project) {}
 
@@ -45,10 +52,32 @@ export class Curation {
     return QUALITY_FLAGS.map((f, i) => ({ ...f, count: this.project.assets.count({ flags: 1 << i }) }));
   }
 
+  /**
+   * Groups to review, each centred on the image to keep: every other member is within
+   * `threshold` bits of that keeper. Single-linkage clusters alone chain look-alikes
+   * (1,088 starter emoji at 6 bits), so each is split greedily around its best images.
+   */
   duplicates(threshold: number): { ids: number[]; keep: number }[] {
     const rows = this.project.assets.perceptualHashes();
     const byId = new Map(rows.map((r) => [r.id, r]));
-    return clusterNearDuplicates(rows, threshold).map((ids) => ({ ids, keep: pickKeeper(ids.map((id) => byId.get(id)!)) }));
+    const colour = new Map(rows.map((r) => [r.id, r.quality ? colourOf(JSON.parse(r.quality) as Record<string, number>) : null]));
+    const sameColour = (a: number, b: number) => {
+      const ca = colour.get(a);
+      const cb = colour.get(b);
+      return !ca || !cb || Math.max(Math.abs(ca[0] - cb[0]), Math.abs(ca[1] - cb[1]), Math.abs(ca[2] - cb[2])) <= MAX_COLOUR_SHIFT;
+    };
+    const groups: { ids: number[]; keep: number }[] = [];
+    for (const cluster of clusterNearDuplicates(rows, threshold)) {
+      let remaining = cluster.map((id) => byId.get(id)!);
+      while (remaining.length > 1) {
+        const keep = pickKeeper(remaining);
+        const copies = directDuplicates(remaining, keep, threshold).filter((id) => sameColour(id, keep));
+        if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
+        const taken = new Set([keep, ...copies]);
+        remaining = remaining.filter((m) => !taken.has(m.id));
+      }
+    }
+    return groups.sort((a, b) => a.ids[0]! - b.ids[0]!);
   }
 
   splitInfo(): SplitInfo {

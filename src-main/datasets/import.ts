@@ -179,7 +179,7 @@ async function prepare(
     thumb: ownThumb ? assetFile(hash, ext) : thumbFile(hash),
     tags: item.tags ?? [],
     phash: analysis.phash,
-    quality: JSON.stringify(analysis.quality),
+    quality: JSON.stringify({ ...analysis.quality, ...meanColour(preview.data) }),
     flags: flagBits(qualityFlags(analysis.quality)),
   };
 }
@@ -200,6 +200,24 @@ async function decodeWithSharp(source: Uint8Array, small: boolean, maxPixels: nu
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Mean colour over white, stored beside the quality measures: the perceptual hash sees
+ * only luminance, so skin-tone variants of one emoji hash alike but differ here.
+ */
+function meanColour(rgba: Uint8Array): { meanR: number; meanG: number; meanB: number } {
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  const n = rgba.length / 4;
+  for (let i = 0; i < rgba.length; i += 4) {
+    const a = rgba[i + 3]! / 255;
+    r += rgba[i]! * a + 255 * (1 - a);
+    g += rgba[i + 1]! * a + 255 * (1 - a);
+    b += rgba[i + 2]! * a + 255 * (1 - a);
+  }
+  return { meanR: Math.round(r / n), meanG: Math.round(g / n), meanB: Math.round(b / n) };
 }
 
 function usesTransparency(rgba: Uint8Array): boolean {

@@ -46,7 +46,10 @@ export interface QualityThresholds {
   minSide: number;
   /** Long side / short side above this → 'extreme-aspect'. */
   maxAspect: number;
-  /** Laplacian variance below this → 'blurry' (not applied to near-blank images, which are flat by nature). */
+  /**
+   * Laplacian variance below this → 'blurry' (not applied to near-blank images, which are flat
+   * by nature). Measured on the ≤128-px copy, so a large photo shows only strong blur.
+   */
   minLaplacianVariance: number;
   /** Mean luma below this → 'too-dark'. */
   darkBelow: number;
@@ -236,34 +239,25 @@ function pixelMeasures(rgb: Uint8Array, width: number, height: number): Omit<Qua
     luma[i] = y;
     sum += y;
     sumSq += y * y;
-    bins[((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4)]!++;
+    bins[binOf(rgb, i)]!++;
   }
   const meanLuma = sum / n;
   const stdLuma = Math.sqrt(Math.max(0, sumSq / n - meanLuma * meanLuma));
 
-  // Dominant colour: the fullest 16-level bin, refined to the mean of its pixels so a colour on a bin edge still counts.
-  let best = 0;
-  for (let k = 1; k < 4096; k++) if (bins[k]! > bins[best]!) best = k;
-  let dr = 0, dg = 0, db = 0, dn = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rgb[i * 3]!;
-    const g = rgb[i * 3 + 1]!;
-    const b = rgb[i * 3 + 2]!;
-    if ((((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4)) === best) {
-      dr += r;
-      dg += g;
-      db += b;
-      dn++;
-    }
-  }
-  dr /= dn;
-  dg /= dn;
-  db /= dn;
+  const [dr, dg, db] = dominantColour(rgb, bins, null);
+  // The background for colourfulness is the border's dominant colour (white around an emoji),
+  // not the image's: in a flag or a badge the biggest colour area is content.
+  const border: number[] = [];
+  for (let x = 0; x < width; x++) border.push(x, (height - 1) * width + x);
+  for (let y = 1; y < height - 1; y++) border.push(y * width, y * width + width - 1);
+  bins.fill(0);
+  for (const i of border) bins[binOf(rgb, i)]!++;
+  const [br, bg, bb] = dominantColour(rgb, bins, border);
 
-  // Colourfulness of the content, not of the background: a small red emoji on white is a colour image.
   let blank = 0;
   let chromaAll = 0;
   let chromaContent = 0;
+  let content = 0;
   for (let i = 0; i < n; i++) {
     const r = rgb[i * 3]!;
     const g = rgb[i * 3 + 1]!;
@@ -271,12 +265,38 @@ function pixelMeasures(rgb: Uint8Array, width: number, height: number): Omit<Qua
     const chroma = Math.max(r, g, b) - Math.min(r, g, b);
     chromaAll += chroma;
     if (Math.abs(r - dr) <= BLANK_TOLERANCE && Math.abs(g - dg) <= BLANK_TOLERANCE && Math.abs(b - db) <= BLANK_TOLERANCE) blank++;
-    else chromaContent += chroma;
+    if (Math.abs(r - br) > BLANK_TOLERANCE || Math.abs(g - bg) > BLANK_TOLERANCE || Math.abs(b - bb) > BLANK_TOLERANCE) {
+      chromaContent += chroma;
+      content++;
+    }
   }
-  const content = n - blank;
   const saturation = (content > 0 ? chromaContent / content : chromaAll / n) / 255;
 
   return { laplacianVariance: laplacianVariance(luma, width, height), meanLuma, stdLuma, saturation, blankFraction: blank / n };
+}
+
+function binOf(rgb: Uint8Array, i: number): number {
+  return ((rgb[i * 3]! >> 4) << 8) | ((rgb[i * 3 + 1]! >> 4) << 4) | (rgb[i * 3 + 2]! >> 4);
+}
+
+/**
+ * The fullest 16-level colour bin, refined to the mean of its pixels so a colour on a bin
+ * edge still counts as one colour. `pixels` limits the refinement to those indices (null = all).
+ */
+function dominantColour(rgb: Uint8Array, histogram: Uint32Array, pixels: readonly number[] | null): [number, number, number] {
+  let best = 0;
+  for (let k = 1; k < histogram.length; k++) if (histogram[k]! > histogram[best]!) best = k;
+  let r = 0, g = 0, b = 0, count = 0;
+  const visit = (i: number) => {
+    if (binOf(rgb, i) !== best) return;
+    r += rgb[i * 3]!;
+    g += rgb[i * 3 + 1]!;
+    b += rgb[i * 3 + 2]!;
+    count++;
+  };
+  if (pixels) for (const i of pixels) visit(i);
+  else for (let i = 0, n = rgb.length / 3; i < n; i++) visit(i);
+  return count > 0 ? [r / count, g / count, b / count] : [255, 255, 255];
 }
 
 /** Variance of the 4-neighbour Laplacian over interior pixels; 0 for images under 3 px on a side. */

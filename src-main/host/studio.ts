@@ -139,7 +139,7 @@ export function createStudio(options: StudioOptions): Studio {
       const a = p.assets.get(id);
       if (!a) throw new AtelierError('not-found', `There is no image ${id} in this project.`);
       const original = readFileSync(p.path(assetFile(a.hash, a.ext)));
-      const pngs = await augmentPreview(a.ext === 'svg' ? safeSvg(original) : original, policy, { count, seed, size });
+      const pngs = await augmentPreview(a.ext === 'svg' ? safeSvg(original) : original, policy, { count, seed, size, background: p.background });
       return { images: pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`) };
     },
     'assets:import': async ({ paths, tagsFromFolders }) => {

@@ -248,10 +248,10 @@ export class AssetStore {
   }
 
   /** Perceptual hashes of the images still in play, for near-duplicate clustering. */
-  perceptualHashes(): { id: number; phash: string; width: number; height: number; bytes: number }[] {
+  perceptualHashes(): { id: number; phash: string; width: number; height: number; bytes: number; quality: string | null }[] {
     return this.db
-      .prepare('SELECT id, phash, width, height, bytes FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id')
-      .all() as { id: number; phash: string; width: number; height: number; bytes: number }[];
+      .prepare('SELECT id, phash, width, height, bytes, quality FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id')
+      .all() as { id: number; phash: string; width: number; height: number; bytes: number; quality: string | null }[];
   }
 
   // ── bulk edits: each is one transaction and one undo entry ──
@@ -283,7 +283,7 @@ export class AssetStore {
       }
       if (added.length + removed.length > 0) {
         const label = [add.length ? `tag ${add.join(', ')}` : '', remove.length ? `untag ${remove.join(', ')}` : ''].filter(Boolean).join(' and ');
-        this.logUndo(`${label} on ${ids.length.toLocaleString('en')} images`, { kind: 'tags', added, removed });
+        this.logUndo(`${label} on ${images(ids.length)}`, { kind: 'tags', added, removed });
       }
     })();
     return { added: added.length, removed: removed.length };
@@ -326,7 +326,7 @@ export class AssetStore {
         .all(excluded ? 0 : 1, JSON.stringify(ids)) as number[];
       this.db.prepare('UPDATE assets SET excluded = ? WHERE id IN (SELECT value FROM json_each(?))').run(excluded ? 1 : 0, JSON.stringify(affected));
       changed = affected.length;
-      if (changed > 0) this.logUndo(`${excluded ? 'exclude' : 'include'} ${changed.toLocaleString('en')} images`, { kind: 'exclude', ids: affected, excluded });
+      if (changed > 0) this.logUndo(`${excluded ? 'exclude' : 'include'} ${images(changed)}`, { kind: 'exclude', ids: affected, excluded });
     })();
     return changed;
   }
@@ -405,6 +405,10 @@ export class AssetStore {
     })();
     return entry.label;
   }
+}
+
+function images(n: number): string {
+  return n === 1 ? '1 image' : `${n.toLocaleString('en')} images`;
 }
 
 export class TagNotFound extends Error {

@@ -39,6 +39,7 @@ function reporting(raw: Api): Api {
   }
   wrapped.on = raw.on.bind(raw);
   wrapped.fileUrl = raw.fileUrl.bind(raw);
+  wrapped.pathForFile = raw.pathForFile.bind(raw);
   wrapped.transport = raw.transport;
   return wrapped as unknown as Api;
 }

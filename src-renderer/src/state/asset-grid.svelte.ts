@@ -1,9 +1,20 @@
 // The Data screen's grid: the layout (pure math in lib/virtual-grid), the pages of
-// `assets:list` fetched on demand for the rows on screen, the tag filter and the
-// selected image. Rendering reads `visible` and `item(i)`; nothing else.
+// `assets:list` fetched on demand for the rows on screen, the filter, the selection
+// (rules in lib/selection) and the image open in the detail pane. Rendering reads
+// `visible` and `item(i)`; nothing else.
 import type { AssetT, TagCountT } from '../../../src-preload/contract';
+import { filterInput, noFilter, type AssetFilter } from '../lib/asset-filter';
 import { api } from '../lib/api';
 import { PageCache } from '../lib/page-cache';
+import {
+  clickSelection,
+  emptySelection,
+  extendSelection,
+  selectAll,
+  toggleSelection,
+  type Modifiers,
+  type SelectionState,
+} from '../lib/selection';
 import { gridLayout, scrollTopForIndex, visibleRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
@@ -14,15 +25,23 @@ export type CellSize = keyof typeof cellSizes;
 
 export class AssetGrid {
   tags = $state.raw<TagCountT[]>([]);
-  tag = $state<string | null>(null);
+  filter = $state.raw<AssetFilter>(noFilter);
+  tag = $derived(this.filter.tag);
   total = $state<number | null>(null);
   size = $state<CellSize>('medium');
   width = $state(0);
   height = $state(0);
   scrollTop = $state(0);
+  /** The image open in the detail pane (the last one clicked). */
   selected = $state<AssetT | null>(null);
+  /** Which cell has keyboard focus. */
+  focusIndex = $state(0);
+  selection = $state.raw<SelectionState>(emptySelection);
+  selectedCount = $derived(this.selection.ids.size);
   /** Bumped when pages arrive: cells re-read `item(i)` on it. */
   private version = $state(0);
+  /** Every id the filter matches, in grid order; fetched when a range needs it. */
+  private order: Promise<number[]> | null = null;
 
   private cache = new PageCache<AssetT>((offset, limit) => this.fetch(offset, limit), {
     pageSize: PAGE_SIZE,
@@ -59,7 +78,7 @@ export class AssetGrid {
   });
 
   private fetch(offset: number, limit: number) {
-    return api.assets.list(this.tag === null ? { offset, limit } : { offset, limit, tag: this.tag });
+    return api.assets.list({ offset, limit, ...filterInput(this.filter) });
   }
 
   async loadTags(): Promise<void> {
@@ -69,16 +88,36 @@ export class AssetGrid {
   /** Start over (new project or new filter): the first page tells the total. */
   reset(): void {
     this.cache.reset();
+    this.order = null;
     this.total = null;
     this.scrollTop = 0;
+    this.focusIndex = 0;
     this.cache.want(0, PAGE_SIZE);
   }
 
-  setTag(tag: string | null): void {
-    if (tag === this.tag) return;
-    this.tag = tag;
+  /** Reload what is on screen after an edit, keeping the scroll position and the selection. */
+  refresh(): void {
+    this.cache.reset();
+    this.order = null;
+    const { firstIndex, endIndex } = this.visible;
+    this.cache.want(firstIndex, Math.max(endIndex, firstIndex + 1));
+    const open = this.selected;
+    if (open) void api.assets.list({ ids: [open.id], limit: 1 }).then((r) => {
+      if (this.selected?.id === open.id) this.selected = r.items[0] ?? null;
+    });
+  }
+
+  setFilter(change: Partial<AssetFilter>): void {
+    const next = { ...this.filter, ...change };
+    if ((Object.keys(change) as (keyof AssetFilter)[]).every((k) => next[k] === this.filter[k])) return;
+    this.filter = next;
     this.selected = null;
+    this.selection = emptySelection;
     this.reset();
+  }
+
+  setTag(tag: string | null): void {
+    this.setFilter({ tag });
   }
 
   /** Fetch what the current window needs; called whenever the window moves. */
@@ -89,6 +128,49 @@ export class AssetGrid {
   item(index: number): AssetT | undefined {
     void this.version;
     return this.cache.get(index);
+  }
+
+  isSelected(id: number): boolean {
+    return this.selection.ids.has(id);
+  }
+
+  /** The filter's ids in grid order (for ranges and select-all), fetched once per filter. */
+  idsInOrder(): Promise<number[]> {
+    const order = (this.order ??= api.assets.ids(filterInput(this.filter)).then((r) => r.ids));
+    order.catch(() => {
+      if (this.order === order) this.order = null;
+    });
+    return order;
+  }
+
+  async click(index: number, asset: AssetT, mods: Modifiers): Promise<void> {
+    this.focusIndex = index;
+    if (!mods.range && !mods.toggle) this.selected = asset;
+    const order = mods.range && this.selection.anchor !== null ? await this.idsInOrder() : undefined;
+    this.selection = clickSelection(this.selection, index, asset.id, mods, order);
+    if (mods.toggle && !mods.range && this.selection.ids.has(asset.id)) this.selected = asset;
+  }
+
+  toggle(index: number): void {
+    const asset = this.item(index);
+    if (asset) this.selection = toggleSelection(this.selection, index, asset.id);
+  }
+
+  async extend(from: number, to: number): Promise<void> {
+    this.selection = extendSelection(this.selection, from, to, await this.idsInOrder());
+  }
+
+  async selectAll(): Promise<void> {
+    this.selection = selectAll(await this.idsInOrder());
+  }
+
+  clearSelection(): void {
+    this.selection = emptySelection;
+  }
+
+  /** What bulk actions act on: the selection, or the open image when nothing is selected. */
+  get targetIds(): number[] {
+    return [...this.selection.ids];
   }
 
   /** The scrollTop that shows an item; used by keyboard navigation. */

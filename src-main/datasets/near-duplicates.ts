@@ -1,0 +1,312 @@
+// Near-duplicate groups for the curate step: images whose perceptual hashes differ in
+// at most `threshold` bits, joined transitively (single linkage), plus which member of a
+// group to keep by default. Pure and deterministic: same hashes, same groups.
+import { parseHash, popcount32 } from './perceptual-hash';
+
+/**
+ * Thresholds above this are capped. Two reasons: 1% of unrelated starter images are
+ * already within 11 bits (median 26), so single linkage would chain most of a set into
+ * one group; and the index's work grows steeply with t: on 100k hashes about 0.07 s at
+ * t = 6, 0.4 s at 10, 1 s at 12, 5 s at 16 (bench/curation.ts, 2 busy cores).
+ */
+export const MAX_NEAR_DUPLICATE_THRESHOLD = 16;
+/**
+ * A 64→150 px JPEG copy of a starter image is within 5 bits in 99% of cases (bench/curation.ts).
+ * Single linkage still chains look-alikes: on the starter set, 6 bits joins ~1,000 people
+ * emoji into one group, so set aside only directDuplicates of the keeper by default.
+ */
+export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 6;
+
+export interface HashedItem {
+  id: number;
+  /** 16 hex characters from perceptualHash. */
+  phash: string;
+}
+
+export interface KeeperCandidate {
+  id: number;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Higher is better (quality.ts qualityScore); missing ranks below any score. */
+  qualityScore?: number;
+}
+
+/**
+ * Groups (size ≥ 2) of items within `threshold` bits of one another, transitively.
+ * Each group is sorted by id; groups are sorted by their first id. The threshold is
+ * capped at MAX_NEAR_DUPLICATE_THRESHOLD; 0 means identical hashes only. `method` forces
+ * the index or the all-pairs comparison (tests and benchmarks); both give the same groups.
+ */
+export function clusterNearDuplicates(
+  items: readonly HashedItem[],
+  threshold: number,
+  options: { method?: 'auto' | 'index' | 'pairs' } = {},
+): number[][] {
+  const t = Number.isFinite(threshold) ? Math.max(0, Math.min(MAX_NEAR_DUPLICATE_THRESHOLD, Math.floor(threshold))) : 0;
+  // Working in id order makes union-find roots, and so the output, independent of input order.
+  const sorted = [...items].sort((a, b) => a.id - b.id);
+  const n = sorted.length;
+  for (let i = 1; i < n; i++) {
+    if (sorted[i]!.id === sorted[i - 1]!.id) throw new RangeError(`Image id ${sorted[i]!.id} appears twice in the near-duplicate input.`);
+  }
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) [hi[i], lo[i]] = parseHash(sorted[i]!.phash);
+
+  const sets = new UnionFind(n);
+  if (t === 0) joinIdentical(hi, lo, sets);
+  else {
+    const method = options.method ?? 'auto';
+    const plan = method === 'pairs' ? null : planIndex(n, t, method === 'index');
+    if (plan === null) joinBruteForce(hi, lo, t, sets);
+    else for (const block of plan) joinByBlock(hi, lo, t, block, sets);
+  }
+
+  // Only roots with two or more members become groups: most images have no near-duplicate.
+  const roots = new Int32Array(n);
+  const counts = new Int32Array(n);
+  for (let i = 0; i < n; i++) counts[(roots[i] = sets.find(i))]!++;
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const root = roots[i]!;
+    if (counts[root]! < 2) continue;
+    const g = groups.get(root);
+    if (g) g.push(sorted[i]!.id);
+    else groups.set(root, [sorted[i]!.id]);
+  }
+  // Members were pushed in id order, so each group is sorted already.
+  return [...groups.values()].sort((a, b) => a[0]! - b[0]!);
+}
+
+/** The member kept by default: largest resolution, then best quality score, then smallest id. */
+export function pickKeeper(members: readonly KeeperCandidate[]): number {
+  if (members.length === 0) throw new RangeError('A near-duplicate group needs at least one member to keep.');
+  // bytes is not a criterion on purpose: a re-encode can be larger and worse.
+  let best = members[0]!;
+  for (const m of members.slice(1)) {
+    const area = m.width * m.height;
+    const bestArea = best.width * best.height;
+    if (area !== bestArea) {
+      if (area > bestArea) best = m;
+      continue;
+    }
+    const q = m.qualityScore ?? -Infinity;
+    const bestQ = best.qualityScore ?? -Infinity;
+    if (q !== bestQ) {
+      if (q > bestQ) best = m;
+      continue;
+    }
+    if (m.id < best.id) best = m;
+  }
+  return best.id;
+}
+
+/**
+ * The members of a group within `threshold` bits of the keeper itself, sorted by id. A
+ * single-linkage group can be a chain of distinct images (A≈B≈C, A≉C): these direct
+ * matches are the ones safe to set aside by default; the rest of the group needs a look.
+ */
+export function directDuplicates(members: readonly HashedItem[], keeperId: number, threshold: number): number[] {
+  const keeper = members.find((m) => m.id === keeperId);
+  if (!keeper) throw new RangeError(`Image ${keeperId} is not in this near-duplicate group.`);
+  const t = Math.max(0, Math.min(MAX_NEAR_DUPLICATE_THRESHOLD, Math.floor(threshold)));
+  const [kh, kl] = parseHash(keeper.phash);
+  return members
+    .filter((m) => {
+      if (m.id === keeperId) return false;
+      const [h, l] = parseHash(m.phash);
+      return popcount32(h ^ kh) + popcount32(l ^ kl) <= t;
+    })
+    .map((m) => m.id)
+    .sort((a, b) => a - b);
+}
+
+class UnionFind {
+  private readonly parent: Int32Array;
+  private readonly size: Int32Array;
+
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    this.size = new Int32Array(n).fill(1);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+
+  find(x: number): number {
+    const p = this.parent;
+    while (p[x]! !== x) {
+      p[x] = p[p[x]!]!; // path halving
+      x = p[x]!;
+    }
+    return x;
+  }
+
+  union(a: number, b: number): void {
+    let ra = this.find(a);
+    let rb = this.find(b);
+    if (ra === rb) return;
+    if (this.size[ra]! < this.size[rb]!) [ra, rb] = [rb, ra];
+    this.parent[rb] = ra;
+    this.size[ra]! += this.size[rb]!;
+  }
+}
+
+function joinIdentical(hi: Uint32Array, lo: Uint32Array, sets: UnionFind): void {
+  const order = Array.from({ length: hi.length }, (_, i) => i).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    if (hi[a] === hi[b] && lo[a] === lo[b]) sets.union(a, b);
+  }
+}
+
+function joinBruteForce(hi: Uint32Array, lo: Uint32Array, t: number, sets: UnionFind): void {
+  for (let i = 0; i < hi.length; i++) {
+    for (let j = i + 1; j < hi.length; j++) {
+      if (popcount32(hi[i]! ^ hi[j]!) + popcount32(lo[i]! ^ lo[j]!) <= t && sets.find(i) !== sets.find(j)) sets.union(i, j);
+    }
+  }
+}
+
+/** One slice of the 64 bits and the Hamming radius it is searched with. */
+interface Block {
+  start: number;
+  length: number;
+  radius: number;
+}
+
+// Blocks longer than this would need a bucket table over 16M entries.
+const MAX_BLOCK_BITS = 22;
+
+/**
+ * Multi-index hashing (Norouzi et al.): cut the 64 bits into m blocks. With t = q·m + a,
+ * two hashes within t bits agree within q bits on one of the first a+1 blocks or within
+ * q−1 on one of the others (else their distance would be ≥ t+1), so searching each block's
+ * table of exact keys at that small radius finds every pair. m = t+1 is the plain pigeonhole
+ * (radius 0); fewer, longer blocks trade more probes for emptier buckets; with m > t+1 the
+ * blocks past t+1 get radius −1 and are not searched at all. A cost model
+ * picks m, or null when comparing all pairs is cheaper (small inputs).
+ */
+function planIndex(n: number, t: number, force: boolean): Block[] | null {
+  let best: Block[] | null = null;
+  let bestCost = force ? Infinity : (n * (n - 1)) / 2;
+  // More blocks than t+1 is allowed: only the first t+1 are searched (radius 0), on longer keys.
+  for (let m = Math.ceil(64 / MAX_BLOCK_BITS); m <= 16; m++) {
+    const q = Math.floor(t / m);
+    const a = t - q * m;
+    const blocks: Block[] = [];
+    let start = 0;
+    let cost = 0;
+    for (let i = 0; i < m; i++) {
+      const length = Math.floor(64 / m) + (i < 64 % m ? 1 : 0);
+      const radius = i <= a ? q : q - 1;
+      blocks.push({ start, length, radius });
+      start += length;
+      if (radius < 0) continue;
+      const probes = ballSize(length, radius);
+      // Walking half the keys once per flip mask, plus each candidate pair compared once.
+      cost += (2 ** length * probes) / 2 + (n * n * probes) / 2 ** length / 2 + n;
+    }
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = blocks;
+    }
+  }
+  return best;
+}
+
+function ballSize(bits: number, radius: number): number {
+  let total = 0;
+  let c = 1;
+  for (let k = 0; k <= radius; k++) {
+    total += c;
+    c = (c * (bits - k)) / (k + 1);
+  }
+  return total;
+}
+
+/** Every mask of `bits` bits with at most `radius` ones, lightest first. */
+function flipMasks(bits: number, radius: number): Int32Array {
+  const masks: number[] = [];
+  const walk = (from: number, left: number, mask: number) => {
+    masks.push(mask);
+    if (left === 0) return;
+    for (let b = from; b < bits; b++) walk(b + 1, left - 1, mask | (1 << b));
+  };
+  walk(0, radius, 0);
+  return Int32Array.from(masks);
+}
+
+/** Bits [start, start+length) of the 64-bit hash hi:lo, most significant first (length ≤ 31). */
+function blockKey(hi: number, lo: number, start: number, length: number): number {
+  const mask = (1 << length) - 1;
+  const end = start + length;
+  if (end <= 32) return (hi >>> (32 - end)) & mask;
+  if (start >= 32) return (lo >>> (64 - end)) & mask;
+  const lowBits = end - 32;
+  return ((((hi << lowBits) >>> 0) | (lo >>> (32 - lowBits))) & mask) >>> 0;
+}
+
+function joinByBlock(hi: Uint32Array, lo: Uint32Array, t: number, block: Block, sets: UnionFind): void {
+  if (block.radius < 0) return;
+  const n = hi.length;
+  const buckets = 2 ** block.length;
+  const keys = new Int32Array(n);
+  const offsets = new Int32Array(buckets + 1);
+  for (let i = 0; i < n; i++) {
+    const k = blockKey(hi[i]!, lo[i]!, block.start, block.length);
+    keys[i] = k;
+    offsets[k + 1]!++;
+  }
+  for (let k = 0; k < buckets; k++) offsets[k + 1]! += offsets[k]!;
+  // Hashes are copied into bucket order so comparisons read memory in sequence.
+  const members = new Int32Array(n);
+  const bucketHi = new Int32Array(n);
+  const bucketLo = new Int32Array(n);
+  const fill = offsets.slice(0, buckets);
+  for (let i = 0; i < n; i++) {
+    const p = fill[keys[i]!]!++;
+    members[p] = i;
+    bucketHi[p] = hi[i]!;
+    bucketLo[p] = lo[i]!;
+  }
+
+  // Pairs inside one bucket (block distance 0).
+  for (let k = 0; k < buckets; k++) {
+    const end = offsets[k + 1]!;
+    for (let p = offsets[k]!; p < end; p++) {
+      const h = bucketHi[p]!;
+      const l = bucketLo[p]!;
+      for (let q = p + 1; q < end; q++) {
+        if (popcount32(h ^ bucketHi[q]!) + popcount32(l ^ bucketLo[q]!) <= t) sets.union(members[p]!, members[q]!);
+      }
+    }
+  }
+  // Pairs across buckets whose keys differ by a flip mask. Walking bucket pairs rather than
+  // items visits each pair of buckets once (only from the key with the mask's top bit clear)
+  // and skips empty ones in a predictable loop: about 3× faster than probing per item.
+  const masks = flipMasks(block.length, block.radius);
+  for (let f = 1; f < masks.length; f++) {
+    const mask = masks[f]!;
+    const top = 1 << (31 - Math.clz32(mask));
+    for (let k = 0; k < buckets; k++) {
+      if (k & top) {
+        k += top - 1; // skip the run of keys with the top bit set: their partner was visited already
+        continue;
+      }
+      const aFrom = offsets[k]!;
+      const aEnd = offsets[k + 1]!;
+      if (aFrom === aEnd) continue;
+      const other = k ^ mask;
+      const bFrom = offsets[other]!;
+      const bEnd = offsets[other + 1]!;
+      for (let p = aFrom; p < aEnd; p++) {
+        const h = bucketHi[p]!;
+        const l = bucketLo[p]!;
+        for (let q = bFrom; q < bEnd; q++) {
+          if (popcount32(h ^ bucketHi[q]!) + popcount32(l ^ bucketLo[q]!) <= t) sets.union(members[p]!, members[q]!);
+        }
+      }
+    }
+  }
+}

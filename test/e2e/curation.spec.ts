@@ -1,0 +1,124 @@
+// Curating a dataset in the Data view, as a person does it: import a folder (with a
+// near-duplicate pair and a broken file) and read the report, shift-select and tag,
+// resolve a near-duplicate cluster, assign and lock splits, undo the last edit.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import sharp from 'sharp';
+import { studioWithProject, type RunningStudio } from './studio';
+
+let studio: RunningStudio;
+let folder: string;
+
+/** A 64×64 picture that differs from its siblings in structure, not only in colour. */
+async function picture(file: string, seed: number): Promise<void> {
+  const size = 64;
+  const px = Buffer.alloc(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 3;
+      const v = Math.sin((x + seed * 7) / (3 + seed)) * Math.cos((y * (seed + 1)) / 7);
+      px[i] = 128 + Math.round(120 * v);
+      px[i + 1] = (x * 4 + seed * 37) & 255;
+      px[i + 2] = (y * 4 + seed * 53) & 255;
+    }
+  }
+  await sharp(px, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+}
+
+test.beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'atelier-curation-'));
+  mkdirSync(join(folder, 'birds'));
+  mkdirSync(join(folder, 'fish'));
+  for (let i = 0; i < 6; i++) await picture(join(folder, 'birds', `bird-${i}.png`), i);
+  for (let i = 0; i < 4; i++) await picture(join(folder, 'fish', `fish-${i}.png`), 10 + i);
+  // The same bird, a little brighter, smaller and saved as JPEG: a near-duplicate, not a byte-for-byte one.
+  await sharp(join(folder, 'birds', 'bird-0.png')).resize(60, 60).modulate({ brightness: 1.05 }).jpeg({ quality: 90 }).toFile(join(folder, 'birds', 'bird-0-copy.jpg'));
+  writeFileSync(join(folder, 'fish', 'broken.png'), Buffer.from('89504e470d0a1a0a0000', 'hex'));
+  studio = await studioWithProject({ starter: false });
+});
+test.afterAll(() => {
+  studio?.stop();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+test('import → select and tag → resolve duplicates → split and lock → undo', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(studio.url);
+  await expect(page.getByRole('main')).toContainText(/no images yet/i);
+
+  // Import through the dialog; the report lists the broken file and why.
+  await page.getByTestId('import-open').click();
+  const dialog = page.getByTestId('import-dialog');
+  await dialog.getByTestId('import-path').fill(folder);
+  await expect(dialog.getByTestId('import-tags-from-folders')).toBeChecked();
+  await dialog.getByTestId('import-start').click();
+  const report = dialog.getByTestId('import-report');
+  await expect(report).toBeVisible({ timeout: 60_000 });
+  await expect(report.getByTestId('import-imported')).toHaveText('11');
+  await expect(report.getByTestId('import-failed')).toHaveText('1');
+  await expect(report.getByTestId('import-failures')).toContainText('broken.png');
+  await page.screenshot({ path: 'test-results/e2e-curation-01-import-report.png', animations: 'disabled' });
+  await dialog.getByTestId('import-close').click();
+  await expect(dialog).toBeHidden();
+
+  // The grid shows the new images; folder names became tags.
+  const cells = page.getByTestId('asset-cell');
+  await expect(cells).toHaveCount(11);
+  await expect(page.getByTestId('asset-total')).toContainText('11 images');
+  await expect(page.getByRole('group', { name: 'Filter by tag' })).toContainText('birds');
+
+  // Shift-click selects a range; the selection bar tags all of it.
+  await cells.nth(0).click();
+  await cells.nth(3).click({ modifiers: ['Shift'] });
+  await expect(page.getByTestId('selection-count')).toHaveText(/4 selected/);
+  await expect(cells.nth(2)).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('add-tag-input').fill('hero');
+  await page.getByTestId('add-tag-input').press('Enter');
+  await expect(page.getByRole('group', { name: 'Filter by tag' }).getByRole('button', { name: /hero/ })).toContainText('4');
+  await expect(page.getByTestId('undo')).toContainText('tag hero on 4 images');
+  await page.screenshot({ path: 'test-results/e2e-curation-02-tagged.png', animations: 'disabled' });
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('selection-bar')).toBeHidden();
+
+  // Duplicates: the bird and its copy form a cluster; keep one, exclude the other.
+  await page.getByTestId('tab-duplicates').click();
+  const clusters = page.getByTestId('duplicate-cluster');
+  await expect(clusters.first()).toBeVisible();
+  const before = await clusters.count();
+  await expect(clusters.first().getByTestId('duplicate-thumb')).toHaveCount(2);
+  await page.screenshot({ path: 'test-results/e2e-curation-03-duplicates.png', animations: 'disabled' });
+  await clusters.first().getByTestId('resolve-cluster').click();
+  await expect(clusters).toHaveCount(before - 1);
+  await expect(page.getByTestId('undo')).toContainText('exclude 1 image');
+
+  // Splits: a sum other than 100 is refused; assign 80/10/10, then lock later imports to train.
+  await page.getByTestId('tab-splits').click();
+  await page.getByTestId('split-train').fill('70');
+  await expect(page.getByTestId('split-sum')).toContainText('90%');
+  await expect(page.getByTestId('assign-splits')).toBeDisabled();
+  await page.getByTestId('split-train').fill('80');
+  await page.getByTestId('assign-splits').click();
+  await expect(page.getByTestId('split-count-none')).toHaveText('0');
+  await page.getByTestId('split-lock').getByRole('radio', { name: 'Train' }).click();
+  await expect(page.getByTestId('split-lock-state')).toContainText('Later imports go to Train');
+  await page.screenshot({ path: 'test-results/e2e-curation-04-splits.png', animations: 'disabled' });
+
+  // Undo the split assignment: the 10 included images are unassigned again, the exclusion is next in line.
+  await expect(page.getByTestId('undo')).toContainText('split 80/10/10');
+  await page.getByTestId('undo').click();
+  await expect(page.getByTestId('split-count-none')).toHaveText('10');
+  await expect(page.getByTestId('undo')).toContainText('exclude 1 image');
+  await page.screenshot({ path: 'test-results/e2e-curation-05-undone.png', animations: 'disabled' });
+
+  // The excluded copy is still shown in the grid, dimmed and badged.
+  await page.getByTestId('tab-images').click();
+  await page.getByTestId('filter-excluded').getByRole('radio', { name: 'Only' }).click();
+  await expect(cells).toHaveCount(1);
+  await expect(cells.first()).toContainText('Excluded');
+  await page.screenshot({ path: 'test-results/e2e-curation-06-excluded.png', animations: 'disabled' });
+
+  expect(pageErrors).toEqual([]);
+});
