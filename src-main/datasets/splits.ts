@@ -43,11 +43,13 @@ export function assignSplits(items: readonly SplitItem[], options: SplitOptions)
   }
   const out = new Map<number, Split>();
   // Strata in a fixed order only to make the Map's iteration order reproducible too.
-  for (const name of [...strata.keys()].sort()) {
+  const names = [...strata.keys()].sort();
+  const perStratum = stratifiedCounts(names.map((n) => strata.get(n)!.length), shares);
+  for (const [index, name] of names.entries()) {
     const ids = strata.get(name)!.sort((a, b) => a - b);
     // Each stratum has its own stream: a new tag elsewhere does not reshuffle this one.
     shuffle(ids, new Rng(hashSeed(options.seed, stringHash(name))));
-    const counts = splitCounts(ids.length, shares);
+    const counts = perStratum[index]!;
     let k = 0;
     for (let s = 0; s < SPLITS.length; s++) for (let c = 0; c < counts[s]!; c++) out.set(ids[k++]!, SPLITS[s]!);
   }
@@ -67,6 +69,51 @@ export function assignLocked(
   const out = new Map<number, Split>();
   for (const { id } of newItems) if (!existing.has(id)) out.set(id, lockedTo);
   return out;
+}
+
+/**
+ * Counts per split for each stratum: each within one item of its exact share, and the
+ * extra items placed so the totals match the dataset-wide share too. Rounding each
+ * stratum alone sends every remainder to train and val, and a small dataset then has
+ * no test images at all (10 images in two tags at 80/10/10 came out 8/2/0).
+ */
+export function stratifiedCounts(sizes: readonly number[], percent: readonly [number, number, number]): [number, number, number][] {
+  const total = splitCounts(
+    sizes.reduce((a, b) => a + b, 0),
+    percent,
+  );
+  const exact = sizes.map((n) => percent.map((p) => (n * p) / 100));
+  const counts = exact.map((e) => e.map(Math.floor) as [number, number, number]);
+  const need = sizes.map((n, s) => n - counts[s]!.reduce((a, b) => a + b, 0));
+  const globalNeed = [0, 1, 2].map((k) => total[k]! - counts.reduce((sum, c) => sum + c[k]!, 0));
+  const candidates: { s: number; k: number; r: number }[] = [];
+  for (let s = 0; s < sizes.length; s++) for (let k = 0; k < 3; k++) candidates.push({ s, k, r: exact[s]![k]! - counts[s]![k]! });
+  candidates.sort((a, b) => b.r - a.r || a.k - b.k || a.s - b.s);
+  for (const { s, k, r } of candidates) {
+    if (r > 0 && need[s]! > 0 && globalNeed[k]! > 0) {
+      counts[s]![k]!++;
+      need[s]!--;
+      globalNeed[k]!--;
+    }
+  }
+  // Whatever the totals could not place goes where its own stratum's share is largest.
+  for (const { s, k, r } of candidates) {
+    if (r > 0 && need[s]! > 0) {
+      counts[s]![k]!++;
+      need[s]!--;
+    }
+  }
+  for (let s = 0; s < sizes.length; s++) {
+    const c = counts[s]!;
+    if (sizes[s]! > 0 && c[0] === 0 && percent[0] > 0) {
+      const from = c[1] - exact[s]![1]! > c[2] - exact[s]![2]! ? 1 : 2;
+      if (c[from]! > 0) {
+        c[from]!--;
+        c[0]++;
+      }
+    }
+  }
+  return counts;
 }
 
 /**
