@@ -276,7 +276,14 @@ export const operations = {
   ),
   'imports:latest': op(empty, ImportReport.nullable(), 'The report of the most recent import, with every failure.'),
   'assets:import': op(
-    z.object({ paths: z.array(z.string().min(1)).min(1), tagsFromFolders: z.boolean().default(false) }).strict(),
+    z
+      .object({
+        paths: z.array(z.string().min(1)).min(1),
+        tagsFromFolders: z.boolean().default(false),
+        /** Images above this many megapixels are refused before they are decoded (decompression bombs). */
+        maxMegapixels: z.number().min(1).max(1000).default(64),
+      })
+      .strict(),
     ImportReport,
     'Import image files and folders (recursively) into the open project.',
   ),
@@ -289,6 +296,10 @@ export const operations = {
         batchSize: z.number().int().min(1).max(512).default(64),
         seed: z.number().int().nonnegative().default(1),
         checkpointEvery: z.number().int().min(1).optional(),
+        /** 'oversample' draws images of rare tags (by first tag) as often as common ones. */
+        balance: z.enum(['none', 'oversample']).default('none'),
+        /** Apply the dataset's augmentation policy to the real images. */
+        augment: z.boolean().default(true),
       })
       .strict(),
     z.object({ runId: id, jobId: z.string() }),

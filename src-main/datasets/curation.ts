@@ -117,6 +117,14 @@ export class Curation {
     return policy;
   }
 
+  /** Weights that make every first tag equally likely in a batch (1 / images with that tag). */
+  oversamplingWeights(assets: AssetRow[]): number[] {
+    const strata = new Map(this.project.assets.strata().map((r) => [r.id, r.strata]));
+    const counts = new Map<string, number>();
+    for (const a of assets) counts.set(strata.get(a.id) ?? '', (counts.get(strata.get(a.id) ?? '') ?? 0) + 1);
+    return assets.map((a) => 1 / counts.get(strata.get(a.id) ?? '')!);
+  }
+
   /** The images a training run uses: not excluded, and in the train split when splits exist. */
   trainingAssets(): AssetRow[] {
     return this.project.assets.all({ excluded: false }).filter((a) => a.split === null || a.split === 'train');

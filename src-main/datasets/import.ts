@@ -2,7 +2,7 @@
 // (content-addressed) and given a thumbnail. A bad file gets a line in the report
 // and never stops the batch.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -329,20 +329,37 @@ export async function collectImportItems(
     const real = await realpath(path);
     if (visited.has(real)) return; // a symlink back into a folder already walked
     visited.add(real);
-    let entries: string[];
+    let entries: Buffer[];
     try {
-      entries = (await readdir(path)).sort();
+      entries = (await readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
     } catch (error) {
       failed.push({ file: path, reason: describeFailure(error) });
       return;
     }
     const inner = isRoot ? tags : folderTags(tags, basename(path));
-    for (const entry of entries) {
-      if (!entry.startsWith('.')) await walk(join(path, entry), inner, false);
+    for (const raw of entries) {
+      const entry = raw.toString('utf8');
+      if (entry.startsWith('.')) continue;
+      if (!Buffer.from(entry, 'utf8').equals(raw)) {
+        // A name that is not UTF-8 cannot be spelt as a string path: read it by its bytes.
+        failed.push(...readByBytes(Buffer.concat([Buffer.from(`${path}/`), raw]), join(path, entry), inner, items));
+        continue;
+      }
+      await walk(join(path, entry), inner, false);
     }
   };
   for (const p of paths) await walk(resolvePath(p), [], true);
   return { items, failed };
+}
+
+function readByBytes(rawPath: Buffer, shown: string, tags: string[], items: ImportItem[]): ImportFailure[] {
+  try {
+    if (!statSync(rawPath).isFile()) return [{ file: shown, reason: `${basename(shown)} has a folder name that is not UTF-8; rename it to import what is inside.` }];
+    items.push({ path: shown, bytes: readFileSync(rawPath), name: basename(shown), tags });
+    return [];
+  } catch (error) {
+    return [{ file: shown, reason: describeFailure(error) }];
+  }
 }
 
 async function expandZip(

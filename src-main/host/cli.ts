@@ -14,9 +14,9 @@ const USAGE = `Atelier ${VERSION} — train, generate and review small image mod
 
 Usage:
   atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
-  atelier import <dir> <paths…> [--tags-from-folders]
+  atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels 64]
   atelier info <dir>                            what the project holds, and the compute backend
-  atelier train <dir> --model dcgan --size 32 --steps N [--batch B] [--seed S]
+  atelier train <dir> --model dcgan --size 32 --steps N [--batch B] [--seed S] [--balance none|oversample] [--no-augment]
   atelier generate <dir> --count N --out <folder> [--seed S] [--checkpoint ID]
   atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
 
@@ -37,6 +37,9 @@ const options = {
   out: { type: 'string' },
   checkpoint: { type: 'string' },
   port: { type: 'string' },
+  balance: { type: 'string' },
+  'no-augment': { type: 'boolean' },
+  'max-megapixels': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,7 +103,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'import': {
         studio.openProject(needDir());
         if (rest.length < 2) throw new UsageError('import needs at least one file or folder: atelier import <dir> <paths…>');
-        const report = await call('assets:import', { paths: rest.slice(1).map((p) => resolve(p)), tagsFromFolders: values['tags-from-folders'] ?? false });
+        const report = await call('assets:import', {
+          paths: rest.slice(1).map((p) => resolve(p)),
+          tagsFromFolders: values['tags-from-folders'] ?? false,
+          maxMegapixels: number('max-megapixels', 64)!,
+        });
         result = { imported: report.imported, duplicates: report.duplicates, failed: report.failed.length, seconds: round(report.seconds), failures: report.failed };
         say(`Imported ${report.imported} images (${report.duplicates} already there, ${report.failed.length} failed) in ${round(report.seconds)} s.`);
         for (const f of report.failed) say(`  ${f.file}: ${f.reason}`);
@@ -124,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
           steps: number('steps', 200)!,
           batchSize: number('batch', 64)!,
           seed: number('seed', 1)!,
+          balance: (values.balance ?? 'none') as 'none',
+          augment: !(values['no-augment'] ?? false),
         });
         const stop = studio.router.subscribe((event, payload) => {
           if (event !== 'job:progress' || json) return;

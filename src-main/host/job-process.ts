@@ -9,7 +9,8 @@ import { trainingPixels } from '../datasets/training-set';
 import { initBackend } from '../ml/backend';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint';
 import { generate } from '../ml/generate';
-import { defaultTrainConfig, train } from '../ml/train';
+import { defaultTrainConfig, train, type Dataset } from '../ml/train';
+import { augment } from '../datasets/augment';
 import { toErrorPayload } from './errors';
 import type { GenerateRequest, JobMessage, JobRequest, TrainRequest } from './job-protocol';
 
@@ -46,7 +47,15 @@ async function runTraining(request: TrainRequest): Promise<void> {
   const cfg = defaultTrainConfig({ size: config.size, batchSize: config.batchSize, steps: config.steps, seed: config.seed });
   const checkpointDir = (step: number) => `checkpoints/run-${request.runId}/step-${step}`;
   let lastSaved = -1;
-  const { state } = await train({ images, count: data.count, size: data.size }, cfg, {
+  const policy = request.augmentation;
+  const dataset: Dataset = {
+    images,
+    count: data.count,
+    size: data.size,
+    ...(request.weights ? { weights: Float32Array.from(request.weights) } : {}),
+    ...(policy ? { augment: { pixels: data.pixels, apply: (image, rng) => augment(image, policy, rng) } } : {}),
+  };
+  const { state } = await train(dataset, cfg, {
     checkpointEvery: config.checkpointEvery,
     onProgress(p) {
       post({

@@ -1,6 +1,6 @@
 // Typed messages between the engine and a job process. A job is started with one
 // request and answers with a stream of messages ending in `done` or `error`.
-import type { BackendInfoT, ErrorPayloadT } from '../../src-preload/contract';
+import type { AugmentationPolicyT, BackendInfoT, ErrorPayloadT } from '../../src-preload/contract';
 
 export interface TrainRequest {
   type: 'train';
@@ -10,6 +10,10 @@ export interface TrainRequest {
   /** Originals to train on, absolute paths. */
   assets: { path: string; hash: string }[];
   background: string;
+  /** Sampling weight per asset (same order), for oversampling; uniform when absent. */
+  weights?: number[];
+  /** The dataset's augmentation policy, applied to real images as they are batched. */
+  augmentation: AugmentationPolicyT | null;
 }
 
 export interface GenerateRequest {

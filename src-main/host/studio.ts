@@ -142,7 +142,7 @@ export function createStudio(options: StudioOptions): Studio {
       const pngs = await augmentPreview(a.ext === 'svg' ? safeSvg(original) : original, policy, { count, seed, size, background: p.background });
       return { images: pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`) };
     },
-    'assets:import': async ({ paths, tagsFromFolders }) => {
+    'assets:import': async ({ paths, tagsFromFolders, maxMegapixels }) => {
       const p = requireProject();
       const startedAt = new Date().toISOString();
       const job = jobs.track('import');
@@ -160,6 +160,7 @@ export function createStudio(options: StudioOptions): Studio {
         let lastEmit = 0;
         report = await importFiles(p, found.items, {
           signal: job.signal,
+          maxPixels: Math.round(maxMegapixels * 1e6),
           split: new Curation(p).lockedSplit(),
           onProgress(done, total) {
             const now = performance.now();
@@ -182,9 +183,10 @@ export function createStudio(options: StudioOptions): Studio {
       emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: cancelled ? 'cancelled' : 'done' });
       return stored;
     },
-    'train:start': ({ model, size, steps, batchSize, seed, checkpointEvery }) => {
+    'train:start': ({ model, size, steps, batchSize, seed, checkpointEvery, balance, augment }) => {
       const p = requireProject();
-      const assets = new Curation(p).trainingAssets();
+      const curation = new Curation(p);
+      const assets = curation.trainingAssets();
       if (assets.length === 0) {
         throw new AtelierError(
           'empty-dataset',
@@ -196,7 +198,16 @@ export function createStudio(options: StudioOptions): Studio {
       const busy = jobs.running().find((j) => j.kind === 'train');
       if (busy) throw new AtelierError('busy', `Run ${busy.runId} is still training. Cancel it or wait for it to finish.`);
       const every = checkpointEvery ?? Math.max(1, Math.min(steps, 500));
-      const runId = p.runs.create({ model, size, steps, batchSize, seed, config: { model, size, steps, batchSize, seed, checkpointEvery: every } });
+      const augmentation = augment ? curation.augmentation() : null;
+      const weights = balance === 'oversample' ? curation.oversamplingWeights(assets) : undefined;
+      const runId = p.runs.create({
+        model,
+        size,
+        steps,
+        batchSize,
+        seed,
+        config: { model, size, steps, batchSize, seed, checkpointEvery: every, balance, augmentation, images: assets.length },
+      });
       let checkpointId: number | undefined;
       const job = jobs.start(
         'train',
@@ -208,6 +219,8 @@ export function createStudio(options: StudioOptions): Studio {
           config: { size, steps, batchSize, seed, checkpointEvery: every },
           assets: assets.map((a) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash })),
           background: p.background,
+          augmentation,
+          ...(weights ? { weights } : {}),
         },
         {
           onMessage(message, record) {

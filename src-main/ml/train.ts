@@ -46,6 +46,10 @@ export interface Dataset {
   images: Float32Array;
   count: number;
   size: number;
+  /** Relative sampling weight per image (oversampling rare tags); uniform epochs when absent. */
+  weights?: Float32Array;
+  /** Augmentation: the same images as RGB bytes and a transform applied to each as it is batched. */
+  augment?: { pixels: Uint8Array; apply(image: { data: Uint8Array; size: number }, rng: Rng): Uint8Array };
 }
 
 export const TRAIN_STATE_FORMAT = 'atelier.dcgan';
@@ -212,8 +216,11 @@ export class BatchSampler {
     this.per = data.size * data.size * 3;
   }
 
+  private cumulative: Float64Array | null = null;
+
   /** Indices of the images in batch number `step`. */
   indices(step: number): number[] {
+    if (this.data.weights) return this.weightedIndices(step);
     const out: number[] = [];
     for (let j = 0; j < this.batchSize; j++) {
       const pos = step * this.batchSize + j;
@@ -226,7 +233,46 @@ export class BatchSampler {
 
   batch(step: number): Float32Array {
     const out = new Float32Array(this.batchSize * this.per);
-    this.indices(step).forEach((idx, j) => out.set(this.data.images.subarray(idx * this.per, (idx + 1) * this.per), j * this.per));
+    const augment = this.data.augment;
+    this.indices(step).forEach((idx, j) => {
+      if (!augment) {
+        out.set(this.data.images.subarray(idx * this.per, (idx + 1) * this.per), j * this.per);
+        return;
+      }
+      // Seeded by (seed, step, slot): a resumed run sees exactly the batches it would have.
+      const image = augment.apply(
+        { data: augment.pixels.subarray(idx * this.per, (idx + 1) * this.per), size: this.data.size },
+        new Rng(hashSeed(this.seed, 0xa06, step, j)),
+      );
+      for (let i = 0; i < this.per; i++) out[j * this.per + i] = image[i]! / 127.5 - 1;
+    });
+    return out;
+  }
+
+  /** Sampling with replacement in proportion to the weights, a fresh stream per step. */
+  private weightedIndices(step: number): number[] {
+    const weights = this.data.weights!;
+    if (!this.cumulative) {
+      this.cumulative = new Float64Array(weights.length);
+      let sum = 0;
+      for (let i = 0; i < weights.length; i++) this.cumulative[i] = sum += Math.max(0, weights[i]!);
+      if (!(sum > 0)) throw new TrainConfigError('Every sampling weight is zero; nothing can be drawn for a batch.');
+    }
+    const cumulative = this.cumulative;
+    const total = cumulative[cumulative.length - 1]!;
+    const rng = new Rng(hashSeed(this.seed, 0xba1a, step));
+    const out: number[] = [];
+    for (let j = 0; j < this.batchSize; j++) {
+      const x = rng.next() * total;
+      let lo = 0;
+      let hi = cumulative.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid]! > x) hi = mid;
+        else lo = mid + 1;
+      }
+      out.push(lo);
+    }
     return out;
   }
 

@@ -138,3 +138,30 @@ describe('import from archives and vector files', () => {
     project.close();
   });
 });
+
+describe('names and frames', () => {
+  it('imports a file whose name is not UTF-8, and the first frame of an animated GIF', async () => {
+    const dir = join(root, 'odd');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.png')]), await solid('#445566', 30));
+    // Two frames: red then blue. Only the first should be imported.
+    const frames = Buffer.concat([
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }).raw().toBuffer(),
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } }).raw().toBuffer(),
+    ]);
+    await sharp(frames, { raw: { width: 20, height: 40, channels: 3, pageHeight: 20 } }).gif({ loop: 0 }).toFile(join(dir, 'anim.gif'));
+    expect((await sharp(join(dir, 'anim.gif')).metadata()).pages).toBe(2);
+    const project = Project.create(join(root, 'odd-project'));
+    const { items, failed } = await collectImportItems([dir]);
+    expect(failed).toEqual([]);
+    const report = await importFiles(project, items);
+    expect(report).toMatchObject({ imported: 2, failed: [] });
+    const byName = Object.fromEntries(project.assets.page({}, 0, 10).map((a) => [a.name, a]));
+    expect(byName['caf\uFFFD.png']).toMatchObject({ width: 30, height: 30 });
+    const gif = project.assets.get(byName['anim.gif']!.id)!;
+    expect([gif.width, gif.height]).toEqual([20, 20]);
+    expect((gif.quality as { meanR: number; meanB: number }).meanR).toBeGreaterThan(200);
+    expect((gif.quality as { meanR: number; meanB: number }).meanB).toBeLessThan(50);
+    project.close();
+  });
+});

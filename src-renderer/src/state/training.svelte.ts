@@ -5,7 +5,7 @@ import { api } from '../lib/api';
 import { LossSeries } from '../lib/loss-series';
 import { jobs } from './jobs.svelte';
 
-export type TrainSettings = Required<Pick<OpInput<'train:start'>, 'steps' | 'batchSize' | 'seed'>>;
+export type TrainSettings = Required<Pick<OpInput<'train:start'>, 'steps' | 'batchSize' | 'seed' | 'balance' | 'augment'>>;
 
 export class Training {
   runs = $state.raw<RunT[]>([]);
@@ -17,7 +17,7 @@ export class Training {
   starting = $state(false);
   /** The outcome of the last run that ended in this session. */
   result = $state<JobFinishedT | null>(null);
-  settings = $state<TrainSettings>({ steps: 300, batchSize: 32, seed: 1 });
+  settings = $state<TrainSettings>({ steps: 300, batchSize: 32, seed: 1, balance: 'none', augment: true });
   /** Batch size of the job in progress, for the ETA before the first pace sample. */
   liveBatchSize = $state<number | undefined>(undefined);
   private stop: (() => void)[] = [];

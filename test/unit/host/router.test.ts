@@ -54,7 +54,7 @@ describe('router validates every input against the contract', () => {
     const { router, reached } = routerWith({ 'train:start': () => ({ runId: 1, jobId: 'j' }) });
     const result = await router.call('train:start', { steps: 20 });
     expect(result).toEqual({ ok: true, result: { runId: 1, jobId: 'j' } });
-    expect(reached[0]!.input).toEqual({ model: 'dcgan', size: 32, steps: 20, batchSize: 64, seed: 1 });
+    expect(reached[0]!.input).toEqual({ model: 'dcgan', size: 32, steps: 20, batchSize: 64, seed: 1, balance: 'none', augment: true });
   });
 
   it('turns a service error into {code, message} and hides internal output bugs', async () => {

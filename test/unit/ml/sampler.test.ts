@@ -1,0 +1,42 @@
+// Batches: oversampling by weight and augmentation, both reproducible from the seed and step.
+import { describe, expect, it } from 'vitest';
+import { augment, identityPolicy } from '../../../src-main/datasets/augment';
+import { BatchSampler, type Dataset } from '../../../src-main/ml/train';
+
+function dataset(count: number, size = 4): Dataset & { pixels: Uint8Array } {
+  const pixels = new Uint8Array(count * size * size * 3);
+  for (let i = 0; i < count; i++) pixels.fill(i * 10, i * size * size * 3, (i + 1) * size * size * 3);
+  return { images: Float32Array.from(pixels, (v) => v / 127.5 - 1), count, size, pixels };
+}
+
+describe('BatchSampler', () => {
+  it('draws in proportion to the weights, the same for the same step', () => {
+    const data = { ...dataset(4), weights: Float32Array.from([1, 1, 1, 5]) };
+    const sampler = new BatchSampler(data, 7, 64);
+    const counts = [0, 0, 0, 0];
+    for (let step = 0; step < 100; step++) for (const i of sampler.indices(step)) counts[i]!++;
+    expect(counts[3]! / 6400).toBeGreaterThan(0.55);
+    expect(counts[3]! / 6400).toBeLessThan(0.70);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(new BatchSampler(data, 7, 64).indices(42)).toEqual(sampler.indices(42));
+    expect(new BatchSampler(data, 8, 64).indices(42)).not.toEqual(sampler.indices(42));
+  });
+
+  it('refuses weights that are all zero', () => {
+    const data = { ...dataset(3), weights: new Float32Array(3) };
+    expect(() => new BatchSampler(data, 1, 4).indices(0)).toThrow(/zero/);
+  });
+
+  it('applies augmentation per image, reproducibly, and the identity policy changes nothing', () => {
+    const base = dataset(6);
+    const plain = new BatchSampler(base, 3, 4).batch(5);
+    const identity = new BatchSampler({ ...base, augment: { pixels: base.pixels, apply: (img, rng) => augment(img, identityPolicy, rng) } }, 3, 4).batch(5);
+    expect(identity).toEqual(plain);
+    const flipping = { ...identityPolicy, hflip: 1, colourJitter: { brightness: 0.3, contrast: 0, saturation: 0, hue: 0 } };
+    const withAug = { ...base, augment: { pixels: base.pixels, apply: (img: { data: Uint8Array; size: number }, rng: never) => augment(img, flipping, rng) } };
+    const a = new BatchSampler(withAug, 3, 4).batch(5);
+    expect(a).not.toEqual(plain);
+    expect(new BatchSampler(withAug, 3, 4).batch(5)).toEqual(a);
+    for (const v of a) expect(v).toBeGreaterThanOrEqual(-1), expect(v).toBeLessThanOrEqual(1);
+  });
+});
