@@ -90,6 +90,14 @@ test('import → select and tag → resolve duplicates → split and lock → un
   const before = await clusters.count();
   await expect(clusters.first().getByTestId('duplicate-thumb')).toHaveCount(2);
   await page.screenshot({ path: 'test-results/e2e-curation-03-duplicates.png', animations: 'disabled' });
+  // A group opens in the grid as a filter, and the chip clears it.
+  await clusters.first().getByTestId('show-cluster').click();
+  await expect(page.getByTestId('filter-group')).toBeVisible();
+  await expect(page.getByTestId('asset-cell')).toHaveCount(2);
+  await page.getByTestId('filter-group').click();
+  await expect(page.getByTestId('filter-group')).toBeHidden();
+  await page.getByTestId('tab-duplicates').click();
+  await expect(clusters.first()).toBeVisible();
   await clusters.first().getByTestId('resolve-cluster').click();
   await expect(clusters).toHaveCount(before - 1);
   await expect(page.getByTestId('undo')).toContainText('exclude 1 image');

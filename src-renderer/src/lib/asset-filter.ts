@@ -11,9 +11,11 @@ export interface AssetFilter {
   split: SplitFilter;
   flag: QualityFlagName | null;
   excluded: ExcludedFilter;
+  /** Only these images: one near-duplicate group opened in the grid. */
+  ids: number[] | null;
 }
 
-export const noFilter: AssetFilter = { tag: null, split: 'all', flag: null, excluded: 'show' };
+export const noFilter: AssetFilter = { tag: null, split: 'all', flag: null, excluded: 'show', ids: null };
 
 /** The filter fields of `assets:list` / `assets:ids`, leaving out what is not narrowed. */
 export function filterInput(filter: AssetFilter): OpInput<'assets:ids'> {
@@ -22,6 +24,7 @@ export function filterInput(filter: AssetFilter): OpInput<'assets:ids'> {
   if (filter.split !== 'all') input.split = filter.split;
   if (filter.flag !== null) input.flag = filter.flag;
   if (filter.excluded !== 'show') input.excluded = filter.excluded === 'only';
+  if (filter.ids !== null) input.ids = filter.ids;
   return input;
 }
 
@@ -34,6 +37,7 @@ const splitWords: Record<Exclude<SplitFilter, 'all'>, string> = { train: 'in tra
 /** “tagged “cat” · in train · blurry · excluded only”: what narrows the count, in words. */
 export function describeFilter(filter: AssetFilter, flagLabel: (flag: QualityFlagName) => string = (f) => f): string {
   const parts: string[] = [];
+  if (filter.ids !== null) parts.push(`one group of ${filter.ids.length} near-duplicates`);
   if (filter.tag !== null) parts.push(`tagged “${filter.tag}”`);
   if (filter.split !== 'all') parts.push(splitWords[filter.split]);
   if (filter.flag !== null) parts.push(`flagged ${flagLabel(filter.flag).toLowerCase()}`);

@@ -6,15 +6,17 @@ describe('asset filter', () => {
   it('sends only what narrows the list', () => {
     expect(filterInput(noFilter)).toEqual({});
     expect(isFiltered(noFilter)).toBe(false);
-    expect(filterInput({ tag: 'cat', split: 'none', flag: 'blurry', excluded: 'hide' })).toEqual({ tag: 'cat', split: 'none', flag: 'blurry', excluded: false });
+    expect(filterInput({ tag: 'cat', split: 'none', flag: 'blurry', excluded: 'hide', ids: null })).toEqual({ tag: 'cat', split: 'none', flag: 'blurry', excluded: false });
     expect(filterInput({ ...noFilter, excluded: 'only' })).toEqual({ excluded: true });
   });
 
   it('describes the filter in words', () => {
     expect(describeFilter(noFilter)).toBe('');
-    expect(describeFilter({ tag: 'cat', split: 'train', flag: 'too-dark', excluded: 'only' }, () => 'Too dark')).toBe(
+    expect(describeFilter({ tag: 'cat', split: 'train', flag: 'too-dark', excluded: 'only', ids: null }, () => 'Too dark')).toBe(
       'tagged “cat” · in train · flagged too dark · excluded only',
     );
+    expect(describeFilter({ ...noFilter, ids: [4, 9, 12] })).toBe('one group of 3 near-duplicates');
+    expect(filterInput({ ...noFilter, ids: [4, 9] })).toEqual({ ids: [4, 9] });
   });
 
   it('checks that split percentages add up to 100', () => {
