@@ -53,10 +53,21 @@ try {
     frames.push(ms);
     await page.waitForTimeout(40);
     if (i % 25 === 0) {
+      await page.waitForTimeout(500); // let the visible page arrive before counting
       const s = await sample();
       console.log(`  ${i}% down: heap ${s.heapMB.toFixed(1)} MB, ${s.cells} cells, ${s.nodes} DOM nodes`);
     }
   }
+  // Back to the top and down again: a cache that only grows would show here.
+  for (const fraction of [0, 0.5, 1, 0.25, 0.75, 0]) {
+    await page.evaluate((f) => {
+      const grid = document.querySelector('[data-testid="asset-grid"]') as HTMLElement;
+      grid.scrollTop = f * (grid.scrollHeight - grid.clientHeight);
+    }, fraction);
+    await page.waitForTimeout(300);
+  }
+  const again = await sample();
+  console.log(`  after a second pass: heap ${again.heapMB.toFixed(1)} MB, ${again.cells} cells, ${again.nodes} DOM nodes`);
   frames.sort((a, b) => a - b);
   console.log(`  jump-scroll to a new position and paint: median ${frames[50]!.toFixed(1)} ms, 95th ${frames[95]!.toFixed(1)} ms`);
   await browser.close();
