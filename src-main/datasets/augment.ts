@@ -2,13 +2,12 @@
 // jitter applied to training images as they are batched. Plain TypeScript on RGB uint8
 // so every backend sees the same bytes for a seed, and the UI can preview a policy live.
 import sharp from 'sharp';
-import type { z } from 'zod';
-import { AugmentationPolicy as AugmentationPolicyContract } from '../../src-preload/contract';
+import { AugmentationPolicy as AugmentationPolicyContract, type AugmentationPolicyT } from '../../src-preload/contract';
 import { hashSeed, Rng } from '../ml/random';
 
 // The policy's schema is part of the contract: the UI edits it, training applies it.
 export const AugmentationPolicySchema = AugmentationPolicyContract;
-export type AugmentationPolicy = z.infer<typeof AugmentationPolicySchema>;
+export type AugmentationPolicy = AugmentationPolicyT;
 
 /** Changes nothing: the starting point of the policy editor and of tests. */
 export const identityPolicy: AugmentationPolicy = {

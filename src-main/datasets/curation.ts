@@ -4,7 +4,7 @@ import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
 import { clusterNearDuplicates, directDuplicates, pickKeeper } from './near-duplicates';
-import { QUALITY_FLAGS, type QualityFlag } from './quality';
+import { flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
 
 export interface SplitSettings {
@@ -20,19 +20,11 @@ export interface SplitInfo {
   locked: Split | null;
 }
 
-export function flagsOf(bits: number): QualityFlag[] {
-  return QUALITY_FLAGS.filter((_, i) => (bits & (1 << i)) !== 0).map((f) => f.flag);
-}
-
-export function flagBit(flag: QualityFlag): number {
-  return 1 << QUALITY_FLAGS.findIndex((f) => f.flag === flag);
-}
-
 export function toFilter(input: { tag?: string; split?: Split | 'none'; flag?: QualityFlag; excluded?: boolean; ids?: number[] }): AssetFilter {
   const filter: AssetFilter = {};
   if (input.tag !== undefined) filter.tag = input.tag;
   if (input.split !== undefined) filter.split = input.split;
-  if (input.flag !== undefined) filter.flags = flagBit(input.flag);
+  if (input.flag !== undefined) filter.flags = flagMask([input.flag]);
   if (input.excluded !== undefined) filter.excluded = input.excluded;
   if (input.ids !== undefined) filter.ids = input.ids;
   return filter;

@@ -12,7 +12,7 @@ import type { Project } from '../store/project';
 import { readImageHeader, safeSvg, type ImageFormat } from './image-header';
 import { decodePngRgba } from './png-fast';
 import { analyseRaw } from './perceptual-hash';
-import { datasetSaturation, defaultThresholds, QUALITY_FLAGS, qualityFlags, type QualityFlag, type QualityMeasures } from './quality';
+import { datasetSaturation, defaultThresholds, flagMask, qualityFlags, type QualityMeasures } from './quality';
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 const THUMB_SIZE = 128;
@@ -180,7 +180,7 @@ async function prepare(
     tags: item.tags ?? [],
     phash: analysis.phash,
     quality: JSON.stringify({ ...analysis.quality, ...meanColour(preview.data) }),
-    flags: flagBits(qualityFlags(analysis.quality)),
+    flags: flagMask(qualityFlags(analysis.quality)),
   };
 }
 
@@ -225,12 +225,6 @@ function usesTransparency(rgba: Uint8Array): boolean {
   return false;
 }
 
-export function flagBits(flags: readonly QualityFlag[]): number {
-  let bits = 0;
-  for (const f of flags) bits |= 1 << QUALITY_FLAGS.findIndex((q) => q.flag === f);
-  return bits;
-}
-
 /**
  * Flags that depend on the whole dataset ('grayscale' in a colourful set) are
  * recomputed after every import, for every image.
@@ -240,7 +234,7 @@ export function refreshDatasetFlags(project: Project): void {
   const dataset = datasetSaturation(rows.map((r) => r.measures));
   const changes: [number, number][] = [];
   for (const r of rows) {
-    const bits = flagBits(qualityFlags(r.measures, defaultThresholds, dataset));
+    const bits = flagMask(qualityFlags(r.measures, defaultThresholds, dataset));
     if (bits !== r.flags) changes.push([r.id, bits]);
   }
   project.assets.setFlags(changes);

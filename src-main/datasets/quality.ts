@@ -41,6 +41,17 @@ export const QUALITY_FLAGS: readonly { flag: QualityFlag; label: string; descrip
   { flag: 'grayscale', label: 'Grayscale', description: 'Has (almost) no colour while the rest of the dataset is colourful.' },
 ];
 
+/** Flags as stored in the database: bit i = QUALITY_FLAGS[i] (so that list must never be reordered). */
+export function flagMask(flags: readonly QualityFlag[]): number {
+  let bits = 0;
+  for (const f of flags) bits |= 1 << QUALITY_FLAGS.findIndex((q) => q.flag === f);
+  return bits;
+}
+
+export function flagsFromMask(bits: number): QualityFlag[] {
+  return QUALITY_FLAGS.filter((_, i) => (bits & (1 << i)) !== 0).map((f) => f.flag);
+}
+
 export interface QualityThresholds {
   /** Short side below this many pixels → 'tiny'. */
   minSide: number;

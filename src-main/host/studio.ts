@@ -7,7 +7,8 @@ import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload
 import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
 import { augmentPreview } from '../datasets/augment';
-import { Curation, flagsOf, toFilter } from '../datasets/curation';
+import { Curation, toFilter } from '../datasets/curation';
+import { flagsFromMask } from '../datasets/quality';
 import { safeSvg } from '../datasets/image-header';
 import { assetFile, TagNotFound, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
@@ -334,7 +335,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
     tags: a.tags,
     split: a.split,
     excluded: a.excluded,
-    flags: flagsOf(a.flags),
+    flags: flagsFromMask(a.flags),
   };
 }
 

@@ -144,3 +144,14 @@ describe('qualityFlags', () => {
     expect(flagged / files.length).toBeLessThan(0.08);
   });
 });
+
+describe('stored flag bits', () => {
+  it('round-trip every flag through the mask, in QUALITY_FLAGS order', async () => {
+    const { flagMask, flagsFromMask, QUALITY_FLAGS } = await import('../../../src-main/datasets/quality');
+    const all = QUALITY_FLAGS.map((f) => f.flag);
+    expect(flagsFromMask(flagMask(all))).toEqual(all);
+    expect(flagMask([])).toBe(0);
+    expect(flagMask(['blurry'])).toBe(1 << 2);
+    expect(flagsFromMask(flagMask(['grayscale', 'tiny']))).toEqual(['tiny', 'grayscale']);
+  });
+});
