@@ -107,15 +107,62 @@ export const SplitInfo = z.object({
 
 export const TagCount = z.object({ name: z.string(), count });
 
-export const ModelKind = z.enum(['dcgan']);
+/** dcgan: unconditional; cgan: conditioned on tags (projection discriminator); vae: variational autoencoder (conditioned on tags when the project has any). */
+export const ModelKind = z.enum(['dcgan', 'cgan', 'vae']);
+export const ModelPreset = z.enum(['small', 'medium']);
 export const ImageSize = z.union([z.literal(32), z.literal(64)]);
+export const GanLoss = z.enum(['ns', 'hinge']);
 
-export const RunStatus = z.enum(['queued', 'running', 'done', 'cancelled', 'failed']);
+/** Everything that defines a run, as chosen in the Train view (defaults are the studio's recipe). */
+export const TrainSettings = z
+  .object({
+    /** Shown in the run list and comparison; generated from the settings when absent. */
+    name: z.string().trim().min(1).max(80).optional(),
+    model: ModelKind.default('dcgan'),
+    size: ImageSize.default(32),
+    preset: ModelPreset.default('small'),
+    steps: z.number().int().min(1).max(1_000_000),
+    batchSize: z.number().int().min(2).max(512).default(64),
+    seed: z.number().int().nonnegative().default(1),
+    /** Learning rates; the family's default when absent (fine-tuning scales them by lrScale). */
+    lrG: z.number().positive().max(0.1).optional(),
+    lrD: z.number().positive().max(0.1).optional(),
+    /** GAN loss: non-saturating (the DCGAN paper's) or hinge. Ignored for a VAE. */
+    loss: GanLoss.default('hinge'),
+    /** R1 gradient penalty weight γ on real images; 0 turns it off. Ignored for a VAE. */
+    r1: z.number().min(0).max(100).default(0),
+    /** Sample from an exponential moving average of the generator's weights. */
+    ema: z.boolean().default(true),
+    /** Differentiable augmentation (colour, translation, cutout) of reals and fakes for D; 'auto' = on below 10,000 images. */
+    diffAugment: z.enum(['auto', 'on', 'off']).default('auto'),
+    /** VAE only: weight of the KL term. */
+    beta: z.number().min(0).max(10).default(1),
+    checkpointEvery: z.number().int().min(1).optional(),
+    /** A fixed-seed sample grid is drawn every this many steps. */
+    sampleEvery: z.number().int().min(1).optional(),
+    /** 'oversample' draws images of rare tags (by first tag) as often as common ones. */
+    balance: z.enum(['none', 'oversample']).default('none'),
+    /** Apply the dataset's augmentation policy to the real images. */
+    augment: z.boolean().default(true),
+    /** Fine-tune: start from this checkpoint's weights (same family and size). */
+    fromCheckpointId: id.optional(),
+    /** Fine-tune: layers kept fixed, by name prefix (see train:options). */
+    freeze: z.array(z.string().min(1)).max(64).default([]),
+    /** Fine-tune: learning rates are multiplied by this. */
+    lrScale: z.number().positive().max(1).default(1),
+    /** Processes that train this run together (data-parallel); the number of cores when absent. */
+    workers: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
 
 export const Run = z.object({
   id,
+  name: z.string(),
   model: ModelKind,
   size: ImageSize,
+  preset: ModelPreset,
   steps: count,
   batchSize: count,
   seed: z.number().int(),
@@ -128,13 +175,48 @@ export const Run = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   latestCheckpointId: id.nullable(),
+  /** The checkpoint a fine-tuning run started from. */
+  parentCheckpointId: id.nullable(),
+  /** Runs started together by one sweep share this id. */
+  sweepId: id.nullable(),
+  /** The full settings the run was started with (defaults filled in). */
+  settings: z.record(z.string(), z.unknown()),
+  /** Latest sample grid (project file), null before the first. */
+  latestSample: projectFile.nullable(),
+  /** True when validation says D has started to memorise the training images. */
+  overfitting: z.boolean(),
 });
 
-export const LossPoint = z.object({ step: count, lossD: z.number(), lossG: z.number() });
+/** One step's losses; which are present depends on the family (GAN: d, g; VAE: recon, kl). */
+export const LossPoint = z.object({
+  step: count,
+  lossD: z.number().nullable(),
+  lossG: z.number().nullable(),
+  recon: z.number().nullable(),
+  kl: z.number().nullable(),
+});
 
-export const RunDetail = Run.extend({ losses: z.array(LossPoint) });
+export const Checkpoint = z.object({
+  id,
+  runId: id,
+  step: count,
+  dir: projectFile,
+  createdAt: z.string(),
+  /**
+   * Validation (StyleGAN2-ADA's overfitting heuristic): share of images D calls real, as
+   * E[sign(D(x))] in [−1, 1], on training images and on the val split. A growing gap = memorising.
+   */
+  dTrain: z.number().nullable(),
+  dVal: z.number().nullable(),
+});
 
-export const Checkpoint = z.object({ id, runId: id, step: count, dir: projectFile, createdAt: z.string() });
+export const RunSample = z.object({ step: count, file: projectFile });
+
+export const RunDetail = Run.extend({
+  losses: z.array(LossPoint),
+  samples: z.array(RunSample),
+  checkpoints: z.array(Checkpoint),
+});
 
 export const Generation = z.object({
   id,
@@ -172,8 +254,13 @@ export const JobProgress = z.object({
   message: z.string(),
   lossD: z.number().optional(),
   lossG: z.number().optional(),
+  recon: z.number().optional(),
+  kl: z.number().optional(),
   imgPerSec: z.number().optional(),
 });
+
+/** A run changed: status, a new sample grid, a checkpoint or validation. Refetch it with runs:get. */
+export const RunChanged = z.object({ runId: id, status: RunStatus, reason: z.enum(['status', 'sample', 'checkpoint']) });
 
 export const JobFinished = z.object({
   jobId: z.string(),
@@ -287,26 +374,50 @@ export const operations = {
     ImportReport,
     'Import image files and folders (recursively) into the open project.',
   ),
+  'train:options': op(
+    empty,
+    z.object({
+      /** Tags a conditional model is conditioned on (the project's vocabulary). */
+      classes: z.array(z.string()),
+      trainImages: count,
+      valImages: count,
+      /** Processes a run uses by default (the machine's cores). */
+      workers: count,
+      /** Layer groups that can be frozen when fine-tuning, per family. */
+      freezable: z.record(ModelKind, z.array(z.object({ name: z.string(), label: z.string() }))),
+      /** Parameter counts for each family, size and preset (a VAE's are all under generator, discriminator 0). */
+      models: z.array(z.object({ model: ModelKind, size: ImageSize, preset: ModelPreset, generator: count, discriminator: count })),
+    }),
+    'What the Train view needs to offer choices: classes, image counts, freezable layers, model sizes.',
+  ),
   'train:start': op(
+    TrainSettings,
+    z.object({ runId: id, status: RunStatus }),
+    'Queue a training run; it starts as soon as the queue reaches it.',
+  ),
+  'train:sweep': op(
     z
       .object({
-        model: ModelKind.default('dcgan'),
-        size: ImageSize.default(32),
-        steps: z.number().int().min(1).max(1_000_000),
-        batchSize: z.number().int().min(1).max(512).default(64),
-        seed: z.number().int().nonnegative().default(1),
-        checkpointEvery: z.number().int().min(1).optional(),
-        /** 'oversample' draws images of rare tags (by first tag) as often as common ones. */
-        balance: z.enum(['none', 'oversample']).default('none'),
-        /** Apply the dataset's augmentation policy to the real images. */
-        augment: z.boolean().default(true),
+        base: TrainSettings,
+        /** Every combination of these values becomes one run (at most 16). */
+        grid: z
+          .object({
+            lr: z.array(z.number().positive().max(0.1)).min(1).max(6).optional(),
+            batchSize: z.array(z.number().int().min(2).max(512)).min(1).max(6).optional(),
+            preset: z.array(ModelPreset).min(1).max(2).optional(),
+          })
+          .strict(),
       })
       .strict(),
-    z.object({ runId: id, jobId: z.string() }),
-    'Start a training run in a job process.',
+    z.object({ sweepId: id, runIds: z.array(id) }),
+    'Queue a small grid of runs that differ in learning rate, batch size or model size; they run side by side, one core each.',
   ),
   'runs:list': op(empty, z.array(Run), 'Every training run, newest first.'),
-  'runs:get': op(z.object({ runId: id }).strict(), RunDetail, 'One run with its loss history.'),
+  'runs:get': op(z.object({ runId: id }).strict(), RunDetail, 'One run with its loss history, sample grids and checkpoints.'),
+  'runs:pause': op(z.object({ runId: id }).strict(), Run, 'Pause a run: it saves a checkpoint and stops; a queued run is held back.'),
+  'runs:resume': op(z.object({ runId: id }).strict(), Run, 'Put a paused, cancelled or failed run back in the queue; it continues from its last checkpoint.'),
+  'runs:cancel': op(z.object({ runId: id }).strict(), Run, 'Stop a run now (its checkpoints are kept) or take it out of the queue.'),
+  'checkpoints:list': op(empty, z.array(Checkpoint.extend({ runName: z.string(), model: ModelKind, size: ImageSize })), 'Every checkpoint of the project, newest first.'),
   'generate:start': op(
     z
       .object({
@@ -330,6 +441,7 @@ export const operations = {
 export const events = {
   'job:progress': JobProgress,
   'job:finished': JobFinished,
+  'run:changed': RunChanged,
 } as const;
 
 export type Operations = typeof operations;
@@ -356,6 +468,9 @@ export type AssetT = z.output<typeof Asset>;
 export type AugmentationPolicyT = z.output<typeof AugmentationPolicy>;
 export type RunT = z.output<typeof Run>;
 export type RunDetailT = z.output<typeof RunDetail>;
+export type TrainSettingsT = z.output<typeof TrainSettings>;
+export type TrainSettingsInput = z.input<typeof TrainSettings>;
+export type CheckpointT = z.output<typeof Checkpoint>;
 export type GenerationT = z.output<typeof Generation>;
 export type JobT = z.output<typeof Job>;
 export type JobProgressT = z.output<typeof JobProgress>;

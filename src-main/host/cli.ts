@@ -16,7 +16,10 @@ Usage:
   atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
   atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels 64]
   atelier info <dir>                            what the project holds, and the compute backend
-  atelier train <dir> --model dcgan --size 32 --steps N [--batch B] [--seed S] [--balance none|oversample] [--no-augment]
+  atelier train <dir> --model dcgan|cgan|vae --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
+          [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|on|off] [--lr L] [--workers N]
+          [--balance none|oversample] [--no-augment] [--sample-every N] [--checkpoint-every N]
+          [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
   atelier generate <dir> --count N --out <folder> [--seed S] [--checkpoint ID]
   atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
 
@@ -39,6 +42,19 @@ const options = {
   port: { type: 'string' },
   balance: { type: 'string' },
   'no-augment': { type: 'boolean' },
+  preset: { type: 'string' },
+  loss: { type: 'string' },
+  r1: { type: 'string' },
+  'no-ema': { type: 'boolean' },
+  'diff-augment': { type: 'string' },
+  lr: { type: 'string' },
+  workers: { type: 'string' },
+  resume: { type: 'string' },
+  'from-checkpoint': { type: 'string' },
+  freeze: { type: 'string' },
+  'lr-scale': { type: 'string' },
+  'sample-every': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
   'max-megapixels': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -61,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  const studio = createStudio({ launchJob: forkLauncher(jobEntryBeside(import.meta.url)), log: (l) => process.stderr.write(`${l}\n`) });
+  const studio = createStudio({ launchJob: forkLauncher(jobEntryBeside(import.meta.url)), log: (l) => process.stderr.write(`${l}\n`), runQueue: verb === 'studio' });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
     const result = await studio.router.call(name, input);
     if (!result.ok) throw new AtelierError(result.error.code, result.error.message);
@@ -123,40 +139,74 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'train': {
-        studio.openProject(needDir());
+        studio.openProject(needDir(), { queue: true });
         const started = performance.now();
-        const { runId, jobId } = await call('train:start', {
-          model: (values.model ?? 'dcgan') as 'dcgan',
-          size: number('size', 32) as 32,
-          steps: number('steps', 200)!,
-          batchSize: number('batch', 64)!,
-          seed: number('seed', 1)!,
-          balance: (values.balance ?? 'none') as 'none',
-          augment: !(values['no-augment'] ?? false),
-        });
+        const resumeId = number('resume');
+        let runId: number;
+        if (resumeId !== undefined) {
+          const run = await call('runs:get', { runId: resumeId });
+          // A run the last engine left mid-way is already back in the queue (and started) on open.
+          if (run.status !== 'queued' && run.status !== 'running') await call('runs:resume', { runId: resumeId });
+          runId = resumeId;
+        } else {
+          const lr = number('lr');
+          const from = number('from-checkpoint');
+          const sampleEvery = number('sample-every');
+          const checkpointEvery = number('checkpoint-every');
+          const workers = number('workers');
+          ({ runId } = await call('train:start', {
+            model: (values.model ?? 'dcgan') as 'dcgan',
+            size: number('size', 32) as 32,
+            preset: (values.preset ?? 'small') as 'small',
+            steps: number('steps', 200)!,
+            batchSize: number('batch', 64)!,
+            seed: number('seed', 1)!,
+            loss: (values.loss ?? 'hinge') as 'hinge',
+            r1: number('r1', 0)!,
+            ema: !(values['no-ema'] ?? false),
+            diffAugment: (values['diff-augment'] ?? 'auto') as 'auto',
+            balance: (values.balance ?? 'none') as 'none',
+            augment: !(values['no-augment'] ?? false),
+            lrScale: number('lr-scale', 1)!,
+            freeze: values.freeze ? values.freeze.split(',').map((f) => f.trim()).filter(Boolean) : [],
+            ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}),
+            ...(from !== undefined ? { fromCheckpointId: from } : {}),
+            ...(sampleEvery !== undefined ? { sampleEvery } : {}),
+            ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
+            ...(workers !== undefined ? { workers } : {}),
+          }));
+        }
         const stop = studio.router.subscribe((event, payload) => {
           if (event !== 'job:progress' || json) return;
           const p = payload as JobProgressT;
-          if (p.lossD === undefined) process.stderr.write(`${p.message}\n`);
+          if (p.runId !== runId) return;
+          const fmt = (label: string, v: number | undefined) => (v === undefined ? '' : `  ${label} ${v.toFixed(3)}`);
+          if (p.lossD === undefined && p.recon === undefined) process.stderr.write(`${p.message}\n`);
           else if (p.step === p.total || p.step % 10 === 0)
-            process.stderr.write(`step ${p.step}/${p.total}  D ${p.lossD.toFixed(3)}  G ${p.lossG!.toFixed(3)}  ${p.imgPerSec!.toFixed(1)} img/s\n`);
+            process.stderr.write(`step ${p.step}/${p.total}${fmt('D', p.lossD)}${fmt('G', p.lossG)}${fmt('recon', p.recon)}${fmt('KL', p.kl)}  ${p.imgPerSec!.toFixed(1)} img/s\n`);
         });
-        const done = await studio.waitForJob(jobId);
+        const status = await waitForRun(studio, runId);
         stop();
-        if (done.status !== 'done') throw new AtelierError(done.error?.code ?? 'job-failed', done.error?.message ?? `Training ${done.status}.`);
         const run = await call('runs:get', { runId });
-        const checkpoint = studio.project!.runs.checkpoint(run.latestCheckpointId!);
+        if (status !== 'done') throw new AtelierError(status === 'failed' ? 'job-failed' : status, run.error ?? `Run ${runId} ${status}.`);
+        const checkpoint = run.latestCheckpointId ? studio.project!.runs.checkpoint(run.latestCheckpointId) : null;
+        const last = run.losses.at(-1);
         result = {
           runId,
+          model: run.model,
           steps: run.stepsDone,
           seconds: round((performance.now() - started) / 1000),
           imgPerSec: run.imgPerSec,
-          lossD: run.lossD,
-          lossG: run.lossG,
+          lossD: last?.lossD ?? null,
+          lossG: last?.lossG ?? null,
+          recon: last?.recon ?? null,
+          kl: last?.kl ?? null,
           checkpointId: run.latestCheckpointId,
           checkpoint: checkpoint ? join(studio.project!.dir, checkpoint.dir) : null,
+          samples: run.samples.length,
         };
-        say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); D ${run.lossD?.toFixed(3)}, G ${run.lossG?.toFixed(3)}.`);
+        const losses = run.model === 'vae' ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}` : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
+        say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); ${losses}.`);
         break;
       }
       case 'generate': {
@@ -212,6 +262,29 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: (error as AtelierError).code ?? 'internal', message: (error as Error).message } })}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
+}
+
+/** Resolves with the run's status once it is no longer queued or running. */
+function waitForRun(studio: Studio, runId: number): Promise<string> {
+  return new Promise((resolve) => {
+    const settled = () => {
+      const status = studio.project?.runs.get(runId)?.status;
+      return status && status !== 'queued' && status !== 'running' ? status : null;
+    };
+    const stop = studio.router.subscribe((event, payload) => {
+      if (event !== 'run:changed' || (payload as { runId: number }).runId !== runId) return;
+      const status = settled();
+      if (status) {
+        stop();
+        resolve(status);
+      }
+    });
+    const now = settled();
+    if (now) {
+      stop();
+      resolve(now);
+    }
+  });
 }
 
 function round(n: number): number {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
 import type { JobKind, JobStatus } from '../../src-preload/contract';
 import type { z } from 'zod';
-import type { JobChannel, JobMessage, JobRequest, LaunchJob } from './job-protocol';
+import type { JobChannel, JobControl, JobMessage, JobRequest, LaunchJob } from './job-protocol';
 import type { ErrorPayloadT } from '../../src-preload/contract';
 
 export interface JobRecord {
@@ -31,7 +31,7 @@ export interface LocalJob {
 }
 
 export class JobManager {
-  private readonly jobs = new Map<string, { record: JobRecord; channel: Pick<JobChannel, 'kill'> }>();
+  private readonly jobs = new Map<string, { record: JobRecord; channel: Pick<JobChannel, 'kill'> & Partial<Pick<JobChannel, 'send'>> }>();
 
   /** Registers work done in this process so it can be listed and cancelled like any job. */
   track(kind: JobRecord['kind']): LocalJob {
@@ -100,6 +100,14 @@ export class JobManager {
     });
     channel.send(request);
     return record;
+  }
+
+  /** Sends a control message (pause) to a running job process. */
+  send(id: string, message: JobControl): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.record.status !== 'running' || !job.channel.send) return false;
+    job.channel.send(message);
+    return true;
   }
 
   cancel(id: string): boolean {

@@ -15,6 +15,8 @@ import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from './errors';
 import type { LaunchJob } from './job-protocol';
 import { JobManager } from './jobs';
+import { acquireProjectLock, type ProjectLock } from './project-lock';
+import { TrainingQueue } from './training';
 import { createRouter, type Handlers, type Router } from './router';
 
 /** The folder holding Atelier's package.json, found from this module in source or in a build. */
@@ -37,16 +39,23 @@ function findAppRoot(): string {
 export interface StudioOptions {
   launchJob: LaunchJob;
   log?: (line: string) => void;
+  /** Take each opened project's lock (default); off for tests of two engines. */
+  lockProjects?: boolean;
+  /** Whether openProject runs the training queue unless told otherwise (default true; the CLI says false). */
+  runQueue?: boolean;
 }
 
 export interface Studio {
   readonly router: Router;
   readonly project: Project | null;
-  openProject(dir: string): Project;
+  /** Opens a project; with `queue` (the default unless runQueue is off) this engine takes its lock and runs its training queue. */
+  openProject(dir: string, opts?: { queue?: boolean }): Project;
   createProject(dir: string, options?: { starter?: boolean }): Promise<{ project: Project; report: ImportReport | null }>;
   waitForJob(jobId: string): Promise<JobFinishedT>;
   backend(): Promise<BackendInfoT>;
   close(): void;
+  /** The pid of another process that runs this project's training queue, or null if this one does. */
+  readonly queueHolder: number | null;
 }
 
 export function createStudio(options: StudioOptions): Studio {
@@ -62,8 +71,35 @@ export function createStudio(options: StudioOptions): Studio {
     return project;
   };
   const setProject = (next: Project) => {
-    if (project && project !== next) project.close();
+    if (project && project !== next) {
+      training.shutdown();
+      lock?.release();
+      lock = null;
+      project.close();
+    }
     project = next;
+  };
+  let lock: ProjectLock | null = null;
+  let lockHolder: number | null = null;
+  /** The training queue runs only in the process holding the project's lock. */
+  const takeLock = (p: Project) => {
+    const got = options.lockProjects === false ? { release() {} } : acquireProjectLock(p.dir);
+    if ('heldBy' in got) {
+      lockHolder = got.heldBy;
+      training.reset(false);
+    } else {
+      lock = got;
+      lockHolder = null;
+      training.reset(true);
+    }
+  };
+  const requireQueueOwner = () => {
+    if (!training.enabled && lockHolder === null) {
+      throw new AtelierError('no-queue', 'This engine opened the project read-only; training runs where the project is open in Atelier.');
+    }
+    if (lockHolder !== null) {
+      throw new AtelierError('project-busy', `This project is open in another Atelier (process ${lockHolder}), which runs its training queue. Start runs there.`);
+    }
   };
   const backend = () =>
     // tfjs loads only when asked: `new` and `import` never pay for it.
@@ -184,71 +220,44 @@ export function createStudio(options: StudioOptions): Studio {
       emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: cancelled ? 'cancelled' : 'done' });
       return stored;
     },
-    'train:start': ({ model, size, steps, batchSize, seed, checkpointEvery, balance, augment }) => {
+    'train:options': async () => {
+      const options = training.options();
+      return { ...options, models: await modelSizes(options.classes.length, backend) };
+    },
+    'train:start': (settings) => {
+      requireQueueOwner();
+      const runId = training.enqueue(settings);
+      return { runId, status: requireProject().runs.get(runId)!.status };
+    },
+    'train:sweep': ({ base, grid }) => {
+      requireQueueOwner();
       const p = requireProject();
-      const curation = new Curation(p);
-      const assets = curation.trainingAssets();
-      if (assets.length === 0) {
-        throw new AtelierError(
-          'empty-dataset',
-          p.assets.count() === 0
-            ? 'This project has no images yet. Import some before training.'
-            : 'Every image is excluded or outside the train split. Include some images before training.',
+      const lrs = grid.lr ?? [undefined];
+      const batches = grid.batchSize ?? [base.batchSize];
+      const presets = grid.preset ?? [base.preset];
+      const combos = lrs.flatMap((lr) => batches.flatMap((batchSize) => presets.map((preset) => ({ lr, batchSize, preset }))));
+      if (combos.length > 16) throw new AtelierError('invalid-input', `This sweep makes ${combos.length} runs; choose at most 16 combinations.`);
+      const sweepId = p.runs.createSweep(grid);
+      const runIds = combos.map(({ lr, batchSize, preset }) => {
+        const label = [lr !== undefined ? `lr ${lr}` : null, grid.batchSize ? `batch ${batchSize}` : null, grid.preset ? preset : null].filter(Boolean).join(' · ');
+        return training.enqueue(
+          { ...base, batchSize, preset, ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}), name: `${base.name ?? `Sweep ${sweepId}`}: ${label}` },
+          { sweepId },
         );
-      }
-      const busy = jobs.running().find((j) => j.kind === 'train');
-      if (busy) throw new AtelierError('busy', `Run ${busy.runId} is still training. Cancel it or wait for it to finish.`);
-      const every = checkpointEvery ?? Math.max(1, Math.min(steps, 500));
-      const augmentation = augment ? curation.augmentation() : null;
-      const weights = balance === 'oversample' ? curation.oversamplingWeights(assets) : undefined;
-      const runId = p.runs.create({
-        model,
-        size,
-        steps,
-        batchSize,
-        seed,
-        config: { model, size, steps, batchSize, seed, checkpointEvery: every, balance, augmentation, images: assets.length },
       });
-      let checkpointId: number | undefined;
-      const job = jobs.start(
-        'train',
-        runId,
-        {
-          type: 'train',
-          projectDir: p.dir,
-          runId,
-          config: { size, steps, batchSize, seed, checkpointEvery: every },
-          assets: assets.map((a) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash })),
-          background: p.background,
-          augmentation,
-          ...(weights ? { weights } : {}),
-        },
-        {
-          onMessage(message, record) {
-            if (message.type === 'progress') {
-              if (message.lossD !== undefined && message.lossG !== undefined) {
-                p.runs.recordProgress(runId, { step: message.step, lossD: message.lossD, lossG: message.lossG, imgPerSec: message.imgPerSec ?? 0 });
-              }
-              router.emit('job:progress', progressPayload(record, message));
-            } else if (message.type === 'checkpoint') {
-              checkpointId = p.runs.addCheckpoint(runId, message.step, message.dir);
-            }
-          },
-          onFinish(record, error) {
-            if (p.db.open) p.runs.finish(runId, record.status === 'running' ? 'failed' : (record.status as 'done'), error?.message ?? null);
-            emitFinished({ jobId: record.id, kind: 'train', runId, status: record.status as 'done', error, checkpointId });
-          },
-        },
-      );
-      return { runId, jobId: job.id };
+      return { sweepId, runIds };
     },
     'runs:list': () => requireProject().runs.list(),
     'runs:get': ({ runId }) => {
       const p = requireProject();
       const run = p.runs.get(runId);
       if (!run) throw new AtelierError('not-found', `There is no run ${runId} in this project.`);
-      return { ...run, losses: p.runs.losses(runId) };
+      return { ...run, losses: p.runs.losses(runId), samples: p.runs.samples(runId), checkpoints: p.runs.checkpoints(runId) };
     },
+    'runs:pause': ({ runId }) => training.pause(runId),
+    'runs:resume': ({ runId }) => training.resume(runId),
+    'runs:cancel': ({ runId }) => training.cancel(runId),
+    'checkpoints:list': () => requireProject().runs.allCheckpoints(),
     'generate:start': ({ count, seed, checkpointId }) => {
       const p = requireProject();
       const checkpoint = checkpointId !== undefined ? p.runs.checkpoint(checkpointId) : p.runs.latestCheckpoint();
@@ -291,21 +300,35 @@ export function createStudio(options: StudioOptions): Studio {
   };
 
   const router = createRouter(handlers, log);
+  const training = new TrainingQueue({
+    project: () => project,
+    jobs,
+    emit: (event, payload) => router.emit(event, payload),
+    onJobFinished: emitFinished,
+    progress: (record, m) => progressPayload(record, m),
+  });
 
   const studio: Studio = {
     router,
     get project() {
       return project;
     },
-    openProject(dir) {
+    openProject(dir, { queue = options.runQueue ?? true } = {}) {
       const next = Project.open(dir);
-      next.runs.markInterrupted();
       setProject(next);
+      if (queue) {
+        takeLock(next);
+        training.recover();
+      } else {
+        lockHolder = null;
+        training.reset(false);
+      }
       return next;
     },
     async createProject(dir, { starter = false } = {}) {
       const next = Project.create(dir);
       setProject(next);
+      takeLock(next);
       const report = starter ? await importFiles(next, starterItems()) : null;
       return { project: next, report };
     },
@@ -316,9 +339,15 @@ export function createStudio(options: StudioOptions): Studio {
     },
     backend,
     close() {
+      training.shutdown();
       jobs.cancelAll();
+      lock?.release();
+      lock = null;
       project?.close();
       project = null;
+    },
+    get queueHolder() {
+      return lockHolder;
     },
   };
   return studio;
@@ -348,7 +377,7 @@ function formatSeconds(s: number): string {
 
 function progressPayload(
   record: { id: string; kind: 'train' | 'generate' | 'import'; runId: number | null },
-  m: { step: number; total: number; message: string; lossD?: number; lossG?: number; imgPerSec?: number },
+  m: { step: number; total: number; message: string; lossD?: number; lossG?: number; recon?: number; kl?: number; imgPerSec?: number },
 ): EventPayload<'job:progress'> {
   return {
     jobId: record.id,
@@ -360,6 +389,32 @@ function progressPayload(
     message: m.message,
     ...(m.lossD !== undefined ? { lossD: m.lossD } : {}),
     ...(m.lossG !== undefined ? { lossG: m.lossG } : {}),
+    ...(m.recon !== undefined ? { recon: m.recon } : {}),
+    ...(m.kl !== undefined ? { kl: m.kl } : {}),
     ...(m.imgPerSec !== undefined ? { imgPerSec: m.imgPerSec } : {}),
   };
+}
+
+/** Parameter counts of every family, size and preset for `classes` tags (networks built once per count). */
+const modelSizeCache = new Map<number, Promise<{ model: 'dcgan' | 'cgan' | 'vae'; size: 32 | 64; preset: 'small' | 'medium'; generator: number; discriminator: number }[]>>();
+function modelSizes(classes: number, backend: () => Promise<unknown>) {
+  let sizes = modelSizeCache.get(classes);
+  if (sizes === undefined) {
+    sizes = backend().then(async () => {
+      const { describeModel } = await import('../ml/models/presets');
+      const out = [];
+      for (const model of ['dcgan', 'cgan', 'vae'] as const) {
+        for (const size of [32, 64] as const) {
+          for (const preset of ['small', 'medium'] as const) {
+            const d = describeModel(model, size, preset, model === 'dcgan' ? 0 : Math.max(1, classes), { latentDim: model === 'vae' ? 64 : 100 });
+            const params = (name: string) => d.networks.find((n) => n.name === name)?.params ?? 0;
+            out.push({ model, size, preset, generator: model === 'vae' ? params('vae') : params('generator'), discriminator: params('discriminator') });
+          }
+        }
+      }
+      return out;
+    });
+    modelSizeCache.set(classes, sizes);
+  }
+  return sizes;
 }

@@ -45,6 +45,34 @@ export class Adam {
     }
   }
 
+  /**
+   * Gradients of `loss().total` for every parameter, in the order the optimizer holds them (the
+   * same on every replica), and the values of `loss().parts`. The caller disposes the grads.
+   */
+  computeGradients(loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): { grads: tf.Tensor[]; scalars: number[] } {
+    let parts: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const out = loss();
+      parts = out.parts.map((p) => (p === out.total ? p : tf.keep(p)));
+      return out.total;
+    }, this.varList);
+    try {
+      const scalars = parts.map((p) => (p === (value as tf.Tensor) || p.isDisposed ? value : p).dataSync()[0] ?? NaN);
+      return { grads: this.varList.map((v) => grads[v.name]!), scalars };
+    } finally {
+      value.dispose();
+      for (const p of parts) if (!p.isDisposed) p.dispose();
+    }
+  }
+
+  /** Applies gradients given in computeGradients' order. */
+  applyGradientList(grads: readonly tf.Tensor[]): void {
+    if (grads.length !== this.varList.length) throw new Error(`expected ${this.varList.length} gradients, got ${grads.length}`);
+    const named: tf.NamedTensorMap = {};
+    this.varList.forEach((v, i) => (named[v.name] = grads[i]!));
+    this.applyGradients(named);
+  }
+
   applyGradients(grads: tf.NamedTensorMap): void {
     this.t += 1;
     const { lr, beta1, beta2, eps } = this.config;

@@ -6,22 +6,23 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { tf } from './backend.js';
 import type { NamedArray } from './models/dcgan.js';
-import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type TrainConfig, type TrainState } from './train.js';
+import { defaultTrainConfig, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type TrainConfig, type TrainState } from './train.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
-/** Weight groups stored in one manifest, names prefixed so they stay unique. */
-const GROUPS = ['generator', 'discriminator', 'optimizer.generator', 'optimizer.discriminator'] as const;
-type Group = (typeof GROUPS)[number];
+/** Checkpoints of the foundation (DCGAN only, four fixed groups); still readable. */
+const V1_FORMAT = 'atelier.dcgan';
 
 interface CheckpointJson {
-  format: typeof TRAIN_STATE_FORMAT;
-  version: typeof TRAIN_STATE_VERSION;
-  config: TrainConfig;
+  format: typeof TRAIN_STATE_FORMAT | typeof V1_FORMAT;
+  version: number;
+  config: Partial<TrainConfig>;
   step: number;
   backend: string;
   savedAt: string;
+  /** Group names in order (v2); each weight is stored as `<group>/<name>`. */
+  groups?: string[];
   weightsManifest: tf.io.WeightsManifestConfig;
 }
 
@@ -35,25 +36,13 @@ export class CheckpointError extends Error {
   }
 }
 
-function groupArrays(state: TrainState, group: Group): NamedArray[] {
-  switch (group) {
-    case 'generator':
-      return state.generator;
-    case 'discriminator':
-      return state.discriminator;
-    case 'optimizer.generator':
-      return state.optimizer.generator;
-    case 'optimizer.discriminator':
-      return state.optimizer.discriminator;
-  }
-}
-
 /** Encodes float32 arrays as tfjs weight specs + one contiguous buffer (little-endian, as tfjs). */
 function encode(state: TrainState): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array } {
   const specs: tf.io.WeightsManifestEntry[] = [];
   let bytes = 0;
-  for (const group of GROUPS) {
-    for (const a of groupArrays(state, group)) {
+  for (const [group, arrays] of Object.entries(state.groups)) {
+    if (group.includes('/')) throw new Error(`weight group ${group} may not contain "/"`);
+    for (const a of arrays) {
       const expected = a.shape.reduce((x, y) => x * y, 1);
       if (a.data.length !== expected) throw new Error(`weight ${group}/${a.name} has ${a.data.length} values for shape [${a.shape}]`);
       specs.push({ name: `${group}/${a.name}`, shape: a.shape, dtype: 'float32' });
@@ -62,8 +51,8 @@ function encode(state: TrainState): { specs: tf.io.WeightsManifestEntry[]; data:
   }
   const data = new Uint8Array(bytes);
   let offset = 0;
-  for (const group of GROUPS) {
-    for (const a of groupArrays(state, group)) {
+  for (const arrays of Object.values(state.groups)) {
+    for (const a of arrays) {
       data.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), offset);
       offset += a.data.byteLength;
     }
@@ -90,6 +79,7 @@ export async function saveCheckpoint(dir: string, state: TrainState): Promise<{ 
       step: state.step,
       backend: state.backend,
       savedAt: new Date().toISOString(),
+      groups: Object.keys(state.groups),
       weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
     };
     const text = JSON.stringify(json, null, 1);
@@ -188,10 +178,12 @@ export async function loadCheckpoint(dir: string): Promise<TrainState> {
       code === 'ENOENT' ? `${target} has no ${CHECKPOINT_JSON}: it is not a checkpoint folder.` : `${CHECKPOINT_JSON} in ${target} is unreadable: ${(err as Error).message}`,
     );
   }
-  if (json.format !== TRAIN_STATE_FORMAT || json.version !== TRAIN_STATE_VERSION) {
-    throw new CheckpointError(target, `${target} holds a ${String(json.format)} v${String(json.version)} checkpoint; this version reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION}.`);
+  const v1 = json.format === V1_FORMAT && json.version === 1;
+  if (!v1 && (json.format !== TRAIN_STATE_FORMAT || json.version !== TRAIN_STATE_VERSION)) {
+    throw new CheckpointError(target, `${target} holds a ${String(json.format)} v${String(json.version)} checkpoint; this version reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION} (and ${V1_FORMAT} v1).`);
   }
-  const groups = new Map<Group, NamedArray[]>(GROUPS.map((g) => [g, []]));
+  const known = json.groups ?? ['generator', 'discriminator', 'optimizer.generator', 'optimizer.discriminator'];
+  const groups: Record<string, NamedArray[]> = Object.fromEntries(known.map((g) => [g, []]));
   for (const entry of json.weightsManifest) {
     const buffers = await Promise.all(entry.paths.map((p) => fs.readFile(path.join(target, p))));
     const bin = Buffer.concat(buffers);
@@ -206,26 +198,25 @@ export async function loadCheckpoint(dir: string): Promise<TrainState> {
       const data = new Float32Array(n);
       new Uint8Array(data.buffer).set(bin.subarray(offset, offset + n * 4)); // copy: aligned, owned
       offset += n * 4;
-      const owner = splitGroup(w.name);
+      const owner = splitGroup(w.name, known);
       if (!owner) throw new CheckpointError(target, `weight ${w.name} belongs to no known group`);
-      groups.get(owner.group)!.push({ name: owner.name, shape: [...w.shape], data });
+      groups[owner.group]!.push({ name: owner.name, shape: [...w.shape], data });
     }
   }
   return {
     format: TRAIN_STATE_FORMAT,
     version: TRAIN_STATE_VERSION,
-    config: json.config,
+    // v1 checkpoints are the reference DCGAN; later fields take their defaults.
+    config: defaultTrainConfig(json.config),
     step: json.step,
-    generator: groups.get('generator')!,
-    discriminator: groups.get('discriminator')!,
-    optimizer: { generator: groups.get('optimizer.generator')!, discriminator: groups.get('optimizer.discriminator')! },
+    groups,
     backend: json.backend,
   };
 }
 
-function splitGroup(name: string): { group: Group; name: string } | undefined {
+function splitGroup(name: string, known: readonly string[]): { group: string; name: string } | undefined {
   // Longest group prefix first: 'optimizer.generator/…' must not match 'generator'.
-  for (const group of [...GROUPS].sort((a, b) => b.length - a.length)) {
+  for (const group of [...known].sort((a, b) => b.length - a.length)) {
     if (name.startsWith(`${group}/`)) return { group, name: name.slice(group.length + 1) };
   }
   return undefined;

@@ -4,6 +4,7 @@
 import { initBackend, tf } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { buildGenerator } from './models/dcgan.js';
+import { buildVae } from './models/vae.js';
 import { hashSeed, Rng } from './random.js';
 import type { TrainState } from './train.js';
 
@@ -14,6 +15,43 @@ export interface GenerateOptions {
   truncation?: number;
   /** Images per forward pass (memory vs speed); does not change the images. */
   batchSize?: number;
+  /** Conditioning vector (length = the model's classes) used for every image; zeros when absent. */
+  cond?: Float32Array;
+}
+
+/** A decoder ready to draw: the EMA generator when the checkpoint has one. */
+export interface Sampler {
+  size: number;
+  latentDim: number;
+  classes: number;
+  draw(z: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor4D;
+  dispose(): void;
+}
+
+export function samplerFor(state: TrainState): Sampler {
+  const { size, latentDim, width, family, classes } = state.config;
+  if (family === 'vae') {
+    const vae = buildVae({ size, latentDim, width, classes });
+    try {
+      vae.load(state.groups.vae ?? []);
+    } catch (err) {
+      vae.dispose();
+      throw err;
+    }
+    return { size, latentDim, classes, draw: (z, cond) => vae.decode(z, { training: false, ...(cond ? { cond } : {}) }), dispose: () => vae.dispose() };
+  }
+  const conditional = family === 'cgan' ? classes : 0;
+  const g = buildGenerator({ latentDim, size, width, classes: conditional });
+  try {
+    const live = state.groups.generator ?? [];
+    const ema = state.groups.ema?.filter((a) => a.name !== 't'); // the EMA's update count is not a weight
+    // EMA holds the averaged parameters; BatchNorm's running statistics come from the live generator.
+    g.load(ema ? [...ema, ...live.filter((a) => g.stats.has(a.name))] : live);
+  } catch (err) {
+    g.dispose();
+    throw err;
+  }
+  return { size, latentDim, classes: conditional, draw: (z, cond) => g.apply(z, { training: false, ...(cond ? { cond } : {}) }), dispose: () => g.dispose() };
 }
 
 export interface GeneratedImages {
@@ -37,24 +75,27 @@ export async function generate(source: TrainState | string, opts: GenerateOption
 
   await initBackend();
   const state = typeof source === 'string' ? await loadCheckpoint(source) : source;
-  const { size, latentDim, width } = state.config;
-  const g = buildGenerator({ latentDim, size, width });
+  const sampler = samplerFor(state);
+  const { size, latentDim, classes } = sampler;
+  if (opts.cond && opts.cond.length !== classes) throw new RangeError(`this model takes ${classes} condition values, got ${opts.cond.length}`);
   try {
-    g.load(state.generator);
     const images: Uint8Array[] = [];
     const per = size * size * 3;
     for (let start = 0; start < count; start += batchSize) {
       const n = Math.min(batchSize, count - start);
       const z = new Float32Array(n * latentDim);
       for (let j = 0; j < n; j++) z.set(latentFor(seed, start + j, latentDim, truncation), j * latentDim);
-      const pixels = tf.tidy(() => g.apply(tf.tensor2d(z, [n, latentDim]), { training: false }));
+      const pixels = tf.tidy(() => {
+        const cond = classes > 0 ? tf.tile(tf.tensor2d(opts.cond ?? new Float32Array(classes), [1, classes]), [n, 1]) as tf.Tensor2D : null;
+        return sampler.draw(tf.tensor2d(z, [n, latentDim]), cond);
+      });
       const values = (await pixels.data()) as Float32Array;
       pixels.dispose();
       for (let j = 0; j < n; j++) images.push(toBytes(values.subarray(j * per, (j + 1) * per)));
     }
     return { size, images };
   } finally {
-    g.dispose();
+    sampler.dispose();
   }
 }
 

@@ -1,12 +1,24 @@
-// The adversarial training loop: one D step then one G step per iteration, non-saturating loss,
-// Adam. Batches and latent vectors are drawn from the seed and the step number alone, so a run
+// Training for the three model families (DCGAN, conditional GAN, VAE) in one loop.
+//
+// A step is a list of phases (GAN: G then D; VAE: one). Each phase computes gradients on this
+// replica's slice of the batch, hands them to a Reducer (identity in one process; an average
+// over worker threads when data-parallel, see parallel.ts) and applies the result with Adam.
+// Batches, latent vectors and augmentations are drawn from (seed, step, slot) alone, so a run
 // resumed from a checkpoint sees exactly the data an uninterrupted run would have seen.
+import { augment as augmentImage, type AugmentationPolicy } from '../datasets/augment.js';
 import { initBackend, tf } from './backend.js';
 import { Adam } from './adam.js';
+import { diffAugment, type DiffAugmentPolicy } from './diffaugment.js';
+import { Ema } from './ema.js';
+import { discriminatorLoss, generatorLoss, r1Penalty, type GanLossKind } from './losses.js';
 import { buildDiscriminator, buildGenerator, type Discriminator, type Generator, type NamedArray } from './models/dcgan.js';
+import { buildVae, vaeLoss, type Vae } from './models/vae.js';
 import { hashSeed, Rng } from './random.js';
 
+export type ModelFamily = 'dcgan' | 'cgan' | 'vae';
+
 export interface TrainConfig {
+  family: ModelFamily;
   size: 32 | 64;
   batchSize: number;
   steps: number;
@@ -14,12 +26,32 @@ export interface TrainConfig {
   lrG: number;
   lrD: number;
   beta1: number;
+  beta2: number;
   seed: number;
-  /** Base channel count of both networks (64 = the reference DCGAN; smaller is faster). */
+  /** Base channel count of the networks (64 = the reference DCGAN; smaller is faster). */
   width: number;
+  /** GAN loss. */
+  loss: GanLossKind;
+  /** Discriminator normalisation; R1 needs 'none' (BatchNorm's gradient is not twice differentiable here). */
+  dNorm: 'batch' | 'none';
+  /** R1 penalty weight γ (0 = off), applied every r1Every steps with weight γ·r1Every (lazy R1). */
+  r1: number;
+  r1Every: number;
+  /** Decay of the generator's moving average used for samples; 0 = no EMA. */
+  ema: number;
+  /** DiffAugment applied to every image D sees (reals and fakes); null = off. */
+  diffAugment: DiffAugmentPolicy | null;
+  /** Length of the conditioning vector (cgan; vae when conditional); 0 = unconditional. */
+  classes: number;
+  /** VAE: weight of the KL term. */
+  beta: number;
+  /** Parameters not trained (fine-tuning), as `<network>/<name prefix>`, e.g. `generator/fc`. */
+  freeze: string[];
 }
 
+/** The reference DCGAN (pytorch_dcgan.py config a) unless overridden. */
 export const defaultTrainConfig = (partial: Partial<TrainConfig> = {}): TrainConfig => ({
+  family: 'dcgan',
   size: 32,
   batchSize: 64,
   steps: 2000,
@@ -27,44 +59,61 @@ export const defaultTrainConfig = (partial: Partial<TrainConfig> = {}): TrainCon
   lrG: 2e-4,
   lrD: 2e-4,
   beta1: 0.5,
+  beta2: 0.999,
   seed: 1,
   width: 64,
+  loss: 'ns',
+  dNorm: 'batch',
+  r1: 0,
+  r1Every: 16,
+  ema: 0,
+  diffAugment: null,
+  classes: 0,
+  beta: 1,
+  freeze: [],
   ...partial,
 });
 
-export interface TrainProgress {
+/** Losses of one step; which are present depends on the family. */
+export interface StepLosses {
+  lossD?: number;
+  lossG?: number;
+  recon?: number;
+  kl?: number;
+}
+
+export interface TrainProgress extends StepLosses {
   step: number;
   totalSteps: number;
-  lossD: number;
-  lossG: number;
   imgPerSec: number;
   elapsedMs: number;
 }
 
-/** NHWC RGB images in [−1, 1], `count` images of size × size. */
+/** RGB images of size × size, as bytes (0–255, NHWC), with optional per-image data. */
 export interface Dataset {
-  images: Float32Array;
+  pixels: Uint8Array;
   count: number;
   size: number;
   /** Relative sampling weight per image (oversampling rare tags); uniform epochs when absent. */
   weights?: Float32Array;
-  /** Augmentation: the same images as RGB bytes and a transform applied to each as it is batched. */
-  augment?: { pixels: Uint8Array; apply(image: { data: Uint8Array; size: number }, rng: Rng): Uint8Array };
+  /** Conditioning vector per image (count × classes), for conditional models. */
+  cond?: Float32Array;
+  /** The dataset's augmentation policy, applied to each real image as it is batched. */
+  augment?: AugmentationPolicy;
 }
 
-export const TRAIN_STATE_FORMAT = 'atelier.dcgan';
-export const TRAIN_STATE_VERSION = 1;
+export const TRAIN_STATE_FORMAT = 'atelier.model';
+export const TRAIN_STATE_VERSION = 2;
 
 /** Everything needed to resume training or to generate; plain arrays, valid on any backend. */
 export interface TrainState {
   format: typeof TRAIN_STATE_FORMAT;
   version: typeof TRAIN_STATE_VERSION;
   config: TrainConfig;
-  /** Completed training steps. */
+  /** Completed training steps. Every random draw is a function of (config.seed, step, slot), so this is the RNG state too. */
   step: number;
-  generator: NamedArray[];
-  discriminator: NamedArray[];
-  optimizer: { generator: NamedArray[]; discriminator: NamedArray[] };
+  /** Weight groups: `generator`, `discriminator`, `ema` (GAN) or `vae`, and `optimizer.<network>`. */
+  groups: Record<string, NamedArray[]>;
   /** Backend the state was produced on (informational). */
   backend: string;
 }
@@ -72,22 +121,32 @@ export interface TrainState {
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void;
   signal?: AbortSignal;
+  /** Stop after the current step and return its state (a pause); checked between steps. */
+  shouldStop?(): boolean;
   /** Call onCheckpoint every this many steps (and after the last step). */
   checkpointEvery?: number;
-  onCheckpoint?(state: TrainState): Promise<void> | void;
+  onCheckpoint?(state: TrainState, session: Session): Promise<void> | void;
+  /** Call onSample every this many steps (and after the last step) with the session, for sample grids. */
+  sampleEvery?: number;
+  onSample?(session: Session): Promise<void> | void;
   resume?: TrainState;
+  /** Data-parallel replicas (threads); 1 = this thread only. */
+  workers?: number;
 }
 
 export interface TrainResult {
   state: TrainState;
-  losses: { step: number; lossD: number; lossG: number }[];
+  losses: (StepLosses & { step: number })[];
+  /** True when the loop ended early (abort signal or shouldStop). */
+  stopped: boolean;
 }
 
 export class TrainingDivergedError extends Error {
-  constructor(readonly step: number, lossD: number, lossG: number) {
+  constructor(readonly step: number, losses: StepLosses) {
     super(
-      `Training diverged at step ${step}: discriminator loss ${lossD}, generator loss ${lossG}. ` +
-        'Lower the learning rates or resume from an earlier checkpoint.',
+      `Training diverged at step ${step} (${Object.entries(losses)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}). Lower the learning rates or resume from an earlier checkpoint.`,
     );
     this.name = 'TrainingDivergedError';
   }
@@ -107,21 +166,11 @@ export class TrainConfigError extends Error {
   }
 }
 
-/** Generator and discriminator with their optimizers: the live (tfjs) side of a TrainState. */
-export interface GanSession {
-  config: TrainConfig;
-  g: Generator;
-  d: Discriminator;
-  optG: Adam;
-  optD: Adam;
-  step: number;
-  dispose(): void;
-}
-
 export function assertTrainConfig(cfg: TrainConfig): void {
   const bad = (msg: string) => {
     throw new TrainConfigError(`Invalid training settings: ${msg}`);
   };
+  if (!['dcgan', 'cgan', 'vae'].includes(cfg.family)) bad(`model must be dcgan, cgan or vae, got ${String(cfg.family)}`);
   if (cfg.size !== 32 && cfg.size !== 64) bad(`image size must be 32 or 64, got ${cfg.size}`);
   if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 2) bad(`batch size must be an integer ≥ 2 (BatchNorm), got ${cfg.batchSize}`);
   if (!Number.isInteger(cfg.steps) || cfg.steps < 0) bad(`steps must be a whole number ≥ 0, got ${cfg.steps}`);
@@ -129,47 +178,236 @@ export function assertTrainConfig(cfg: TrainConfig): void {
   if (!Number.isInteger(cfg.width) || cfg.width < 1) bad(`width must be a positive integer, got ${cfg.width}`);
   for (const k of ['lrG', 'lrD'] as const) if (!(cfg[k] > 0 && cfg[k] < 1)) bad(`${k} must be in (0, 1), got ${cfg[k]}`);
   if (!(cfg.beta1 >= 0 && cfg.beta1 < 1)) bad(`beta1 must be in [0, 1), got ${cfg.beta1}`);
+  if (!(cfg.beta2 > 0 && cfg.beta2 < 1)) bad(`beta2 must be in (0, 1), got ${cfg.beta2}`);
   if (!Number.isInteger(cfg.seed)) bad(`seed must be an integer, got ${cfg.seed}`);
+  if (cfg.loss !== 'ns' && cfg.loss !== 'hinge') bad(`loss must be ns or hinge, got ${String(cfg.loss)}`);
+  if (!(cfg.r1 >= 0)) bad(`R1 weight must be ≥ 0, got ${cfg.r1}`);
+  if (!Number.isInteger(cfg.r1Every) || cfg.r1Every < 1) bad(`R1 interval must be a positive integer, got ${cfg.r1Every}`);
+  if (cfg.r1 > 0 && cfg.dNorm !== 'none') bad('the R1 penalty needs a discriminator without BatchNorm (dNorm none)');
+  if (!(cfg.ema >= 0 && cfg.ema < 1)) bad(`EMA decay must be in [0, 1), got ${cfg.ema}`);
+  if (!Number.isInteger(cfg.classes) || cfg.classes < 0) bad(`classes must be a whole number, got ${cfg.classes}`);
+  if (cfg.family === 'cgan' && cfg.classes < 1) bad('a conditional GAN needs at least one class (tag) to condition on');
+  if (!(cfg.beta >= 0)) bad(`beta must be ≥ 0, got ${cfg.beta}`);
 }
 
 function assertDataset(data: Dataset, cfg: TrainConfig): void {
   if (data.size !== cfg.size) throw new TrainConfigError(`The dataset has ${data.size}px images but training is set to ${cfg.size}px.`);
   if (!Number.isInteger(data.count) || data.count < 1) throw new TrainConfigError('The dataset has no images.');
   const expected = data.count * data.size * data.size * 3;
-  if (data.images.length !== expected) {
-    throw new TrainConfigError(`The dataset holds ${data.images.length} values; ${data.count} RGB images of ${data.size}px need ${expected}.`);
+  if (data.pixels.length !== expected) {
+    throw new TrainConfigError(`The dataset holds ${data.pixels.length} values; ${data.count} RGB images of ${data.size}px need ${expected}.`);
+  }
+  if (cfg.classes > 0 && data.cond?.length !== data.count * cfg.classes) {
+    throw new TrainConfigError(`A conditional model needs ${cfg.classes} condition values per image; the dataset has ${data.cond?.length ?? 0} for ${data.count} images.`);
   }
 }
 
-/** Builds (or restores) the networks and optimizers for `cfg`. */
-export function createSession(cfg: TrainConfig, resume?: TrainState): GanSession {
-  assertTrainConfig(cfg);
-  if (resume) assertCompatible(resume, cfg);
-  const g = buildGenerator({ latentDim: cfg.latentDim, size: cfg.size, width: cfg.width }, hashSeed(cfg.seed, 1));
-  const d = buildDiscriminator({ size: cfg.size, width: cfg.width }, hashSeed(cfg.seed, 2));
-  const optG = new Adam(g.params, { lr: cfg.lrG, beta1: cfg.beta1, beta2: 0.999, eps: 1e-8 });
-  const optD = new Adam(d.params, { lr: cfg.lrD, beta1: cfg.beta1, beta2: 0.999, eps: 1e-8 });
-  const session: GanSession = {
+/** What one replica feeds a step: its slice of the global batch. */
+export interface LocalBatch {
+  real: tf.Tensor4D;
+  z: tf.Tensor2D;
+  cond: tf.Tensor2D | null;
+  /** This slice's share of the global batch (its gradients are weighted by it). */
+  share: number;
+  /** Seeds this slice's DiffAugment draws. */
+  rng: Rng;
+}
+
+/** Averages gradients (and loss values) over replicas; the identity in a single process. */
+export interface Reducer {
+  readonly replicas: number;
+  /** `grads` in a fixed order (the optimizer's); weighted by `share`. Returns tensors the caller owns. */
+  reduce(grads: tf.Tensor[], scalars: number[], share: number): { grads: tf.Tensor[]; scalars: number[] };
+}
+
+export const localReducer: Reducer = {
+  replicas: 1,
+  reduce: (grads, scalars) => ({ grads, scalars }),
+};
+
+/** The live (tfjs) side of a TrainState for any family. */
+export interface Session {
+  readonly config: TrainConfig;
+  step: number;
+  /** One training step on this replica's slice; every phase goes through `reducer`. */
+  trainStep(batch: LocalBatch, reducer: Reducer, opts?: { leader?: boolean }): StepLosses;
+  /** Images for a sample grid: [N, size, size, 3] in [−1, 1], from the EMA generator when there is one. */
+  sample(z: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor4D;
+  /** D's logits for images (GAN only; null for a VAE): the validation signal. */
+  score(x: tf.Tensor4D, cond: tf.Tensor2D | null): tf.Tensor1D | null;
+  state(): TrainState;
+  dispose(): void;
+}
+
+/** Parameters a freeze list leaves trainable. */
+function trainable(network: string, params: ReadonlyMap<string, tf.Variable>, freeze: readonly string[]): Map<string, tf.Variable> {
+  const frozen = (name: string) => freeze.some((f) => `${network}/${name}`.startsWith(f));
+  return new Map([...params].filter(([name]) => !frozen(name)));
+}
+
+function adamFor(cfg: TrainConfig, lr: number, params: Map<string, tf.Variable>): Adam {
+  return new Adam(params, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: 1e-8 });
+}
+
+/** One optimisation phase: gradients on this slice, reduced over replicas, applied with Adam. */
+function phase(opt: Adam, reducer: Reducer, share: number, loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): number[] {
+  const { grads, scalars } = opt.computeGradients(loss);
+  const reduced = reducer.reduce(grads, scalars, share);
+  try {
+    opt.applyGradientList(reduced.grads);
+  } finally {
+    tf.dispose(grads);
+    if (reduced.grads !== grads) tf.dispose(reduced.grads);
+  }
+  return reduced.scalars;
+}
+
+function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
+  const classes = cfg.family === 'cgan' ? cfg.classes : 0;
+  const g: Generator = buildGenerator({ latentDim: cfg.latentDim, size: cfg.size, width: cfg.width, classes }, hashSeed(cfg.seed, 1));
+  const d: Discriminator = buildDiscriminator({ size: cfg.size, width: cfg.width, classes, norm: cfg.dNorm }, hashSeed(cfg.seed, 2));
+  const optG = adamFor(cfg, cfg.lrG, trainable('generator', g.params, cfg.freeze));
+  const optD = adamFor(cfg, cfg.lrD, trainable('discriminator', d.params, cfg.freeze));
+  const ema = cfg.ema > 0 ? new Ema(g.params, cfg.ema) : null;
+  // A second generator holds the averaged weights for sampling (BatchNorm statistics copied from the live one).
+  let sampler: Generator | null = null;
+  const dispose = () => {
+    g.dispose();
+    d.dispose();
+    optG.dispose();
+    optD.dispose();
+    ema?.dispose();
+    sampler?.dispose();
+  };
+  const augment = (x: tf.Tensor4D, rng: Rng) => (cfg.diffAugment ? diffAugment(x, cfg.diffAugment, rng) : x);
+  const condOpt = (cond: tf.Tensor2D | null) => (cond ? { cond } : {});
+
+  const session: Session = {
     config: cfg,
-    g,
-    d,
-    optG,
-    optD,
     step: 0,
+    trainStep(batch, reducer, opts = {}) {
+      const { real, z, cond, share } = batch;
+      // G first, keeping its output: the D phase then scores the same fakes without a second G
+      // forward pass (the fakes come from G before this step's update, as in PyTorch's loop).
+      let fake: tf.Tensor4D | null = null;
+      const augRng = new Rng(batch.rng.next() * 4294967296);
+      const [lossG] = phase(optG, reducer, share, () => {
+        const f = g.apply(z, { training: true, updateStats: true, ...condOpt(cond) });
+        fake = tf.keep(f);
+        const total = generatorLoss(cfg.loss, d.apply(augment(f, new Rng(augRng.next() * 4294967296)), condOpt(cond)));
+        return { total, parts: [total] };
+      });
+      const fakeConst = fake as unknown as tf.Tensor4D;
+      const lazyR1 = cfg.r1 > 0 && session.step % cfg.r1Every === 0;
+      let lossD: number;
+      try {
+        [lossD] = phase(optD, reducer, share, () => {
+          const rngD = new Rng(augRng.next() * 4294967296);
+          const both = tf.concat([augment(real, rngD), augment(fakeConst, rngD)]);
+          const bothCond = cond ? tf.concat([cond, cond]) : null;
+          const [onReal, onFake] = tf.split(d.apply(both, { groups: 2, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
+          const adv = discriminatorLoss(cfg.loss, onReal, onFake);
+          if (!lazyR1) return { total: adv, parts: [adv] };
+          const penalty = r1Penalty((x) => d.apply(x, condOpt(cond)), augment(real, new Rng(augRng.next() * 4294967296)));
+          return { total: tf.add(adv, tf.mul(penalty, (cfg.r1 / 2) * cfg.r1Every)) as tf.Scalar, parts: [adv] };
+        }) as [number];
+      } finally {
+        fakeConst.dispose();
+      }
+      if (ema && opts.leader !== false) ema.update();
+      session.step += 1;
+      return { lossD, lossG: lossG! };
+    },
+    sample(z, cond) {
+      if (!ema) return g.apply(z, { training: false, ...condOpt(cond) });
+      sampler ??= buildGenerator(g.spec, 0);
+      const stats = g.snapshot().filter((a) => g.stats.has(a.name));
+      sampler.load([...ema.snapshot(), ...stats]);
+      return sampler.apply(z, { training: false, ...condOpt(cond) });
+    },
+    score: (x, cond) => d.apply(x, condOpt(cond)),
+    state() {
+      return {
+        format: TRAIN_STATE_FORMAT,
+        version: TRAIN_STATE_VERSION,
+        config: { ...cfg },
+        step: session.step,
+        groups: {
+          generator: g.snapshot(),
+          discriminator: d.snapshot(),
+          'optimizer.generator': optG.getState(),
+          'optimizer.discriminator': optD.getState(),
+          // With its update count, so a resume during the warm-up continues it exactly.
+          ...(ema ? { ema: ema.getState() } : {}),
+        },
+        backend: tf.getBackend(),
+      };
+    },
+    dispose,
+  };
+  if (resume) {
+    try {
+      g.load(group(resume, 'generator'));
+      d.load(group(resume, 'discriminator'));
+      if (ema) {
+        if (resume.groups.ema) ema.setState(resume.groups.ema);
+        else ema.load(g.snapshot().filter((a) => g.params.has(a.name)));
+      }
+      if (resume.groups['optimizer.generator']) {
+        optG.setState(group(resume, 'optimizer.generator'));
+        optD.setState(group(resume, 'optimizer.discriminator'));
+        session.step = resume.step;
+      }
+    } catch (err) {
+      dispose();
+      throw err;
+    }
+  }
+  return session;
+}
+
+function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
+  const classes = cfg.classes;
+  const vae: Vae = buildVae({ size: cfg.size, latentDim: cfg.latentDim, width: cfg.width, classes }, hashSeed(cfg.seed, 3));
+  const opt = adamFor(cfg, cfg.lrG, trainable('vae', vae.params, cfg.freeze));
+  const condOpt = (cond: tf.Tensor2D | null) => (cond ? { cond } : {});
+  const session: Session = {
+    config: cfg,
+    step: 0,
+    trainStep(batch, reducer) {
+      let parts: number[] = [];
+      parts = phase(opt, reducer, batch.share, () => {
+        // The step's latent noise is the reparameterisation's ε: seeded in JS like everything else.
+        const { loss, recon, kl } = vaeLoss(vae, batch.real, batch.z, { ...condOpt(batch.cond), beta: cfg.beta, training: true });
+        return { total: loss, parts: [recon, kl] };
+      });
+      session.step += 1;
+      return { recon: parts[0]!, kl: parts[1]! };
+    },
+    sample: (z, cond) => vae.decode(z, { training: false, ...condOpt(cond) }),
+    score: () => null,
+    state() {
+      return {
+        format: TRAIN_STATE_FORMAT,
+        version: TRAIN_STATE_VERSION,
+        config: { ...cfg },
+        step: session.step,
+        groups: { vae: vae.snapshot(), 'optimizer.vae': opt.getState() },
+        backend: tf.getBackend(),
+      };
+    },
     dispose() {
-      g.dispose();
-      d.dispose();
-      optG.dispose();
-      optD.dispose();
+      vae.dispose();
+      opt.dispose();
     },
   };
   if (resume) {
     try {
-      g.load(resume.generator);
-      d.load(resume.discriminator);
-      optG.setState(resume.optimizer.generator);
-      optD.setState(resume.optimizer.discriminator);
-      session.step = resume.step;
+      vae.load(group(resume, 'vae'));
+      if (resume.groups['optimizer.vae']) {
+        opt.setState(group(resume, 'optimizer.vae'));
+        session.step = resume.step;
+      }
     } catch (err) {
       session.dispose();
       throw err;
@@ -178,28 +416,42 @@ export function createSession(cfg: TrainConfig, resume?: TrainState): GanSession
   return session;
 }
 
+function group(state: TrainState, name: string): NamedArray[] {
+  const g = state.groups[name];
+  if (!g) throw new TrainConfigError(`The checkpoint has no ${name} weights (it holds ${Object.keys(state.groups).join(', ')}).`);
+  return g;
+}
+
+/** Builds (or restores) the networks and optimizers for `cfg`. */
+export function createSession(cfg: TrainConfig, resume?: TrainState): Session {
+  assertTrainConfig(cfg);
+  if (resume) assertCompatible(resume, cfg);
+  return cfg.family === 'vae' ? vaeSession(cfg, resume) : ganSession(cfg, resume);
+}
+
 function assertCompatible(state: TrainState, cfg: TrainConfig): void {
   if (state.format !== TRAIN_STATE_FORMAT || state.version !== TRAIN_STATE_VERSION) {
     throw new TrainConfigError(`This checkpoint is ${state.format} v${state.version}; this version of Atelier reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION}.`);
   }
-  for (const k of ['size', 'latentDim', 'width'] as const) {
+  const family = (f: ModelFamily) => (f === 'vae' ? 'vae' : 'gan');
+  if (family(state.config.family) !== family(cfg.family)) {
+    throw new TrainConfigError(`Cannot continue a ${state.config.family} checkpoint as a ${cfg.family}.`);
+  }
+  for (const k of ['size', 'latentDim', 'width', 'classes', 'dNorm', 'family'] as const) {
     if (state.config[k] !== cfg[k]) {
-      throw new TrainConfigError(`Cannot resume: the checkpoint was trained with ${k} ${state.config[k]}, the new settings say ${cfg[k]}.`);
+      throw new TrainConfigError(`Cannot start from this checkpoint: it was trained with ${k} ${String(state.config[k])}, the new settings say ${String(cfg[k])}.`);
     }
   }
 }
 
-export function sessionState(s: GanSession): TrainState {
-  return {
-    format: TRAIN_STATE_FORMAT,
-    version: TRAIN_STATE_VERSION,
-    config: { ...s.config },
-    step: s.step,
-    generator: s.g.snapshot(),
-    discriminator: s.d.snapshot(),
-    optimizer: { generator: s.optG.getState(), discriminator: s.optD.getState() },
-    backend: tf.getBackend(),
-  };
+/**
+ * Fine-tuning: the weights (and EMA) of `parent` under a new config, with fresh optimizers and
+ * step 0. Same family, size, width, latent size and classes are required; the checkpoint's
+ * own config supplies any that were not chosen.
+ */
+export function fineTuneState(parent: TrainState, cfg: TrainConfig): TrainState {
+  const { ['optimizer.generator']: _g, ['optimizer.discriminator']: _d, ['optimizer.vae']: _v, ...weights } = parent.groups;
+  return { ...parent, config: { ...cfg }, step: 0, groups: weights };
 }
 
 /** Deterministic batch order: one seeded permutation of the dataset per epoch. */
@@ -207,6 +459,7 @@ export class BatchSampler {
   private epoch = -1;
   private perm = new Uint32Array(0);
   private readonly per: number;
+  private cumulative: Float64Array | null = null;
 
   constructor(
     private readonly data: Dataset,
@@ -215,8 +468,6 @@ export class BatchSampler {
   ) {
     this.per = data.size * data.size * 3;
   }
-
-  private cumulative: Float64Array | null = null;
 
   /** Indices of the images in batch number `step`. */
   indices(step: number): number[] {
@@ -231,21 +482,28 @@ export class BatchSampler {
     return out;
   }
 
-  batch(step: number): Float32Array {
-    const out = new Float32Array(this.batchSize * this.per);
-    const augment = this.data.augment;
-    this.indices(step).forEach((idx, j) => {
-      if (!augment) {
-        out.set(this.data.images.subarray(idx * this.per, (idx + 1) * this.per), j * this.per);
-        return;
-      }
+  /** Slots [from, to) of batch `step` as floats in [−1, 1] (NHWC), augmented per slot. */
+  batch(step: number, from = 0, to = this.batchSize): Float32Array {
+    const indices = this.indices(step).slice(from, to);
+    const out = new Float32Array(indices.length * this.per);
+    const { augment, pixels, size } = this.data;
+    indices.forEach((idx, k) => {
+      const j = from + k;
+      let image = pixels.subarray(idx * this.per, (idx + 1) * this.per);
       // Seeded by (seed, step, slot): a resumed run sees exactly the batches it would have.
-      const image = augment.apply(
-        { data: augment.pixels.subarray(idx * this.per, (idx + 1) * this.per), size: this.data.size },
-        new Rng(hashSeed(this.seed, 0xa06, step, j)),
-      );
-      for (let i = 0; i < this.per; i++) out[j * this.per + i] = image[i]! / 127.5 - 1;
+      if (augment) image = augmentImage({ data: image, size }, augment, new Rng(hashSeed(this.seed, 0xa06, step, j))) as typeof image;
+      const base = k * this.per;
+      for (let i = 0; i < this.per; i++) out[base + i] = image[i]! / 127.5 - 1;
     });
+    return out;
+  }
+
+  /** Conditioning vectors for slots [from, to) of batch `step`. */
+  cond(step: number, classes: number, from = 0, to = this.batchSize): Float32Array {
+    const indices = this.indices(step).slice(from, to);
+    const out = new Float32Array(indices.length * classes);
+    const cond = this.data.cond!;
+    indices.forEach((idx, k) => out.set(cond.subarray(idx * classes, (idx + 1) * classes), k * classes));
     return out;
   }
 
@@ -292,54 +550,49 @@ export class BatchSampler {
   }
 }
 
-/** Latent vectors for training step `step`. */
+/** Latent vectors for training step `step` (the whole batch; replicas take their slice). */
 export function trainingNoise(cfg: TrainConfig, step: number): Float32Array {
   return new Rng(hashSeed(cfg.seed, 0x2a7e, step)).normalArray(cfg.batchSize * cfg.latentDim);
 }
 
-const softplus = (x: tf.Tensor) => tf.softplus(x);
-
-/**
- * One D step (real → 1, G(z) → 0) then one G step (D(G(z)) → 1), as pytorch/examples dcgan.
- * Losses are BCE-with-logits written as softplus: −log σ(x) = softplus(−x), −log(1−σ(x)) = softplus(x).
- */
-export function trainStep(s: GanSession, real: tf.Tensor4D, z: tf.Tensor2D): { lossD: number; lossG: number } {
-  const fake = tf.tidy(() => s.g.apply(z, { training: true })); // a constant for the D step
-  let lossD: number;
-  try {
-    // Real and fake go through D as one batch with BatchNorm statistics kept per half, which is
-    // the same maths as two passes (as PyTorch does) with half the conv calls.
-    const both = tf.concat([real, fake]);
-    try {
-      lossD = s.optD.minimize(() => {
-        const [onReal, onFake] = tf.split(s.d.apply(both, { groups: 2 }), 2);
-        return tf.add(softplus(tf.neg(onReal!)).mean(), softplus(onFake!).mean()) as tf.Scalar;
-      });
-    } finally {
-      both.dispose();
-    }
-  } finally {
-    fake.dispose();
-  }
-  const lossG = s.optG.minimize(() => softplus(tf.neg(s.d.apply(s.g.apply(z, { training: true, updateStats: true })))).mean() as tf.Scalar);
-  s.step += 1;
-  return { lossD, lossG };
+/** Slot range [from, to) of replica `r` of `n` in a batch of `batch`. */
+export function replicaSlice(batch: number, r: number, n: number): [number, number] {
+  return [Math.floor((batch * r) / n), Math.floor((batch * (r + 1)) / n)];
 }
 
-/** Runs one step on batch `step` of `sampler` (tensors created and disposed here). */
-export function trainOnBatch(s: GanSession, sampler: BatchSampler): { lossD: number; lossG: number } {
-  const { size, batchSize, latentDim } = s.config;
-  const real = tf.tensor4d(sampler.batch(s.step), [batchSize, size, size, 3]);
-  const z = tf.tensor2d(trainingNoise(s.config, s.step), [batchSize, latentDim]);
+/** Runs step `session.step` on this replica's slice (tensors created and disposed here). */
+export function trainOnBatch(
+  s: Session,
+  sampler: BatchSampler,
+  reducer: Reducer = localReducer,
+  replica = 0,
+  opts: { leader?: boolean } = {},
+): StepLosses {
+  const { size, batchSize, latentDim, classes } = s.config;
+  const [from, to] = replicaSlice(batchSize, replica, reducer.replicas);
+  const n = to - from;
+  const step = s.step;
+  const real = tf.tensor4d(sampler.batch(step, from, to), [n, size, size, 3]);
+  const z = tf.tensor2d(trainingNoise(s.config, step).subarray(from * latentDim, to * latentDim), [n, latentDim]);
+  const cond = classes > 0 ? tf.tensor2d(sampler.cond(step, classes, from, to), [n, classes]) : null;
   try {
-    return trainStep(s, real, z);
+    return s.trainStep({ real, z, cond, share: n / batchSize, rng: new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica)) }, reducer, opts);
   } finally {
     real.dispose();
     z.dispose();
+    cond?.dispose();
   }
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The parts of a step loop that differ between the leader thread and worker replicas. */
+export interface LoopControl {
+  reducer: Reducer;
+  replica: number;
+  /** Called before each step on the leader; false ends the loop on every replica. */
+  beforeStep?(step: number): boolean;
+}
 
 export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   assertTrainConfig(cfg);
@@ -347,42 +600,44 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
   await initBackend();
   const session = createSession(cfg, hooks.resume);
   const sampler = new BatchSampler(data, cfg.seed, cfg.batchSize);
+  const workers = Math.max(1, Math.min(hooks.workers ?? 1, cfg.batchSize));
+  const { startReplicas } = workers > 1 ? await import('./parallel.js') : { startReplicas: null };
+  const group = startReplicas ? await startReplicas({ data, cfg, state: session.state(), replicas: workers }) : null;
+  const reducer = group?.reducer ?? localReducer;
   const losses: TrainResult['losses'] = [];
   const started = performance.now();
   const recent: number[] = []; // durations of the last few steps, for img/s
-  const baseline = tf.memory().numTensors; // weights and optimizer slots exist already; a step adds none
+  let stopped = false;
   try {
     while (session.step < cfg.steps) {
-      if (hooks.signal?.aborted) break;
+      if (hooks.signal?.aborted || hooks.shouldStop?.()) {
+        stopped = true;
+        break;
+      }
+      group?.beginStep(true);
+      const baseline = tf.memory().numTensors; // weights and optimizer slots exist already; a step adds none
       const t0 = performance.now();
-      const { lossD, lossG } = trainOnBatch(session, sampler);
+      const stepLosses = trainOnBatch(session, sampler, reducer, 0);
       const dt = performance.now() - t0;
       const step = session.step;
 
       const numTensors = tf.memory().numTensors;
       if (numTensors > baseline) throw new TensorLeakError(step, baseline, numTensors);
-      if (!Number.isFinite(lossD) || !Number.isFinite(lossG)) throw new TrainingDivergedError(step, lossD, lossG);
+      if (Object.values(stepLosses).some((v) => !Number.isFinite(v))) throw new TrainingDivergedError(step, stepLosses);
 
-      losses.push({ step, lossD, lossG });
+      losses.push({ step, ...stepLosses });
       recent.push(dt);
       if (recent.length > 10) recent.shift();
       const meanMs = recent.reduce((a, b) => a + b, 0) / recent.length;
-      hooks.onProgress?.({
-        step,
-        totalSteps: cfg.steps,
-        lossD,
-        lossG,
-        imgPerSec: (cfg.batchSize * 1000) / meanMs,
-        elapsedMs: performance.now() - started,
-      });
-      const every = hooks.checkpointEvery;
-      if (hooks.onCheckpoint && every && every > 0 && (step % every === 0 || step === cfg.steps)) {
-        await hooks.onCheckpoint(sessionState(session));
-      }
+      hooks.onProgress?.({ step, totalSteps: cfg.steps, ...stepLosses, imgPerSec: (cfg.batchSize * 1000) / meanMs, elapsedMs: performance.now() - started });
+      const due = (every: number | undefined) => !!every && every > 0 && (step % every === 0 || step === cfg.steps);
+      if (hooks.onSample && due(hooks.sampleEvery)) await hooks.onSample(session);
+      if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(session.state(), session);
       await yieldToEventLoop(); // lets abort signals and IPC messages in between steps
     }
-    return { state: sessionState(session), losses };
+    return { state: session.state(), losses, stopped };
   } finally {
+    await group?.stop();
     session.dispose();
   }
 }

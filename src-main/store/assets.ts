@@ -221,6 +221,20 @@ export class AssetStore {
       .all() as { name: string; count: number }[];
   }
 
+  /** Every image's tag names (images without tags are absent), for conditioning vectors. */
+  tagsByAsset(): Map<number, string[]> {
+    const rows = this.db
+      .prepare('SELECT at.asset_id AS id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id ORDER BY at.asset_id, t.name')
+      .all() as { id: number; name: string }[];
+    const out = new Map<number, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.id);
+      if (list) list.push(r.name);
+      else out.set(r.id, [r.name]);
+    }
+    return out;
+  }
+
   tagCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM tags').get() as { n: number }).n;
   }

@@ -42,10 +42,24 @@ function migrate(db: Db, file: string, list: readonly Migration[], target: numbe
   }
   const pending = list.filter((m) => m.version > current && m.version <= target);
   if (pending.length === 0) return;
-  db.transaction(() => {
-    for (const m of pending) {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    }
-  }).immediate();
+  // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it.
+  const fkOff = pending.some((m) => m.foreignKeysOff);
+  if (fkOff) db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const m of pending) {
+        m.up(db);
+        db.pragma(`user_version = ${m.version}`);
+      }
+      if (fkOff) {
+        const broken = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+        if (broken.length > 0) {
+          const first = broken[0]!;
+          throw new Error(`migration left ${broken.length} broken references (first: ${first.table} row ${first.rowid} → ${first.parent})`);
+        }
+      }
+    }).immediate();
+  } finally {
+    if (fkOff) db.pragma('foreign_keys = ON');
+  }
 }

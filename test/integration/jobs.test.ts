@@ -1,5 +1,5 @@
-// Jobs in real processes: cancelling a training run and a job process that dies
-// are both reported, and leave a project that passes integrity_check.
+// Jobs in real processes: a job process that dies is reported and leaves a project that
+// passes integrity_check (the training queue has its own tests in training.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,33 +40,6 @@ async function call<T>(name: string, input: unknown): Promise<T> {
 }
 
 describe('jobs', () => {
-  it('cancels a training run mid-way: the run says cancelled and the store is intact', async () => {
-    const { runId, jobId } = await call<{ runId: number; jobId: string }>('train:start', { steps: 100_000, batchSize: 8 });
-    await new Promise<void>((resolve) => {
-      const stop = studio.router.subscribe((event, payload) => {
-        if (event === 'job:progress' && (payload as { lossD?: number }).lossD !== undefined) {
-          stop();
-          resolve();
-        }
-      });
-    });
-    expect(await call('jobs:cancel', { jobId })).toEqual({ cancelled: true });
-    const finished = await studio.waitForJob(jobId);
-    expect(finished.status).toBe('cancelled');
-    const run = await call<{ status: string; stepsDone: number }>('runs:get', { runId });
-    expect(run.status).toBe('cancelled');
-    expect(run.stepsDone).toBeGreaterThan(0);
-    expect(studio.project!.db.pragma('integrity_check', { simple: true })).toBe('ok');
-  });
-
-  it('a second training run while one is running is refused with a reason', async () => {
-    const { jobId } = await call<{ jobId: string }>('train:start', { steps: 100_000, batchSize: 8 });
-    const second = await studio.router.call('train:start', { steps: 10 });
-    expect(second).toMatchObject({ ok: false, error: { code: 'busy' } });
-    await call('jobs:cancel', { jobId });
-    await studio.waitForJob(jobId);
-  });
-
   it('reports a job process that dies as a failed job, and the studio carries on', async () => {
     const crashing = join(root, 'crash.mjs');
     writeFileSync(
@@ -75,9 +48,17 @@ describe('jobs', () => {
     );
     const local = createStudio({ launchJob: forkLauncher(crashing), log: () => {} });
     local.openProject(join(root, 'p'));
+    const finishedJob = new Promise<JobFinishedT>((resolve) => {
+      const stop = local.router.subscribe((event, payload) => {
+        if (event === 'job:finished') {
+          stop();
+          resolve(payload as JobFinishedT);
+        }
+      });
+    });
     const r = await local.router.call('train:start', { steps: 5 });
     expect(r.ok).toBe(true);
-    const finished: JobFinishedT = await local.waitForJob((r as { result: { jobId: string } }).result.jobId);
+    const finished = await finishedJob;
     expect(finished).toMatchObject({ status: 'failed', error: { code: 'job-crashed' } });
     expect(finished.error!.message).toContain('exit code 3');
     const runs = await local.router.call('runs:list', {});

@@ -2,6 +2,18 @@
 // generic versions are slow: batchNorm's gradient tiles a full-size tensor per call, reductions
 // over leading axes transpose the whole tensor, leakyRelu's gradient goes through
 // greater+select, and BatchMatMul is not XNNPACK. Together they took ~30% of a DCGAN step.
+//
+// Double backprop (a gradient inside a gradient tape, as an R1 penalty needs): tfjs tapes the ops
+// a customGrad gradFunc runs whenever an outer tape is recording, and what save() keeps is a taped
+// clone of the input, so a gradFunc written in differentiable ops on its saved *inputs* is itself
+// differentiable. leakyRelu and dense qualify (their gradients are Mul/Step and Conv2D /
+// Conv2DBackpropInput, all with tfjs-core gradients, also on wasm where this repo registers the
+// conv backprop kernels under tfjs's kernel names). batchNormTrain does not: it saves x̂ and
+// 1/σ, computed inside the op and so untaped, and its second derivatives would come out wrong.
+// Two tfjs limits to keep in mind for anything differentiated twice: tf.leakyRelu's gradient
+// uses Greater, which has no gradient (an error), and ops whose gradient reads their saved
+// *output* (tanh, exp, sigmoid, sqrt, …) silently lose that dependence in a second derivative
+// (the output's clone is taped before the op that makes it, so the tape prunes it).
 import { tf } from '../backend.js';
 
 type CustomGradFn = Parameters<typeof tf.customGrad>[0];
@@ -21,6 +33,8 @@ export function channelMean(x: tf.Tensor): tf.Tensor1D {
 }
 
 /**
+ * Not twice differentiable (see the top of this file): no R1 penalty through it.
+ *
  * Training-mode BatchNorm of an NHWC tensor with batch statistics, computed separately for each
  * of `groups` equal slices of the batch (2 = a real and a fake batch pushed through D at once):
  *   y = γ·x̂ + β,  x̂ = (x − μ)/√(σ² + ε)
@@ -65,7 +79,10 @@ export function channelMoments(x: tf.Tensor4D): { mean: tf.Tensor1D; variance: t
   });
 }
 
-/** max(x, αx) for 0 < α < 1, as relu(x)·(1−α) + αx; gradient dy·(α + (1−α)·step(x)). */
+/**
+ * max(x, αx) for 0 < α < 1, as relu(x)·(1−α) + αx; gradient dy·(α + (1−α)·step(x)). The
+ * gradient is differentiable again (linear in dy; step's gradient is 0), so double backprop works.
+ */
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
   const op = tf.customGrad(((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xIn]);

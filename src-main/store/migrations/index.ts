@@ -4,14 +4,17 @@ import type { Database } from 'better-sqlite3';
 import m001 from './001-assets-and-tags';
 import m002 from './002-runs-and-generations';
 import m003 from './003-curation';
+import m004 from './004-training-studio';
 
 export interface Migration {
   version: number;
   name: string;
   up(db: Database): void;
+  /** Rebuilds tables that others reference: foreign keys are off while it runs and checked before commit. */
+  foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [m001, m002, m003];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { JobChannel, JobMessage, JobRequest } from '../../../src-main/host/job-protocol';
+import type { JobChannel, JobControl, JobMessage, JobRequest } from '../../../src-main/host/job-protocol';
 import { JobManager, type JobRecord } from '../../../src-main/host/jobs';
 
 // A job process stand-in the test drives by hand: what it says, and how it ends.
 function fakeChannel() {
   let onMessage: (m: JobMessage) => void = () => {};
   let onExit: (code: number | null, signal: string | null) => void = () => {};
-  const sent: JobRequest[] = [];
+  const sent: (JobRequest | JobControl)[] = [];
   let killed = false;
   const channel: JobChannel = {
     send: (r) => sent.push(r),

@@ -51,10 +51,26 @@ describe('router validates every input against the contract', () => {
   });
 
   it('passes parsed input with defaults to the service', async () => {
-    const { router, reached } = routerWith({ 'train:start': () => ({ runId: 1, jobId: 'j' }) });
+    const { router, reached } = routerWith({ 'train:start': () => ({ runId: 1, status: 'queued' as const }) });
     const result = await router.call('train:start', { steps: 20 });
-    expect(result).toEqual({ ok: true, result: { runId: 1, jobId: 'j' } });
-    expect(reached[0]!.input).toEqual({ model: 'dcgan', size: 32, steps: 20, batchSize: 64, seed: 1, balance: 'none', augment: true });
+    expect(result).toEqual({ ok: true, result: { runId: 1, status: 'queued' } });
+    expect(reached[0]!.input).toEqual({
+      model: 'dcgan',
+      size: 32,
+      preset: 'small',
+      steps: 20,
+      batchSize: 64,
+      seed: 1,
+      loss: 'hinge',
+      r1: 0,
+      ema: true,
+      diffAugment: 'auto',
+      beta: 1,
+      balance: 'none',
+      augment: true,
+      freeze: [],
+      lrScale: 1,
+    });
   });
 
   it('turns a service error into {code, message} and hides internal output bugs', async () => {

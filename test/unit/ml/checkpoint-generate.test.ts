@@ -16,8 +16,9 @@ let state: TrainState;
 beforeAll(async () => {
   await initBackend({ only: 'wasm' });
   dir = mkdtempSync(path.join(tmpdir(), 'atelier-ml-'));
-  const images = new Rng(2).uniformArray(16 * 32 * 32 * 3, -1, 1);
-  state = (await train({ images, count: 16, size: 32 }, cfg)).state;
+  const rng = new Rng(2);
+  const pixels = Uint8Array.from({ length: 16 * 32 * 32 * 3 }, () => rng.int(256));
+  state = (await train({ pixels, count: 16, size: 32 }, cfg)).state;
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,9 @@
 // Builders: shapes, parameter counts (mirroring pytorch_dcgan.py config a), input checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src-main/ml/backend.js';
-import { buildDiscriminator, buildGenerator, type Discriminator, type Generator } from '../../../src-main/ml/models/dcgan.js';
+import { buildDiscriminator, buildGenerator, r1Penalty, type Discriminator, type Generator } from '../../../src-main/ml/models/dcgan.js';
+import { describeModel, MODEL_PRESETS, type ModelPreset } from '../../../src-main/ml/models/presets.js';
+import { Rng } from '../../../src-main/ml/random.js';
 
 beforeAll(async () => {
   await initBackend({ only: 'wasm' });
@@ -95,5 +97,287 @@ describe('64×64 variant and specs', () => {
     expect(tf.memory().numTensors - before).toBe(g.params.size + g.stats.size);
     g.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Conditional GAN, norm 'none', R1, presets.
+
+const tags = (rows: number[][]) => tf.tensor2d(rows, [rows.length, rows[0]!.length]);
+
+/** Largest |a − b| relative to max |b|. */
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+describe('presets: shapes and parameter counts', () => {
+  // [family, size, preset] → [G, D (norm batch), D (norm none)] with latentDim 100, classes 10 for cgan.
+  const counts: [string, 32 | 64, ModelPreset, number, number, number][] = [
+    ['dcgan', 32, 'small', 370_627, 167_841, 167_649],
+    ['dcgan', 32, 'medium', 1_068_931, 663_361, 662_977],
+    ['dcgan', 64, 'small', 1_100_227, 694_689, 694_241],
+    ['dcgan', 64, 'medium', 3_576_707, 2_765_633, 2_764_737],
+    ['cgan', 32, 'small', 576_427, 169_121, 168_929],
+    ['cgan', 32, 'medium', 1_479_531, 665_921, 665_537],
+    ['cgan', 64, 'small', 1_510_827, 697_249, 696_801],
+    ['cgan', 64, 'medium', 4_396_907, 2_770_753, 2_769_857],
+  ];
+
+  it.each(counts)('%s %i px %s: G and D shapes and counts', (family, size, preset, gCount, dCount, dNoneCount) => {
+    const classes = family === 'cgan' ? 10 : 0;
+    const { width } = MODEL_PRESETS[preset];
+    const g = buildGenerator({ latentDim: 100, size, width, classes }, 3);
+    const d = buildDiscriminator({ size, width, classes }, 4);
+    const dn = buildDiscriminator({ size, width, classes, norm: 'none' }, 4);
+    try {
+      expect([g.countParams(), d.countParams(), dn.countParams()]).toEqual([gCount, dCount, dNoneCount]);
+      const [img, l1, l2] = tf.tidy(() => {
+        const cond = classes ? tf.oneHot([1, 7], classes).toFloat() as tf.Tensor2D : undefined;
+        const x = g.apply(tf.randomNormal([2, 100], 0, 1, 'float32', 1) as tf.Tensor2D, { training: true, cond });
+        return [x.shape, d.apply(x, { cond }).shape, dn.apply(x, { cond }).shape];
+      });
+      expect(img).toEqual([2, size, size, 3]);
+      expect(l1).toEqual([2]);
+      expect(l2).toEqual([2]);
+      const desc = describeModel(family as 'dcgan' | 'cgan', size, preset, classes);
+      expect(desc.networks).toEqual([
+        { name: 'generator', params: gCount },
+        { name: 'discriminator', params: dCount },
+      ]);
+      expect(desc.totalParams).toBe(gCount + dCount);
+      expect(describeModel(family as 'dcgan' | 'cgan', size, preset, classes, { norm: 'none' }).networks[1]!.params).toBe(dNoneCount);
+    } finally {
+      [g, d, dn].forEach((n) => n.dispose());
+    }
+  });
+
+  it('describeModel checks its arguments and frees what it builds', () => {
+    expect(MODEL_PRESETS).toEqual({ small: { width: 32 }, medium: { width: 64 } });
+    const before = tf.memory().numTensors;
+    const a = describeModel('dcgan', 32, 'small', 5); // classes ignored for dcgan
+    expect(a.classes).toBe(0);
+    expect(a.networks.map((n) => n.params)).toEqual([370_627, 167_841]);
+    expect(describeModel('cgan', 32, 'small', 1, { latentDim: 16 }).latentDim).toBe(16);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => describeModel('cgan', 32, 'small', 0)).toThrow(/classes/);
+    expect(() => describeModel('dcgan', 32, 'large' as ModelPreset, 0)).toThrow(/preset/);
+    expect(() => describeModel('gan' as 'dcgan', 32, 'small', 0)).toThrow(/family/);
+  });
+});
+
+describe('conditional generator', () => {
+  let g: Generator;
+  beforeAll(() => {
+    g = buildGenerator({ latentDim: 16, size: 32, width: 8, classes: 5 }, 9);
+  });
+  afterAll(() => g.dispose());
+
+  it('embeds c with embed.w and feeds concat(z, c·W) to fc.w', () => {
+    expect(g.params.get('embed.w')!.shape).toEqual([5, 16]);
+    expect(g.params.get('fc.w')!.shape).toEqual([32, 4 * 4 * 32]);
+    const plain = buildGenerator({ latentDim: 16, size: 32, width: 8 }, 9);
+    expect([...g.params.keys()].filter((k) => k !== 'embed.w')).toEqual([...plain.params.keys()]);
+    expect(g.countParams() - plain.countParams()).toBe(5 * 16 + 16 * 4 * 4 * 32);
+    plain.dispose();
+  });
+
+  it('same z with different c gives different images; same c the same ones', () => {
+    tf.tidy(() => {
+      const z = tf.randomNormal([2, 16], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const run = (rows: number[][]) => g.apply(z, { training: false, cond: tags(rows) }).dataSync();
+      const a = run([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]);
+      const b = run([[0, 0, 1, 0, 0], [0, 0, 1, 0, 0]]);
+      const multi = run([[1, 0, 1, 0, 0], [0.5, 0, 0, 0, 0.5]]); // multi-hot and weighted vectors
+      expect(maxRel(a, b)).toBeGreaterThan(1e-3);
+      expect(maxRel(multi, a)).toBeGreaterThan(1e-3);
+      expect(run([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]])).toEqual(a);
+      // an int32 multi-hot tensor is accepted and means the same as its float32 version
+      expect(g.apply(z, { training: false, cond: tf.tensor2d([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]], [2, 5], 'int32') }).dataSync()).toEqual(a);
+    });
+  });
+
+  it('validates cond', () => {
+    const z = tf.zeros([2, 16]) as tf.Tensor2D;
+    expect(() => g.apply(z, { training: false })).toThrow(/conditional and needs cond \[N, 5\]/);
+    expect(() => g.apply(z, { training: false, cond: tf.zeros([2, 4]) as tf.Tensor2D })).toThrow(/cond \[2, 5\].*\[2,4\]/);
+    expect(() => g.apply(z, { training: false, cond: tf.zeros([3, 5]) as tf.Tensor2D })).toThrow(/cond \[2, 5\]/);
+    expect(() => g.apply(z, { training: false, cond: tf.zeros([2]) as unknown as tf.Tensor2D })).toThrow(/cond \[2, 5\]/);
+    const plain = buildGenerator({ latentDim: 16, size: 32, width: 4 });
+    expect(() => plain.apply(z, { training: false, cond: tf.zeros([2, 5]) as tf.Tensor2D })).toThrow(/unconditional/);
+    expect(() => buildGenerator({ latentDim: 16, size: 32, width: 4, classes: -1 })).toThrow(/classes/);
+    expect(() => buildGenerator({ latentDim: 16, size: 32, width: 4, classes: 1.5 })).toThrow(/classes/);
+    plain.dispose();
+    tf.dispose(z);
+  });
+
+  it('classes 0 builds exactly the unconditional generator', () => {
+    const a = buildGenerator({ latentDim: 16, size: 32, width: 4 }, 2);
+    const b = buildGenerator({ latentDim: 16, size: 32, width: 4, classes: 0 }, 2);
+    expect(b.snapshot()).toEqual(a.snapshot());
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe('projection discriminator and norm none', () => {
+  it('different c gives different logits, and the projection is linear in c', () => {
+    for (const norm of ['batch', 'none'] as const) {
+      const d = buildDiscriminator({ size: 32, width: 8, classes: 4, norm }, 5);
+      tf.tidy(() => {
+        const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+        const score = (rows: number[][]) => Array.from(d.apply(x, { cond: tags(rows) }).dataSync());
+        const zero = score([[0, 0, 0, 0], [0, 0, 0, 0]]);
+        const a = score([[1, 0, 0, 0], [0, 1, 0, 0]]);
+        const b = score([[0, 0, 1, 0], [0, 0, 0, 1]]);
+        const ab = score([[1, 0, 1, 0], [0, 1, 0, 1]]);
+        expect(maxRel(a, b)).toBeGreaterThan(1e-3);
+        // logit(c) = logit(0) + Σ h·(c·V): multi-hot vectors add up
+        ab.forEach((v, i) => expect(v - zero[i]!).toBeCloseTo(a[i]! - zero[i]! + b[i]! - zero[i]!, 5));
+      });
+      d.dispose();
+    }
+  });
+
+  it('matches the projection formula computed by hand', () => {
+    const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm: 'none' }, 6);
+    // fc.w = 0 leaves fc.b + Σ_positions,channels h · (c·V); with V = 1 that is fc.b + (Σc)·Σ h.
+    const arrays = d.snapshot().map((a) =>
+      a.name === 'fc.w' ? { ...a, data: new Float32Array(a.data.length) } : a.name === 'proj.w' ? { ...a, data: new Float32Array(a.data.length).fill(1) } : a,
+    );
+    d.load(arrays);
+    tf.tidy(() => {
+      const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 8) as tf.Tensor4D;
+      const logits = d.apply(x, { cond: tags([[1, 0, 0], [0.5, 0.5, 1]]) }).dataSync();
+      const fcb = d.params.get('fc.b')!.dataSync()[0]!;
+      // recompute h: the conv stack up to the 4×4 map, by hand with the public ops
+      const p = (n: string) => d.params.get(n)!;
+      let h = tf.leakyRelu(tf.conv2d(x, p('conv1.w') as tf.Tensor4D, 2, 'same').add(p('conv1.b')), 0.2);
+      h = tf.leakyRelu(tf.conv2d(h as tf.Tensor4D, p('conv2.w') as tf.Tensor4D, 2, 'same').add(p('conv2.b')), 0.2);
+      h = tf.leakyRelu(tf.conv2d(h as tf.Tensor4D, p('conv3.w') as tf.Tensor4D, 2, 'same').add(p('conv3.b')), 0.2);
+      expect(h.shape).toEqual([2, 4, 4, 16]);
+      const sums = tf.sum(h.reshape([2, -1]), 1).dataSync();
+      expect(logits[0]).toBeCloseTo(fcb + 1 * sums[0]!, 4);
+      expect(logits[1]).toBeCloseTo(fcb + 2 * sums[1]!, 4);
+    });
+    d.dispose();
+  });
+
+  it('norm none has a bias per conv, no BatchNorm, and scores each image on its own', () => {
+    const d = buildDiscriminator({ size: 32, width: 8, norm: 'none' }, 1);
+    const batch = buildDiscriminator({ size: 32, width: 8 }, 1);
+    expect([...d.params.keys()]).toEqual(['conv1.w', 'conv1.b', 'conv2.w', 'conv2.b', 'conv3.w', 'conv3.b', 'fc.w', 'fc.b']);
+    expect([...batch.params.keys()]).toEqual(['conv1.w', 'conv1.b', 'conv2.w', 'bn2.gamma', 'bn2.beta', 'conv3.w', 'bn3.gamma', 'bn3.beta', 'fc.w', 'fc.b']);
+    tf.tidy(() => {
+      const x = tf.randomUniform([3, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+      const all = d.apply(x).dataSync();
+      const first = d.apply(x.slice([0, 0, 0, 0], [1, 32, 32, 3])).dataSync();
+      expect(first[0]).toBeCloseTo(all[0]!, 5);
+      expect(d.apply(x, { groups: 3 }).dataSync()).toEqual(all); // groups only matter to BatchNorm
+    });
+    expect(() => buildDiscriminator({ size: 32, width: 8, norm: 'layer' as 'none' })).toThrow(/norm/);
+    d.dispose();
+    batch.dispose();
+  });
+
+  it('validates cond', () => {
+    const d = buildDiscriminator({ size: 32, width: 4, classes: 3 });
+    const plain = buildDiscriminator({ size: 32, width: 4 });
+    const x = tf.zeros([2, 32, 32, 3]) as tf.Tensor4D;
+    expect(() => d.apply(x)).toThrow(/discriminator is conditional and needs cond \[N, 3\]/);
+    expect(() => d.apply(x, { cond: tf.zeros([2, 2]) as tf.Tensor2D })).toThrow(/cond \[2, 3\]/);
+    expect(() => d.apply(x, { cond: tf.zeros([1, 3]) as tf.Tensor2D })).toThrow(/cond \[2, 3\]/);
+    expect(() => plain.apply(x, { cond: tf.zeros([2, 3]) as tf.Tensor2D })).toThrow(/unconditional/);
+    [d, plain].forEach((n) => n.dispose());
+    tf.dispose(x);
+  });
+
+  it('is built the same way for the same seed', () => {
+    const mk = (seed: number) => buildDiscriminator({ size: 32, width: 4, classes: 3, norm: 'none' }, seed);
+    const [a, b, c] = [mk(5), mk(5), mk(6)];
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(c.snapshot()).not.toEqual(a.snapshot());
+    const mg = (seed: number) => buildGenerator({ latentDim: 8, size: 32, width: 4, classes: 3 }, seed);
+    const [ga, gb, gc] = [mg(5), mg(5), mg(6)];
+    expect(gb.snapshot()).toEqual(ga.snapshot());
+    expect(gc.snapshot()).not.toEqual(ga.snapshot());
+    [a, b, c, ga, gb, gc].forEach((n) => n.dispose());
+  });
+});
+
+describe('gradients', () => {
+  it('forward + backward through conditional G and D leaks no tensors', () => {
+    for (const norm of ['batch', 'none'] as const) {
+      const g = buildGenerator({ latentDim: 8, size: 32, width: 4, classes: 3 }, 1);
+      const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm }, 2);
+      const z = tf.randomNormal([4, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const cond = tags([[1, 0, 0], [0, 1, 1], [0, 0, 1], [0.3, 0.3, 0.4]]);
+      const vars = [...g.params.values(), ...d.params.values()];
+      const before = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(() => {
+        const fake = g.apply(z, { training: true, updateStats: true, cond });
+        const logits = d.apply(tf.concat([fake, fake]), { groups: 2, cond: tf.concat([cond, cond]) });
+        return tf.softplus(tf.neg(logits)).mean() as tf.Scalar;
+      }, vars);
+      expect(Object.keys(grads).sort()).toEqual(vars.map((v) => v.name).sort()); // embed.w and proj.w get gradients too
+      expect(tf.tidy(() => grads[g.params.get('embed.w')!.name]!.abs().sum().dataSync()[0]!)).toBeGreaterThan(0);
+      value.dispose();
+      tf.dispose(grads);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([z, cond]);
+      g.dispose();
+      d.dispose();
+    }
+  });
+
+  it('R1: d/dw of mean ‖∇ₓD(x)‖² matches central finite differences (norm none, double backprop)', () => {
+    const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm: 'none' }, 11);
+    const x = tf.tensor4d(new Rng(3).uniformArray(2 * 32 * 32 * 3, -1, 1), [2, 32, 32, 3]);
+    const cond = tags([[1, 0, 1], [0, 1, 0]]);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => r1Penalty(d, x, { cond }), [...d.params.values()]);
+    const r1 = value.dataSync()[0]!;
+    expect(r1).toBeGreaterThan(0);
+    // the penalty itself: mean over images of the squared norm of tf.grad's gradient
+    const direct = tf.tidy(() => {
+      const gx = tf.grad((xx: tf.Tensor) => d.apply(xx as tf.Tensor4D, { cond }).sum())(x);
+      return tf.sum(tf.square(gx)).dataSync()[0]! / 2;
+    });
+    expect(r1).toBeCloseTo(direct, 10);
+    const f = () => tf.tidy(() => r1Penalty(d, x, { cond }).dataSync()[0]!);
+    // ‖∇ₓD‖² is a polynomial of degree 2 in any one weight while no LReLU changes side, so the
+    // central difference is exact up to rounding: a large step for fc.w / proj.w (they change no
+    // activation), a small one for conv weights (so no unit changes side; here units start to
+    // flip at steps of ~1e-3, and float32 rounding dominates below ~3e-5).
+    const checks: [string, number][] = [['fc.w', 0.05], ['proj.w', 0.05], ['conv3.w', 2e-4], ['conv2.w', 2e-4]];
+    for (const [name, step] of checks) {
+      const v = d.params.get(name)!;
+      const g = grads[v.name]!.dataSync();
+      let k = 0;
+      for (let i = 0; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[k]!)) k = i;
+      const orig = Float32Array.from(v.dataSync() as Float32Array);
+      const at = (delta: number) => {
+        const w = Float32Array.from(orig);
+        w[k] = orig[k]! + delta;
+        tf.tidy(() => v.assign(tf.tensor(w, v.shape)));
+        return f();
+      };
+      const fd = (at(step) - at(-step)) / (2 * step);
+      tf.tidy(() => v.assign(tf.tensor(orig, v.shape)));
+      expect(Math.abs(fd - g[k]!) / Math.abs(g[k]!), `${name}[${k}]: grad ${g[k]} vs fd ${fd}`).toBeLessThan(1e-2);
+    }
+    value.dispose();
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, cond]);
+    d.dispose();
+    const withBn = buildDiscriminator({ size: 32, width: 4 });
+    expect(() => r1Penalty(withBn, tf.zeros([1, 32, 32, 3]) as tf.Tensor4D)).toThrow(/norm 'none'/);
+    withBn.dispose();
   });
 });

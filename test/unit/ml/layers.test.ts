@@ -87,3 +87,38 @@ describe('custom-gradient layers', () => {
     });
   });
 });
+
+describe('double backprop (gradients of gradients, as an R1 penalty takes)', () => {
+  // References built only from ops whose gradients tfjs can differentiate again: tf.leakyRelu's
+  // gradient goes through Greater (no gradient), and ops whose gradient reads their saved output
+  // (tanh, exp, sigmoid, …) lose that dependence in a second derivative.
+  it('leakyRelu: the gradient of a function of its gradient matches relu(x)·(1−α) + αx', () => {
+    tf.tidy(() => {
+      const x = t([3, 7], 21);
+      const w = t([3, 7], 22);
+      const u = t([3, 7], 23);
+      const outer = (act: (v: tf.Tensor) => tf.Tensor) =>
+        tf.grad((ww: tf.Tensor) => tf.square(tf.grad((xx: tf.Tensor) => act(tf.mul(xx, ww)).mul(u).sum())(x)).sum())(w);
+      const ours = outer((v) => leakyRelu(v, 0.2));
+      const ref = outer((v) => tf.add(tf.mul(tf.relu(v), 0.8), tf.mul(v, 0.2)));
+      expect(maxRel(ours, ref)).toBeLessThan(1e-5);
+      expect(tf.abs(ref).sum().dataSync()[0]).toBeGreaterThan(0);
+    });
+  });
+
+  it('dense: the gradient of a function of its gradient matches matMul', () => {
+    tf.tidy(() => {
+      const x = t([5, 12], 24) as tf.Tensor2D;
+      const w = t([12, 9], 25, 0, 0.3) as tf.Tensor2D;
+      const u = t([5, 9], 26);
+      const outer = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor) =>
+        tf.grads((xx, ww) =>
+          tf.square(tf.grad((v: tf.Tensor) => tf.square(mm(v as tf.Tensor2D, ww as tf.Tensor2D)).mul(u).sum())(xx!)).sum(),
+        )([x, w]);
+      const ours = outer(dense);
+      const ref = outer((a, b) => tf.matMul(a, b));
+      ours.forEach((g, i) => expect(maxRel(g, ref[i]!), `grad ${i}`).toBeLessThan(1e-4));
+      ref.forEach((g) => expect(tf.abs(g).sum().dataSync()[0]).toBeGreaterThan(0));
+    });
+  });
+});

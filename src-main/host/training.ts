@@ -1,0 +1,347 @@
+// The run queue: runs are stored as 'queued' with their settings and a snapshot of their data,
+// and started in order as cores free up. A run that was training when the engine stopped goes
+// back to the queue on the next open and continues from its last checkpoint. Pause asks the job
+// to checkpoint and stop; cancel kills it (checkpoints stay).
+import { availableParallelism } from 'node:os';
+import type { EventName, EventPayload, TrainSettingsT } from '../../src-preload/contract';
+import { Curation } from '../datasets/curation';
+import { configFromSettings, FREEZABLE, runName } from '../ml/recipe';
+import { assetFile, type AssetRow } from '../store/assets';
+import type { Project } from '../store/project';
+import type { RunAssetRow, RunRow } from '../store/runs';
+import { AtelierError } from './errors';
+import type { JobMessage } from './job-protocol';
+import type { JobManager, JobRecord } from './jobs';
+
+/** Tags a conditional model conditions on: the project's vocabulary, most used first. */
+export const MAX_CLASSES = 256;
+
+export interface TrainingQueueOptions {
+  project: () => Project | null;
+  jobs: JobManager;
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Called when a training job ends, for waiters (CLI). */
+  onJobFinished(payload: EventPayload<'job:finished'>): void;
+  progress(record: JobRecord, m: Extract<JobMessage, { type: 'progress' }>): EventPayload<'job:progress'>;
+  /** Cores the queue may use at once. */
+  cores?: number;
+}
+
+interface Active {
+  runId: number;
+  jobId: string;
+  workers: number;
+  pausing: boolean;
+  paused: boolean;
+  send(message: { type: 'pause' }): void;
+}
+
+export class TrainingQueue {
+  private readonly active = new Map<number, Active>();
+  readonly cores: number;
+  /** False while another process holds the project: nothing is started or re-queued. */
+  enabled = true;
+
+  constructor(private readonly o: TrainingQueueOptions) {
+    this.cores = Math.max(1, o.cores ?? availableParallelism());
+  }
+
+  private project(): Project {
+    const p = this.o.project();
+    if (!p) throw new AtelierError('no-project', 'No project is open. Open or create a project first.');
+    return p;
+  }
+
+  /** Class list of the open project (for conditional models). */
+  classes(): string[] {
+    return this.project()
+      .assets.tags()
+      .filter((t) => t.count > 0)
+      .slice(0, MAX_CLASSES)
+      .map((t) => t.name);
+  }
+
+  options() {
+    const p = this.project();
+    const curation = new Curation(p);
+    const train = curation.trainingAssets().length;
+    const val = p.assets.all({ excluded: false }).filter((a) => a.split === 'val').length;
+    return { classes: this.classes(), trainImages: train, valImages: val, workers: this.cores, freezable: FREEZABLE };
+  }
+
+  /** Queues one run with a snapshot of today's training set; returns its id. */
+  enqueue(settings: TrainSettingsT, extra: { sweepId?: number } = {}): number {
+    const p = this.project();
+    const curation = new Curation(p);
+    const assets = curation.trainingAssets();
+    if (assets.length === 0) {
+      throw new AtelierError(
+        'empty-dataset',
+        p.assets.count() === 0
+          ? 'This project has no images yet. Import some before training.'
+          : 'Every image is excluded or outside the train split. Include some images before training.',
+      );
+    }
+    if (assets.length < 2) throw new AtelierError('empty-dataset', 'Training needs at least two images.');
+    const classes = settings.model === 'dcgan' ? [] : this.classes();
+    if (settings.model === 'cgan' && classes.length === 0) {
+      throw new AtelierError('no-classes', 'A conditional GAN learns from tags, and no image has one yet. Tag images in Data, or train a DCGAN.');
+    }
+    let parent: RunRow | null = null;
+    if (settings.fromCheckpointId !== undefined) {
+      const ck = p.runs.checkpoint(settings.fromCheckpointId);
+      if (!ck) throw new AtelierError('not-found', `There is no checkpoint ${settings.fromCheckpointId} in this project.`);
+      parent = p.runs.get(ck.runId);
+      if (parent && (parent.model === 'vae') !== (settings.model === 'vae')) {
+        throw new AtelierError('incompatible-checkpoint', `Checkpoint ${ck.id} is a ${parent.model}; a ${settings.model} cannot start from it.`);
+      }
+      if (parent && (parent.size !== settings.size || parent.preset !== settings.preset || parent.model !== settings.model)) {
+        throw new AtelierError(
+          'incompatible-checkpoint',
+          `Checkpoint ${ck.id} is a ${parent.size}px ${parent.preset} ${parent.model}; fine-tune it with the same model, size and preset.`,
+        );
+      }
+      const allowed = new Set(FREEZABLE[settings.model].map((f) => f.name));
+      const unknown = settings.freeze.filter((f) => !allowed.has(f));
+      if (unknown.length) throw new AtelierError('invalid-input', `Unknown layers to freeze: ${unknown.join(', ')}. Choose from ${[...allowed].join(', ')}.`);
+    } else if (settings.freeze.length > 0) {
+      throw new AtelierError('invalid-input', 'Freezing layers only makes sense when fine-tuning from a checkpoint.');
+    }
+    const weights = settings.balance === 'oversample' ? curation.oversamplingWeights(assets) : null;
+    const tags = p.assets.tagsByAsset();
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const classOf = (a: AssetRow) => (tags.get(a.id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined);
+    const val = p.assets.all({ excluded: false }).filter((a) => a.split === 'val');
+    const snapshot: RunAssetRow[] = [
+      ...assets.map((a, i) => ({ assetId: a.id, role: 'train' as const, weight: weights?.[i] ?? 1, classes: classOf(a) })),
+      ...val.map((a) => ({ assetId: a.id, role: 'val' as const, weight: 1, classes: classOf(a) })),
+    ];
+    const config = configFromSettings(settings, { classes: classes.length, images: assets.length });
+    const stored = {
+      ...settings,
+      workers: settings.workers ?? (extra.sweepId !== undefined ? 1 : this.cores),
+      checkpointEvery: settings.checkpointEvery ?? Math.max(1, Math.min(settings.steps, 500)),
+      sampleEvery: settings.sampleEvery ?? Math.max(1, Math.round(settings.steps / 40)),
+      augmentation: settings.augment ? curation.augmentation() : null,
+      classes,
+      images: assets.length,
+      valImages: val.length,
+      config,
+    };
+    const runId = p.runs.create({
+      name: settings.name ?? runName(settings, parent !== null),
+      model: settings.model,
+      size: settings.size,
+      preset: settings.preset,
+      steps: settings.steps,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      settings: stored,
+      parentCheckpointId: settings.fromCheckpointId ?? null,
+      sweepId: extra.sweepId ?? null,
+      assets: snapshot,
+    });
+    this.changed(runId, 'status');
+    this.schedule();
+    return runId;
+  }
+
+  pause(runId: number): RunRow {
+    const p = this.project();
+    const run = this.require(runId);
+    const active = this.active.get(runId);
+    if (active) {
+      active.pausing = true;
+      active.send({ type: 'pause' });
+    } else if (run.status === 'queued') {
+      p.runs.setStatus(runId, 'paused');
+      this.changed(runId, 'status');
+    } else {
+      throw new AtelierError('invalid-state', `Run ${runId} is ${run.status}; only a queued or running run can be paused.`);
+    }
+    return p.runs.get(runId)!;
+  }
+
+  resume(runId: number): RunRow {
+    const p = this.project();
+    const run = this.require(runId);
+    if (!['paused', 'cancelled', 'failed'].includes(run.status)) {
+      throw new AtelierError('invalid-state', `Run ${runId} is ${run.status}; only a paused, cancelled or failed run can be resumed.`);
+    }
+    p.runs.setStatus(runId, 'queued');
+    this.changed(runId, 'status');
+    this.schedule();
+    return p.runs.get(runId)!;
+  }
+
+  cancel(runId: number): RunRow {
+    const p = this.project();
+    const run = this.require(runId);
+    const active = this.active.get(runId);
+    if (active) {
+      this.o.jobs.cancel(active.jobId);
+    } else if (run.status === 'queued' || run.status === 'paused') {
+      p.runs.setStatus(runId, 'cancelled');
+      this.changed(runId, 'status');
+    } else {
+      throw new AtelierError('invalid-state', `Run ${runId} is already ${run.status}.`);
+    }
+    return p.runs.get(runId)!;
+  }
+
+  /** After opening a project: runs left 'running' by a stopped engine go back to the queue. */
+  recover(): void {
+    const p = this.o.project();
+    if (!p || !this.enabled) return;
+    p.runs.requeueInterrupted();
+    this.schedule();
+  }
+
+  jobIdOf(runId: number): string | null {
+    return this.active.get(runId)?.jobId ?? null;
+  }
+
+  /** Starts queued runs, first in first out, while cores are free. */
+  schedule(): void {
+    const p = this.o.project();
+    if (!p || !this.enabled || !p.db.open) return;
+    for (const run of p.runs.queued()) {
+      const used = [...this.active.values()].reduce((n, a) => n + a.workers, 0);
+      const workers = Math.max(1, Math.min(Number(run.settings.workers ?? this.cores), this.cores));
+      if (this.active.size > 0 && used + workers > this.cores) break; // keep the order: wait for room
+      this.start(p, run, workers);
+    }
+  }
+
+  private require(runId: number): RunRow {
+    const run = this.project().runs.get(runId);
+    if (!run) throw new AtelierError('not-found', `There is no run ${runId} in this project.`);
+    return run;
+  }
+
+  private changed(runId: number, reason: 'status' | 'sample' | 'checkpoint'): void {
+    const run = this.o.project()?.runs.get(runId);
+    if (run) this.o.emit('run:changed', { runId, status: run.status, reason });
+  }
+
+  private start(p: Project, run: RunRow, workers: number): void {
+    const s = run.settings as unknown as TrainSettingsT & {
+      checkpointEvery: number;
+      sampleEvery: number;
+      augmentation: never;
+      config: ReturnType<typeof configFromSettings>;
+    };
+    const resumeFrom = p.runs.latestCheckpoint(run.id);
+    p.runs.truncateAfter(run.id, resumeFrom?.step ?? 0);
+    const parent = run.parentCheckpointId !== null ? p.runs.checkpoint(run.parentCheckpointId) : null;
+    const snapshot = p.runs.assets(run.id);
+    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
+    const source = (r: RunAssetRow) => {
+      const a = byId.get(r.assetId);
+      if (!a) throw new AtelierError('missing-asset', `Image ${r.assetId} of run ${run.id} is no longer in the project.`);
+      return { path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, weight: r.weight, classes: r.classes };
+    };
+    let train;
+    let val;
+    try {
+      train = snapshot.filter((r) => r.role === 'train').map(source);
+      val = snapshot.filter((r) => r.role === 'val').map(source);
+    } catch (error) {
+      p.runs.setStatus(run.id, 'failed', (error as Error).message);
+      this.changed(run.id, 'status');
+      return;
+    }
+    p.runs.setStatus(run.id, 'running');
+    let lastCheckpointId: number | undefined;
+    const active: Active = { runId: run.id, jobId: '', workers, pausing: false, paused: false, send: () => {} };
+    this.active.set(run.id, active);
+    const record = this.o.jobs.start(
+      'train',
+      run.id,
+      {
+        type: 'train',
+        projectDir: p.dir,
+        runId: run.id,
+        config: s.config,
+        checkpointEvery: s.checkpointEvery,
+        sampleEvery: s.sampleEvery,
+        workers,
+        assets: train,
+        val,
+        background: p.background,
+        augmentation: (run.settings.augmentation as never) ?? null,
+        ...(resumeFrom ? { resumeFrom: resumeFrom.dir } : parent ? { parentCheckpoint: parent.dir } : {}),
+      },
+      {
+        onMessage: (message, rec) => {
+          if (!p.db.open) return;
+          switch (message.type) {
+            case 'progress':
+              if (message.lossD !== undefined || message.recon !== undefined) {
+                p.runs.recordProgress(run.id, { ...message, imgPerSec: message.imgPerSec ?? 0 });
+              }
+              this.o.emit('job:progress', this.o.progress(rec, message));
+              break;
+            case 'checkpoint':
+              lastCheckpointId = p.runs.addCheckpoint(run.id, message.step, message.dir);
+              this.changed(run.id, 'checkpoint');
+              break;
+            case 'validation':
+              if (lastCheckpointId !== undefined) {
+                const overfitting = message.dVal !== null && message.dTrain - message.dVal > OVERFIT_GAP;
+                p.runs.setValidation(lastCheckpointId, message.dTrain, message.dVal, overfitting);
+                this.changed(run.id, 'checkpoint');
+              }
+              break;
+            case 'sample':
+              p.runs.addSample(run.id, message.step, message.file);
+              this.changed(run.id, 'sample');
+              break;
+            case 'paused':
+              active.paused = true;
+              break;
+          }
+        },
+        onFinish: (rec, error) => {
+          this.active.delete(run.id);
+          if (p.db.open) {
+            // Stopped because the engine is closing: the run stays queued and continues on the next open.
+            const status = this.closing ? 'queued' : active.paused ? 'paused' : rec.status === 'running' ? 'failed' : rec.status;
+            p.runs.setStatus(run.id, status, status === 'failed' ? (error?.message ?? 'The run stopped.') : null);
+            this.changed(run.id, 'status');
+          }
+          this.o.onJobFinished({
+            jobId: rec.id,
+            kind: 'train',
+            runId: run.id,
+            status: rec.status === 'running' ? 'failed' : (rec.status as 'done'),
+            ...(error ? { error } : {}),
+            ...(lastCheckpointId !== undefined ? { checkpointId: lastCheckpointId } : {}),
+          });
+          // A run that fails immediately must not spin the queue: the next one starts on the next tick.
+          setImmediate(() => this.schedule());
+        },
+      },
+    );
+    active.jobId = record.id;
+    active.send = (m) => this.o.jobs.send(record.id, m);
+  }
+
+  private closing = false;
+
+  /** The engine is closing: running jobs stop and their runs stay in the queue for next time. */
+  shutdown(): void {
+    this.closing = true;
+    this.enabled = false;
+    for (const a of this.active.values()) this.o.jobs.cancel(a.jobId);
+  }
+
+  /** Another project is opened: the queue serves it from now on. */
+  reset(enabled: boolean): void {
+    this.closing = false;
+    this.enabled = enabled;
+  }
+}
+
+/** dTrain − dVal above this (in E[sign D] units, range 2) flags a discriminator that memorises. */
+export const OVERFIT_GAP = 0.3;

@@ -1,0 +1,77 @@
+// The studio's default recipe: how the settings a person picks in the Train view (or on the
+// command line) become a full training config. Defaults here were chosen by experiment on the
+// starter set (see docs/training-recipe.md); every one can be overridden per run.
+import type { TrainSettingsT } from '../../src-preload/contract';
+import { defaultTrainConfig, type TrainConfig } from './train.js';
+
+export const PRESET_WIDTH = { small: 32, medium: 64 } as const;
+
+/** DiffAugment is switched on automatically below this many training images. */
+export const SMALL_DATASET = 10_000;
+
+export const FULL_DIFF_AUGMENT = { color: true, translation: true, cutout: true } as const;
+
+export interface RecipeContext {
+  /** Length of the conditioning vector (the project's tag vocabulary), 0 if it has no tags. */
+  classes: number;
+  /** Images in the run's training set. */
+  images: number;
+}
+
+export function configFromSettings(s: TrainSettingsT, ctx: RecipeContext): TrainConfig {
+  const vae = s.model === 'vae';
+  const diff = s.diffAugment === 'on' || (s.diffAugment === 'auto' && ctx.images < SMALL_DATASET);
+  const lrG = (s.lrG ?? (vae ? 1e-3 : 2e-4)) * s.lrScale;
+  const lrD = (s.lrD ?? (vae ? 1e-3 : 2e-4)) * s.lrScale;
+  return defaultTrainConfig({
+    family: s.model,
+    size: s.size,
+    width: PRESET_WIDTH[s.preset],
+    batchSize: s.batchSize,
+    steps: s.steps,
+    seed: s.seed,
+    latentDim: vae ? 64 : 100,
+    lrG,
+    lrD,
+    beta1: vae ? 0.9 : 0.5,
+    beta2: 0.999,
+    loss: s.loss,
+    dNorm: s.r1 > 0 ? 'none' : 'batch',
+    r1: vae ? 0 : s.r1,
+    r1Every: 16,
+    ema: !vae && s.ema ? 0.999 : 0,
+    diffAugment: !vae && diff ? { ...FULL_DIFF_AUGMENT } : null,
+    classes: s.model === 'dcgan' ? 0 : ctx.classes,
+    beta: s.beta,
+    freeze: s.freeze,
+  });
+}
+
+/** A short readable name for a run from what distinguishes it. */
+export function runName(s: TrainSettingsT, fineTune: boolean): string {
+  const family = { dcgan: 'DCGAN', cgan: 'cGAN', vae: 'VAE' }[s.model];
+  return `${fineTune ? 'Fine-tune ' : ''}${family} ${s.size}px ${s.preset}`;
+}
+
+/** Layer groups a fine-tuning run can freeze, by family (prefixes of `<network>/<parameter>`). */
+export const FREEZABLE: Record<'dcgan' | 'cgan' | 'vae', { name: string; label: string }[]> = {
+  dcgan: [
+    { name: 'generator/fc', label: 'Generator: latent projection (4×4 stem)' },
+    { name: 'generator/up1', label: 'Generator: first upsampling block' },
+    { name: 'generator/up2', label: 'Generator: second upsampling block' },
+    { name: 'discriminator/conv1', label: 'Discriminator: first convolution' },
+    { name: 'discriminator/conv2', label: 'Discriminator: second convolution' },
+  ],
+  cgan: [
+    { name: 'generator/embed', label: 'Generator: tag embedding' },
+    { name: 'generator/fc', label: 'Generator: latent projection (4×4 stem)' },
+    { name: 'generator/up1', label: 'Generator: first upsampling block' },
+    { name: 'discriminator/conv1', label: 'Discriminator: first convolution' },
+    { name: 'discriminator/conv2', label: 'Discriminator: second convolution' },
+    { name: 'discriminator/proj', label: 'Discriminator: tag projection' },
+  ],
+  vae: [
+    { name: 'vae/enc', label: 'Encoder (all of it)' },
+    { name: 'vae/dec', label: 'Decoder' },
+  ],
+};
