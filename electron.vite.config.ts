@@ -16,6 +16,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/index.ts'),
           cli: resolve(root, 'src-main/host/cli.ts'),
           'job-process': resolve(root, 'src-main/host/job-process.ts'),
+          // A data-parallel training replica, started by the job process as a worker thread.
+          'replica-worker': resolve(root, 'src-main/ml/replica-worker.ts'),
         },
       },
     },

@@ -177,8 +177,11 @@ export interface ReplicaGroup {
 
 /** The worker entry beside this module: built JS, or TypeScript source run through tsx (tests, bench). */
 function workerEntry(): { url: URL; viaTsx: boolean } {
-  const built = new URL('./replica-worker.js', import.meta.url);
-  if (existsSync(built)) return { url: built, viaTsx: false };
+  // Built: out/main/replica-worker.js, beside the entries (this module may sit in out/main/chunks/).
+  for (const rel of ['./replica-worker.js', '../replica-worker.js']) {
+    const built = new URL(rel, import.meta.url);
+    if (existsSync(built)) return { url: built, viaTsx: false };
+  }
   return { url: new URL('./replica-worker.ts', import.meta.url), viaTsx: true };
 }
 
