@@ -450,6 +450,7 @@ function assertCompatible(state: TrainState, cfg: TrainConfig): void {
  * own config supplies any that were not chosen.
  */
 export function fineTuneState(parent: TrainState, cfg: TrainConfig): TrainState {
+  assertCompatible(parent, cfg);
   const { ['optimizer.generator']: _g, ['optimizer.discriminator']: _d, ['optimizer.vae']: _v, ...weights } = parent.groups;
   return { ...parent, config: { ...cfg }, step: 0, groups: weights };
 }
