@@ -71,6 +71,35 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('004 rebuilds runs and losses keeping every row and reference, with foreign keys checked', () => {
+    const file = tempDb();
+    const v3 = openDatabase(file, { upTo: 3 });
+    v3.prepare("INSERT INTO runs (id, model, size, steps, batch_size, seed, config, status, steps_done) VALUES (7, 'dcgan', 32, 10, 8, 1, '{}', 'done', 10)").run();
+    v3.prepare('INSERT INTO run_losses (run_id, step, loss_d, loss_g) VALUES (7, 1, 1.5, 0.5)').run();
+    v3.prepare("INSERT INTO checkpoints (id, run_id, step, dir) VALUES (3, 7, 10, 'checkpoints/run-7/step-10')").run();
+    v3.prepare("INSERT INTO generations (checkpoint_id, seed, idx, file, size) VALUES (3, 1, 0, 'samples/a.png', 32)").run();
+    v3.close();
+    const db = openDatabase(file, { upTo: 4 });
+    expect(schemaVersion(db)).toBe(4);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1); // back on after the rebuild
+    expect(db.prepare('SELECT id, name, preset, status, steps_done AS done, overfitting FROM runs').get()).toEqual({
+      id: 7,
+      name: 'Run 7',
+      preset: 'medium',
+      status: 'done',
+      done: 10,
+      overfitting: 0,
+    });
+    expect(db.prepare('SELECT step, loss_d, loss_g, recon, kl FROM run_losses').get()).toEqual({ step: 1, loss_d: 1.5, loss_g: 0.5, recon: null, kl: null });
+    expect(db.prepare('SELECT count(*) AS n FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id JOIN runs r ON r.id = c.run_id').get()).toEqual({ n: 1 });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.prepare("UPDATE runs SET status = 'paused'").run(); // the new state is allowed
+    expect(() => db.prepare("UPDATE runs SET status = 'sleeping'").run()).toThrow(/CHECK/);
+    expect(tables(db)).toEqual(expect.arrayContaining(['run_samples', 'run_assets', 'sweeps']));
+    expect(plan(db, "SELECT id FROM runs WHERE status = 'queued' ORDER BY id")).toContain('runs_by_status');
+    db.close();
+  });
+
   it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
     const file = tempDb();
     openDatabase(file, { upTo: 1 }).close();
