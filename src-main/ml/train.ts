@@ -130,6 +130,8 @@ export interface TrainHooks {
   sampleEvery?: number;
   onSample?(session: Session): Promise<void> | void;
   resume?: TrainState;
+  /** Called once after the last step (or a stop), before the networks are released. */
+  onFinish?(session: Session): Promise<void> | void;
   /** Data-parallel replicas (threads); 1 = this thread only. */
   workers?: number;
 }
@@ -636,6 +638,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
       if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(session.state(), session);
       await yieldToEventLoop(); // lets abort signals and IPC messages in between steps
     }
+    await hooks.onFinish?.(session);
     return { state: session.state(), losses, stopped };
   } finally {
     await group?.stop();

@@ -1,0 +1,107 @@
+// A timed training trial on the starter set, for choosing the default recipe: trains for a
+// fixed wall-clock budget with the same settings → config mapping the app uses, then writes an
+// 8×8 contact sheet of fixed-seed samples (from the EMA generator when on). Not part of
+// `npm run bench` (it takes minutes); run it on an otherwise idle machine:
+//   npx tsx bench/recipe.ts --minutes 12 --out docs/recipe-12min.png [--model dcgan] [--preset small]
+//     [--batch 64] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--lr 2e-4] [--workers N]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { TrainSettings } from '../src-preload/contract';
+import { Curation } from '../src-main/datasets/curation';
+import { importFiles } from '../src-main/datasets/import';
+import { starterItems } from '../src-main/datasets/starter';
+import { trainingPixels } from '../src-main/datasets/training-set';
+import { initBackend, tf } from '../src-main/ml/backend';
+import { latentFor, toBytes } from '../src-main/ml/generate';
+import { hashSeed } from '../src-main/ml/random';
+import { configFromSettings } from '../src-main/ml/recipe';
+import { train, type Session } from '../src-main/ml/train';
+import { assetFile } from '../src-main/store/assets';
+import { Project } from '../src-main/store/project';
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const minutes = Number(arg('minutes', '12'));
+const out = arg('out', 'docs/recipe-trial.png')!;
+
+async function contactSheet(session: Session, file: string): Promise<void> {
+  const { size, latentDim } = session.config;
+  const n = 64;
+  const z = new Float32Array(n * latentDim);
+  for (let i = 0; i < n; i++) z.set(latentFor(hashSeed(2026, 0x5eed), i, latentDim), i * latentDim);
+  const images = tf.tidy(() => session.sample(tf.tensor2d(z, [n, latentDim]), null));
+  const bytes = toBytes((await images.data()) as Float32Array);
+  images.dispose();
+  const gap = 2;
+  const side = 8 * size + 9 * gap;
+  const sheet = new Uint8Array(side * side * 3).fill(200);
+  for (let i = 0; i < n; i++) {
+    const ox = gap + (i % 8) * (size + gap);
+    const oy = gap + Math.floor(i / 8) * (size + gap);
+    for (let y = 0; y < size; y++) sheet.set(bytes.subarray((i * size * size + y * size) * 3, (i * size * size + (y + 1) * size) * 3), ((oy + y) * side + ox) * 3);
+  }
+  await sharp(Buffer.from(sheet.buffer), { raw: { width: side, height: side, channels: 3 } })
+    .resize(side * 2, side * 2, { kernel: 'nearest' })
+    .png()
+    .toFile(file);
+}
+
+async function main(): Promise<void> {
+  const settings = TrainSettings.parse({
+    model: arg('model', 'dcgan'),
+    preset: arg('preset', 'small'),
+    size: Number(arg('size', '32')),
+    batchSize: Number(arg('batch', '64')),
+    steps: 1_000_000,
+    loss: arg('loss', 'hinge'),
+    r1: Number(arg('r1', '0')),
+    ema: !process.argv.includes('--no-ema'),
+    diffAugment: arg('diff', 'auto'),
+    ...(arg('lr') ? { lrG: Number(arg('lr')), lrD: Number(arg('lr')) } : {}),
+    ...(arg('lrd') ? { lrD: Number(arg('lrd')) } : {}),
+    augment: false,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'atelier-recipe-'));
+  try {
+    const project = Project.create(join(dir, 'p'));
+    await importFiles(project, starterItems());
+    const assets = new Curation(project).trainingAssets();
+    const pixels = await trainingPixels(
+      assets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
+      { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') },
+    );
+    project.close();
+    const cfg = configFromSettings(settings, { classes: 0, images: pixels.count });
+    const backend = await initBackend();
+    const workers = Number(arg('workers', String(availableParallelism())));
+    console.log(`recipe trial: ${minutes} min, ${pixels.count} images, ${backend.name}, ${workers} threads, load ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`config: ${JSON.stringify({ ...cfg, steps: undefined })}`);
+    const started = performance.now();
+    const budget = minutes * 60_000;
+    let lastLog = 0;
+    const result = await train({ pixels: pixels.pixels, count: pixels.count, size: pixels.size }, cfg, {
+      workers,
+      shouldStop: () => performance.now() - started > budget,
+      onProgress(p) {
+        if (p.elapsedMs - lastLog > 30_000) {
+          lastLog = p.elapsedMs;
+          console.log(`  ${(p.elapsedMs / 60_000).toFixed(1)} min  step ${p.step}  D ${p.lossD?.toFixed(3)}  G ${p.lossG?.toFixed(3)}  ${p.imgPerSec.toFixed(1)} img/s`);
+        }
+      },
+      onFinish: (session) => contactSheet(session, out),
+    });
+    console.log(`done: ${result.state.step} steps in ${((performance.now() - started) / 60_000).toFixed(1)} min → ${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('recipe trial failed:', err instanceof Error ? err.stack : err);
+  process.exitCode = 1;
+});
