@@ -108,8 +108,13 @@ export function explainFailure(name: BackendName, err: unknown): string {
     return 'not installed';
   }
   const lib = /(lib[\w.+-]+\.so[\w.]*)/.exec(raw)?.[1];
+  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   if (name === 'tensorflow-gpu' && /libcu|libcudnn|CUDA/i.test(raw)) {
-    return `CUDA libraries not found (${lib ?? 'libcudart'}): install CUDA 11.2 + cuDNN 8 for GPU training`;
+    // CUDA 12 machines lack the CUDA 11 runtime tfjs-node-gpu 4.x links against (libcudart.so.11.0).
+    return `CUDA libraries not found (${lib ?? 'libcudart'}): tfjs-node-gpu needs CUDA 11.2 + cuDNN 8 (CUDA 12 alone is not enough); install them for GPU training`;
+  }
+  if (/NODE_MODULE_VERSION|compiled against a different Node\.js version|N-API|napi/i.test(raw)) {
+    return `native binding was built for another Node.js/Electron version: run \`npm rebuild ${pkg}\` (or electron-builder install-app-deps)`;
   }
   if (lib) return `native library ${lib} could not be loaded`;
   if (/tfjs_binding\.node/.test(raw)) return 'native binding missing: reinstall @tensorflow/tfjs-node';

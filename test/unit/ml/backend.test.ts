@@ -29,7 +29,13 @@ describe('explainFailure', () => {
     const notFound = Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node-gpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
     expect(explainFailure('tensorflow-gpu', notFound)).toBe('not installed');
     const cuda = new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory');
-    expect(explainFailure('tensorflow-gpu', cuda)).toMatch(/install CUDA 11\.2 \+ cuDNN 8 for GPU training/);
+    expect(explainFailure('tensorflow-gpu', cuda)).toMatch(/needs CUDA 11\.2 \+ cuDNN 8 .*install them for GPU training/);
     expect(explainFailure('tensorflow', new Error('libtensorflow.so.2: cannot open shared object file'))).toMatch(/libtensorflow\.so\.2/);
+    const cuda12 = new Error('Error: libcudart.so.11.0: cannot open shared object file');
+    expect(explainFailure('tensorflow-gpu', cuda12)).toMatch(/CUDA 12 alone is not enough/);
+    const abi = new Error(
+      "The module 'tfjs_binding.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 128.",
+    );
+    expect(explainFailure('tensorflow', abi)).toBe('native binding was built for another Node.js/Electron version: run `npm rebuild @tensorflow/tfjs-node` (or electron-builder install-app-deps)');
   });
 });
