@@ -15,10 +15,11 @@ const nav = (page: Page, name: string) => page.getByRole('navigation', { name: '
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/e2e-train-${name}.png`, animations: 'disabled' });
 
 /** Fill the new-run form for a short run; one worker keeps the two shared cores for the browser and the studio. */
-async function queueRun(page: Page, o: { name: string; steps: number; batch: number }): Promise<void> {
+async function queueRun(page: Page, o: { name: string; steps: number; batch: number; seed: number }): Promise<void> {
   await page.getByTestId('train-name').fill(o.name);
   await page.getByTestId('train-steps').fill(String(o.steps));
   await page.getByTestId('train-batch').fill(String(o.batch));
+  await page.getByTestId('train-seed').fill(String(o.seed));
   const advanced = page.getByTestId('train-advanced');
   if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
   await page.getByTestId('train-sample-every').fill('2');
@@ -59,21 +60,27 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await expect(sweep).toBeHidden();
 
   // Queue a short run: it starts, and its progress and live numbers move.
-  await queueRun(page, { name: 'first emoji run', steps: 12, batch: 8 });
+  await queueRun(page, { name: 'first emoji run', steps: 24, batch: 8, seed: 1 });
   const detail = page.getByTestId('run-detail');
   await expect(detail).toContainText('first emoji run');
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   const progress = page.getByTestId('train-progress');
   await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(0);
-  await shot(page, '03-running');
 
   // Pause: the run stops and says so; Resume puts it back and it runs to the end.
   await detail.getByTestId('run-pause').click();
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'paused', { timeout: 30_000 });
   await expect(page.getByTestId('run-item').first()).toHaveAttribute('data-status', 'paused');
-  await shot(page, '04-paused');
+  const pausedAt = Number(await progress.getAttribute('aria-valuenow'));
+  expect(pausedAt).toBeLessThan(100);
+  await page.getByTestId('train-view').evaluate((el) => el.scrollTo(0, 0));
+  await shot(page, '03-paused');
   await detail.getByTestId('run-resume').click();
   await expect(statusOf(detail)).toHaveAttribute('data-status', /queued|running/, { timeout: 15_000 });
+  await expect(statusOf(detail)).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
+  await expect(page.getByTestId('train-eta')).not.toHaveText('—');
+  await shot(page, '04-running');
   await expect(page.getByTestId('job-result')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   await expect(progress).toHaveAttribute('aria-valuenow', '100');
   await expect(page.getByTestId('loss-chart').locator('canvas').first()).toBeVisible();
@@ -95,7 +102,7 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
     const img = document.querySelector<HTMLImageElement>('[data-testid="sample-grid"]');
     return !!img && img.complete && img.naturalWidth > 0;
   });
-  await page.getByTestId('sample-panel').scrollIntoViewIfNeeded();
+  await detail.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot(page, '05-scrubbed');
   await expect(page.getByTestId('checkpoint-row').first()).toBeVisible();
   await page.getByTestId('run-settings').scrollIntoViewIfNeeded();
@@ -103,7 +110,7 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
 
   // A second, shorter run to compare with.
   await page.getByTestId('new-run-form').scrollIntoViewIfNeeded();
-  await queueRun(page, { name: 'second emoji run', steps: 4, batch: 8 });
+  await queueRun(page, { name: 'second emoji run', steps: 4, batch: 8, seed: 7 });
   await expect(detail).toContainText('second emoji run');
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
 
