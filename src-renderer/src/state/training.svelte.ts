@@ -151,8 +151,6 @@ export function sweepSize(grid: SweepGrid): number {
 
 export const MAX_COMPARE = 4;
 export const MAX_SWEEP = 16;
-const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused'];
-export const isActive = (status: RunStatus): boolean => ACTIVE.includes(status);
 
 export class Training {
   options = $state.raw<TrainOptions | null>(null);
@@ -167,7 +165,6 @@ export class Training {
   selectedRunId = $state<number | null>(null);
   /** runs:get of the selected run; null while it loads. */
   detail = $state.raw<RunDetailT | null>(null);
-  loadingDetail = $state(false);
 
   /** Runs ticked for comparison (2–4), in the order they were ticked. */
   compareIds = $state<number[]>([]);
@@ -188,8 +185,6 @@ export class Training {
   private refreshList = false;
   private refreshDetails = new Set<number>();
   private refreshCheckpoints = false;
-
-  selectedRun = $derived(this.runs.find((r) => r.id === this.selectedRunId) ?? null);
 
   /** The runs with the live step, losses and speed of running ones filled in. */
   displayRuns = $derived.by(() =>
@@ -218,6 +213,8 @@ export class Training {
   connect(): void {
     this.disconnect();
     this.runs = [];
+    this.options = null;
+    this.checkpoints = [];
     this.loaded = false;
     this.selectedRunId = null;
     this.detail = null;
@@ -299,7 +296,6 @@ export class Training {
   /** Fetch a run in full and merge its stored loss history into the curve (live points are kept). */
   async loadDetail(runId: number): Promise<RunDetailT | null> {
     const request = runId === this.selectedRunId ? ++this.detailRequest : 0;
-    if (request) this.loadingDetail = true;
     try {
       const detail = await api.runs.get({ runId });
       const curve = this.curve(runId);
@@ -310,8 +306,6 @@ export class Training {
       return detail;
     } catch {
       return null; // `api` has raised a toast.
-    } finally {
-      if (request && request === this.detailRequest) this.loadingDetail = false;
     }
   }
 
