@@ -117,8 +117,12 @@ export class TrainingQueue {
       ...val.map((a) => ({ assetId: a.id, role: 'val' as const, weight: 1, classes: classOf(a) })),
     ];
     const config = configFromSettings(settings, { classes: classes.length, images: assets.length });
+    const { beta: _beta, ...common } = settings;
     const stored = {
-      ...settings,
+      ...(settings.model === 'vae' ? settings : common),
+      // The base learning rates (the family's defaults filled in); lrScale multiplies them.
+      lrG: config.lrG / settings.lrScale,
+      lrD: config.lrD / settings.lrScale,
       workers: settings.workers ?? (extra.sweepId !== undefined ? 1 : this.cores),
       checkpointEvery: settings.checkpointEvery ?? Math.max(1, Math.min(settings.steps, 500)),
       sampleEvery: settings.sampleEvery ?? Math.max(1, Math.round(settings.steps / 40)),

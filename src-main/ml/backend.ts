@@ -12,7 +12,7 @@ export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
   name: BackendName;
-  /** Compute threads the backend uses for one op (1 for single-threaded WASM / JS). */
+  /** Cores training uses: native TensorFlow's thread pool, or one WebAssembly replica per core. */
   threads: number;
   /** One human sentence for the UI and log: what was chosen and why the better ones were not. */
   message: string;
@@ -84,7 +84,8 @@ async function tryBackend(name: BackendName): Promise<number> {
       for (const l of process.listeners('uncaughtException')) if (!before.exception.includes(l)) process.off('uncaughtException', l);
       for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
       if (!ok) throw new Error('backend "wasm" failed to initialise');
-      return wasm.getThreadsCount();
+      // One op runs on one thread; training runs one replica per core (ml/parallel.ts).
+      return Math.max(wasm.getThreadsCount(), cpus().length);
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" failed to initialise');
@@ -130,7 +131,7 @@ function describe(name: BackendName, threads: number, tried: { name: BackendName
     case 'tensorflow':
       return `Training on the CPU with native TensorFlow, ${threads} threads${why}.`;
     case 'wasm':
-      return `Training on the CPU with WebAssembly (SIMD, ${threads} thread${threads === 1 ? '' : 's'}); native TensorFlow is not available${why}.`;
+      return `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each; native TensorFlow is not available${why}.`;
     case 'cpu':
       return `Training with the pure JavaScript CPU backend: training will be ~100× slower than with WebAssembly or native TensorFlow${why}.`;
   }
