@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     steps: 1_000_000,
     loss: arg('loss', 'hinge'),
     r1: Number(arg('r1', '0')),
+    ...(arg('dnorm') ? { dNorm: arg('dnorm') } : {}),
     ema: !process.argv.includes('--no-ema'),
     diffAugment: arg('diff', 'auto'),
     ...(arg('lr') ? { lrG: Number(arg('lr')), lrD: Number(arg('lr')) } : {}),

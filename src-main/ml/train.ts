@@ -32,8 +32,8 @@ export interface TrainConfig {
   width: number;
   /** GAN loss. */
   loss: GanLossKind;
-  /** Discriminator normalisation; R1 needs 'none' (BatchNorm's gradient is not twice differentiable here). */
-  dNorm: 'batch' | 'none';
+  /** Discriminator normalisation; R1 needs 'none' or 'spectral' (BatchNorm's gradient is not twice differentiable here). */
+  dNorm: 'batch' | 'none' | 'spectral';
   /** R1 penalty weight γ (0 = off), applied every r1Every steps with weight γ·r1Every (lazy R1). */
   r1: number;
   r1Every: number;
@@ -185,7 +185,7 @@ export function assertTrainConfig(cfg: TrainConfig): void {
   if (cfg.loss !== 'ns' && cfg.loss !== 'hinge') bad(`loss must be ns or hinge, got ${String(cfg.loss)}`);
   if (!(cfg.r1 >= 0)) bad(`R1 weight must be ≥ 0, got ${cfg.r1}`);
   if (!Number.isInteger(cfg.r1Every) || cfg.r1Every < 1) bad(`R1 interval must be a positive integer, got ${cfg.r1Every}`);
-  if (cfg.r1 > 0 && cfg.dNorm !== 'none') bad('the R1 penalty needs a discriminator without BatchNorm (dNorm none)');
+  if (cfg.r1 > 0 && cfg.dNorm === 'batch') bad('the R1 penalty needs a discriminator without BatchNorm (dNorm none or spectral)');
   if (!(cfg.ema >= 0 && cfg.ema < 1)) bad(`EMA decay must be in [0, 1), got ${cfg.ema}`);
   if (!Number.isInteger(cfg.classes) || cfg.classes < 0) bad(`classes must be a whole number, got ${cfg.classes}`);
   if (cfg.family === 'cgan' && cfg.classes < 1) bad('a conditional GAN needs at least one class (tag) to condition on');
@@ -307,7 +307,7 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
           const rngD = new Rng(augRng.next() * 4294967296);
           const both = tf.concat([augment(real, rngD), augment(fakeConst, rngD)]);
           const bothCond = cond ? tf.concat([cond, cond]) : null;
-          const [onReal, onFake] = tf.split(d.apply(both, { groups: 2, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
+          const [onReal, onFake] = tf.split(d.apply(both, { groups: 2, updateStats: true, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
           const adv = discriminatorLoss(cfg.loss, onReal, onFake);
           if (!lazyR1) return { total: adv, parts: [adv] };
           const penalty = r1Penalty((x) => d.apply(x, condOpt(cond)), augment(real, new Rng(augRng.next() * 4294967296)));

@@ -138,6 +138,49 @@ describe('training queue', () => {
     expect(detail.checkpoints.at(-1)!.step).toBe(40);
   });
 
+  it('a sweep queues one run per combination and runs them side by side, one core each', async () => {
+    const { sweepId, runIds } = await call<{ sweepId: number; runIds: number[] }>(studio, 'train:sweep', {
+      base: { ...quick, steps: 4, name: 'lr sweep' },
+      grid: { lr: [1e-4, 4e-4] },
+    });
+    expect(runIds).toHaveLength(2);
+    const runs = runIds.map((id) => studio.project!.runs.get(id)!);
+    expect(runs.map((r) => r.name)).toEqual(['lr sweep: lr 0.0001', 'lr sweep: lr 0.0004']);
+    expect(runs.every((r) => r.sweepId === sweepId && r.settings.workers === 1)).toBe(true);
+    expect(runs.map((r) => r.status)).toEqual(['running', 'running']); // two cores here, one each
+    for (const id of runIds) expect((await until(studio, id, ['done', 'failed'])).status).toBe('done');
+    expect(runs.map((r) => (studio.project!.runs.get(r.id)!.settings.config as { lrG: number }).lrG)).toEqual([1e-4, 4e-4]);
+    const tooMany = await studio.router.call('train:sweep', { base: { ...quick, steps: 4 }, grid: { lr: [1, 2, 3, 4, 5].map((x) => x * 1e-4), batchSize: [4, 8, 16, 32] } });
+    expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('20 runs') } });
+  });
+
+  it('validates on the val split at each checkpoint, and fine-tunes from a checkpoint with frozen layers', async () => {
+    await call(studio, 'splits:assign', { train: 50, val: 50, test: 0, seed: 3 });
+    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 4, checkpointEvery: 2 });
+    expect((await until(studio, runId, ['done', 'failed'])).status).toBe('done');
+    const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
+    expect(detail.checkpoints.map((c) => c.step)).toEqual([2, 4]);
+    for (const c of detail.checkpoints) {
+      expect(c.dTrain).toBeGreaterThanOrEqual(-1);
+      expect(c.dTrain).toBeLessThanOrEqual(1);
+      expect(c.dVal).not.toBeNull();
+    }
+    expect(detail.settings).toMatchObject({ images: 6, valImages: 6 });
+
+    const parent = detail.checkpoints.at(-1)!.id;
+    const wrongLayer = await studio.router.call('train:start', { ...quick, steps: 2, fromCheckpointId: parent, freeze: ['generator/nope'] });
+    expect(wrongLayer).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('generator/nope') } });
+    const wrongSize = await studio.router.call('train:start', { ...quick, preset: 'medium', steps: 2, fromCheckpointId: parent });
+    expect(wrongSize).toMatchObject({ ok: false, error: { code: 'incompatible-checkpoint' } });
+    const tuned = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 3, fromCheckpointId: parent, freeze: ['generator/fc'], lrScale: 0.1 });
+    const done = await until(studio, tuned.runId, ['done', 'failed']);
+    expect(done.status).toBe('done');
+    expect(done.parentCheckpointId).toBe(parent);
+    expect(done.name).toMatch(/^Fine-tune DCGAN/);
+    expect((done.settings.config as { lrG: number }).lrG).toBeCloseTo(2e-5, 10);
+    await call(studio, 'splits:assign', { train: 100, val: 0, test: 0, seed: 3 });
+  });
+
   it('after SIGKILL of the whole engine, reopening the project resumes the run from its last checkpoint', async () => {
     studio.close(); // the CLI below takes the project
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'train', dir, '--steps', '60', '--batch', '8', '--preset', 'small', '--workers', '1', '--checkpoint-every', '5', '--json'], {

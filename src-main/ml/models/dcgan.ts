@@ -24,8 +24,12 @@ import { batchNormTrain, channelMoments, dense, leakyRelu } from './layers.js';
 
 export type ImageSize = 32 | 64;
 
-/** 'batch': BatchNorm after every conv but the first (DCGAN). 'none': a bias instead (for R1). */
-export type DiscriminatorNorm = 'batch' | 'none';
+/**
+ * 'batch': BatchNorm after every conv but the first (DCGAN). 'none': a bias instead (for R1).
+ * 'spectral': biases, and every weight divided by its largest singular value (Miyato et al. 2018),
+ * estimated by one power iteration per D update with the vector kept as a statistic.
+ */
+export type DiscriminatorNorm = 'batch' | 'none' | 'spectral';
 
 export interface GeneratorSpec {
   latentDim: number;
@@ -87,6 +91,8 @@ export type GeneratorApplyOptions = ApplyOptions & ConditionOptions;
 export interface DiscriminatorApplyOptions extends ConditionOptions {
   /** BatchNorm statistics per each of this many equal slices of the batch (norm 'batch' only). */
   groups?: number;
+  /** Norm 'spectral': advance the power iteration (once per D update, not when scoring). */
+  updateStats?: boolean;
 }
 
 export interface Generator extends Network<GeneratorSpec> {
@@ -156,6 +162,10 @@ export class ParamBuilder {
   }
   uniform(name: string, shape: number[], bound: number): void {
     this.add(this.params, name, shape, this.rng.uniformArray(size(shape), -bound, bound), true);
+  }
+  /** A statistic drawn N(0, 1) (spectral norm's power-iteration vector). */
+  randomStat(name: string, shape: number[]): void {
+    this.add(this.stats, name, shape, this.rng.normalArray(size(shape)), false);
   }
   constant(name: string, shape: number[], value: number, stat = false): void {
     const data = new Float32Array(size(shape)).fill(value);
@@ -303,10 +313,12 @@ export function addEncoderParams(b: ParamBuilder, prefix: string, size: ImageSiz
   const ch = (i: number) => width * 2 ** i; // channels after conv i+1
   b.normal(`${prefix}conv1.w`, [K, K, 3, ch(0)], 0, 0.02); // [4, 4, 3, 64]
   b.constant(`${prefix}conv1.b`, [ch(0)], 0); // [64]
+  if (norm === 'spectral') b.randomStat(`${prefix}conv1.u`, [ch(0)]); // [64]
   for (let i = 1; i < downs; i++) {
     b.normal(`${prefix}conv${i + 1}.w`, [K, K, ch(i - 1), ch(i)], 0, 0.02); // [4, 4, 64, 128], [4, 4, 128, 256]
     if (norm === 'batch') b.batchNorm(`${prefix}bn${i + 1}`, ch(i), false); // [128], [256]
     else b.constant(`${prefix}conv${i + 1}.b`, [ch(i)], 0); // [128], [256]
+    if (norm === 'spectral') b.randomStat(`${prefix}conv${i + 1}.u`, [ch(i)]); // [128], [256]
   }
   return ch(downs - 1);
 }
@@ -319,13 +331,16 @@ export function encoderForward(
   size: ImageSize,
   norm: DiscriminatorNorm,
   groups = 1,
+  updateStats = false,
 ): tf.Tensor4D {
   const downs = upsamplings(size);
   const p = (name: string) => param(vars.params, `${prefix}${name}`);
-  let h = tf.conv2d(x, p('conv1.w') as tf.Tensor4D, 2, 'same'); // [N, 16, 16, 64]
+  const w = (conv: string) =>
+    (norm === 'spectral' ? spectralNormalized(p(`${conv}.w`), param(vars.stats, `${prefix}${conv}.u`), updateStats) : p(`${conv}.w`)) as tf.Tensor4D;
+  let h = tf.conv2d(x, w('conv1'), 2, 'same'); // [N, 16, 16, 64]
   h = leakyRelu(tf.add(h, p('conv1.b')), LEAK); // [N, 16, 16, 64]
   for (let i = 1; i < downs; i++) {
-    h = tf.conv2d(h, p(`conv${i + 1}.w`) as tf.Tensor4D, 2, 'same'); // [N, 8, 8, 128], [N, 4, 4, 256]
+    h = tf.conv2d(h, w(`conv${i + 1}`), 2, 'same'); // [N, 8, 8, 128], [N, 4, 4, 256]
     h =
       norm === 'batch'
         ? batchNormTrain(h, p(`bn${i + 1}.gamma`) as tf.Tensor1D, p(`bn${i + 1}.beta`) as tf.Tensor1D, BN_EPS, groups) // same shape
@@ -333,6 +348,31 @@ export function encoderForward(
     h = leakyRelu(h, LEAK); // same shape
   }
   return h;
+}
+
+/** Passes x through forward; no gradient flows back (spectral norm's u and v are constants). */
+function stopGradient<T extends tf.Tensor>(x: T): T {
+  const op = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as T;
+}
+
+function l2normalize(x: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.add(tf.sqrt(tf.sum(tf.square(x))), 1e-12));
+}
+
+/**
+ * w / σ(w), σ the largest singular value of w reshaped to [fan-in, out], from one power iteration
+ * started at the stored vector u (PyTorch's spectral_norm): v = Wu/‖Wu‖, u' = Wᵀv/‖Wᵀv‖,
+ * σ = vᵀWu' with u', v held constant so the gradient flows through W only. `update` stores u'.
+ */
+export function spectralNormalized(w: tf.Tensor, u: tf.Variable, update: boolean): tf.Tensor {
+  const out = w.shape[w.rank - 1]!;
+  const mat = w.reshape([-1, out]) as tf.Tensor2D; // [fan-in, out]
+  const v = stopGradient(l2normalize(tf.matMul(mat, u.reshape([out, 1]) as tf.Tensor2D))) as tf.Tensor2D; // [fan-in, 1]
+  const u2 = stopGradient(l2normalize(tf.matMul(mat, v, true, false))) as tf.Tensor2D; // [out, 1]
+  if (update) tf.tidy(() => u.assign(u2.reshape([out])));
+  const sigma = tf.sum(tf.mul(v, tf.matMul(mat, u2))); // vᵀ W u'
+  return tf.div(w, sigma);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,12 +407,15 @@ export function buildDiscriminator(spec: DiscriminatorSpec, seed = 1): Discrimin
   assertSpec(size, width, 'buildDiscriminator');
   const classes = assertClasses(spec.classes, 'buildDiscriminator');
   const norm = spec.norm ?? 'batch';
-  if (norm !== 'batch' && norm !== 'none') throw new Error(`buildDiscriminator: norm must be 'batch' or 'none', got ${String(norm)}`);
+  if (norm !== 'batch' && norm !== 'none' && norm !== 'spectral') {
+    throw new Error(`buildDiscriminator: norm must be 'batch', 'none' or 'spectral', got ${String(norm)}`);
+  }
   const b = new ParamBuilder(new Rng(seed));
   const last = addEncoderParams(b, '', size, width, norm); // 256 channels at 4×4
   const flat = 4 * 4 * last;
   b.uniform('fc.w', [flat, 1], 1 / Math.sqrt(flat)); // [4096, 1]
   b.uniform('fc.b', [1], 1 / Math.sqrt(flat)); // [1]
+  if (norm === 'spectral') b.randomStat('fc.u', [1]); // [1]
   if (classes > 0) b.uniform('proj.w', [classes, last], 1 / Math.sqrt(flat)); // [C, 256]
   const vars = { params: b.params, stats: b.stats };
 
@@ -383,8 +426,10 @@ export function buildDiscriminator(spec: DiscriminatorSpec, seed = 1): Discrimin
     const n = x.shape[0];
     return tf.tidy(() => {
       const c = checkCond('discriminator', classes, n, opts.cond);
-      const h = encoderForward(vars, '', x, size, norm, norm === 'batch' ? (opts.groups ?? 1) : 1); // [N, 4, 4, 256]
-      let logits = dense(h.reshape([n, flat]) as tf.Tensor2D, param(vars.params, 'fc.w') as tf.Tensor2D).add(param(vars.params, 'fc.b')); // [N, 1]
+      const update = opts.updateStats ?? false;
+      const h = encoderForward(vars, '', x, size, norm, norm === 'batch' ? (opts.groups ?? 1) : 1, update); // [N, 4, 4, 256]
+      const fcW = norm === 'spectral' ? spectralNormalized(param(vars.params, 'fc.w'), param(vars.stats, 'fc.u'), update) : param(vars.params, 'fc.w');
+      let logits = dense(h.reshape([n, flat]) as tf.Tensor2D, fcW as tf.Tensor2D).add(param(vars.params, 'fc.b')); // [N, 1]
       if (c) {
         const pooled = tf.sum(h.reshape([n, 4 * 4, last]), 1); // Σ over positions [N, 256]
         const v = dense(c, param(vars.params, 'proj.w') as tf.Tensor2D); // c·V [N, 256]
@@ -404,7 +449,7 @@ export function buildDiscriminator(spec: DiscriminatorSpec, seed = 1): Discrimin
  * couples the images of a batch and its hand-written gradient is not differentiable again.
  */
 export function r1Penalty(d: Discriminator, x: tf.Tensor4D, opts: ConditionOptions = {}): tf.Scalar {
-  if ((d.spec.norm ?? 'batch') !== 'none') throw new Error("r1Penalty needs a discriminator built with norm 'none'");
+  if ((d.spec.norm ?? 'batch') === 'batch') throw new Error("r1Penalty needs a discriminator built without BatchNorm (norm 'none' or 'spectral')");
   return tf.tidy(() => {
     const n = x.shape[0];
     const gx = tf.grad((xx: tf.Tensor) => d.apply(xx as tf.Tensor4D, { cond: opts.cond }).sum())(x); // ∇ₓ Σ D [N, 32, 32, 3]

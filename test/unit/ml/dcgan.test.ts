@@ -377,7 +377,54 @@ describe('gradients', () => {
     tf.dispose([x, cond]);
     d.dispose();
     const withBn = buildDiscriminator({ size: 32, width: 4 });
-    expect(() => r1Penalty(withBn, tf.zeros([1, 32, 32, 3]) as tf.Tensor4D)).toThrow(/norm 'none'/);
+    expect(() => r1Penalty(withBn, tf.zeros([1, 32, 32, 3]) as tf.Tensor4D)).toThrow(/without BatchNorm/);
     withBn.dispose();
+  });
+});
+
+describe('spectral norm discriminator', () => {
+  /** Largest singular value of a [rows, cols] matrix, by many power iterations in JS. */
+  function sigmaMax(data: Float32Array, rows: number, cols: number): number {
+    let u = new Float64Array(cols).fill(1);
+    let s = 0;
+    for (let it = 0; it < 200; it++) {
+      const v = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) v[r]! += data[r * cols + c]! * u[c]!;
+      const nv = Math.hypot(...v);
+      const u2 = new Float64Array(cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) u2[c]! += data[r * cols + c]! * (v[r]! / nv);
+      s = Math.hypot(...u2);
+      u = u2.map((x) => x / s);
+    }
+    return s;
+  }
+
+  it('divides each weight by its largest singular value once the power iteration has run', async () => {
+    const { spectralNormalized } = await import('../../../src-main/ml/models/dcgan.js');
+    const rng = new Rng(4);
+    const w = tf.variable(tf.tensor(rng.normalArray(4 * 4 * 8 * 16), [4, 4, 8, 16]));
+    const u = tf.variable(tf.tensor(rng.normalArray(16), [16]), false);
+    for (let i = 0; i < 30; i++) tf.tidy(() => void spectralNormalized(w, u, true));
+    const normalized = tf.tidy(() => spectralNormalized(w, u, false));
+    expect(sigmaMax(normalized.dataSync() as Float32Array, 4 * 4 * 8, 16)).toBeCloseTo(1, 3);
+    expect(sigmaMax(w.dataSync() as Float32Array, 4 * 4 * 8, 16)).toBeGreaterThan(5); // the raw weight is far from 1
+    tf.dispose([w, u, normalized]);
+  });
+
+  it('trains with R1 (no BatchNorm), moves u only when told, and leaks nothing', () => {
+    const d = buildDiscriminator({ size: 32, width: 4, norm: 'spectral' });
+    const x = tf.randomUniform([4, 32, 32, 3], -1, 1) as tf.Tensor4D;
+    const u0 = d.stats.get('conv2.u')!.dataSync().slice();
+    tf.tidy(() => void d.apply(x)); // scoring leaves the power iteration alone
+    expect(d.stats.get('conv2.u')!.dataSync()).toEqual(u0);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => tf.add(d.apply(x, { updateStats: true }).mean(), r1Penalty(d, x)) as tf.Scalar, [...d.params.values()]);
+    expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
+    expect(d.stats.get('conv2.u')!.dataSync()).not.toEqual(u0);
+    value.dispose();
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    d.dispose();
   });
 });
