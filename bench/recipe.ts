@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     loss: arg('loss', 'hinge'),
     r1: Number(arg('r1', '0')),
     ...(arg('dnorm') ? { dNorm: arg('dnorm') } : {}),
+    ...(arg('upsample') ? { upsample: arg('upsample') } : {}),
     ema: !process.argv.includes('--no-ema'),
     diffAugment: arg('diff', 'auto'),
     ...(arg('lr') ? { lrG: Number(arg('lr')), lrD: Number(arg('lr')) } : {}),

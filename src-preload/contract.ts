@@ -129,6 +129,8 @@ export const TrainSettings = z
     lrD: z.number().positive().max(0.1).optional(),
     /** GAN loss: non-saturating (the DCGAN paper's) or hinge. Ignored for a VAE. */
     loss: GanLoss.default('hinge'),
+    /** Generator upsampling: nearest ×2 + 3×3 conv (no checkerboard) or ConvTranspose (the reference DCGAN); the recipe's choice when absent. */
+    upsample: z.enum(['resize', 'transposed']).optional(),
     /** Discriminator normalisation: BatchNorm (DCGAN), spectral norm, or none; the recipe's choice when absent (R1 needs spectral or none). */
     dNorm: z.enum(['batch', 'spectral', 'none']).optional(),
     /** R1 gradient penalty weight γ on real images; 0 turns it off. Ignored for a VAE. */

@@ -29,7 +29,7 @@ export interface Sampler {
 }
 
 export function samplerFor(state: TrainState): Sampler {
-  const { size, latentDim, width, family, classes } = state.config;
+  const { size, latentDim, width, family, classes, gUpsample } = state.config;
   if (family === 'vae') {
     const vae = buildVae({ size, latentDim, width, classes });
     try {
@@ -41,7 +41,7 @@ export function samplerFor(state: TrainState): Sampler {
     return { size, latentDim, classes, draw: (z, cond) => vae.decode(z, { training: false, ...(cond ? { cond } : {}) }), dispose: () => vae.dispose() };
   }
   const conditional = family === 'cgan' ? classes : 0;
-  const g = buildGenerator({ latentDim, size, width, classes: conditional });
+  const g = buildGenerator({ latentDim, size, width, classes: conditional, upsample: gUpsample });
   try {
     const live = state.groups.generator ?? [];
     const ema = state.groups.ema?.filter((a) => a.name !== 't'); // the EMA's update count is not a weight

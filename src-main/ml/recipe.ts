@@ -36,6 +36,7 @@ export function configFromSettings(s: TrainSettingsT, ctx: RecipeContext): Train
     beta1: vae ? 0.9 : 0.5,
     beta2: 0.999,
     loss: s.loss,
+    gUpsample: s.upsample ?? 'transposed',
     dNorm: s.dNorm ?? (s.r1 > 0 ? 'spectral' : 'batch'),
     r1: vae ? 0 : s.r1,
     r1Every: 16,

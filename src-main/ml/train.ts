@@ -32,6 +32,8 @@ export interface TrainConfig {
   width: number;
   /** GAN loss. */
   loss: GanLossKind;
+  /** Generator upsampling: ConvTranspose (the reference DCGAN) or nearest ×2 + Conv 3×3 (no checkerboard). */
+  gUpsample: 'transposed' | 'resize';
   /** Discriminator normalisation; R1 needs 'none' or 'spectral' (BatchNorm's gradient is not twice differentiable here). */
   dNorm: 'batch' | 'none' | 'spectral';
   /** R1 penalty weight γ (0 = off), applied every r1Every steps with weight γ·r1Every (lazy R1). */
@@ -63,6 +65,7 @@ export const defaultTrainConfig = (partial: Partial<TrainConfig> = {}): TrainCon
   seed: 1,
   width: 64,
   loss: 'ns',
+  gUpsample: 'transposed',
   dNorm: 'batch',
   r1: 0,
   r1Every: 16,
@@ -266,7 +269,7 @@ function phase(opt: Adam, reducer: Reducer, share: number, loss: () => { total: 
 
 function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
   const classes = cfg.family === 'cgan' ? cfg.classes : 0;
-  const g: Generator = buildGenerator({ latentDim: cfg.latentDim, size: cfg.size, width: cfg.width, classes }, hashSeed(cfg.seed, 1));
+  const g: Generator = buildGenerator({ latentDim: cfg.latentDim, size: cfg.size, width: cfg.width, classes, upsample: cfg.gUpsample }, hashSeed(cfg.seed, 1));
   const d: Discriminator = buildDiscriminator({ size: cfg.size, width: cfg.width, classes, norm: cfg.dNorm }, hashSeed(cfg.seed, 2));
   const optG = adamFor(cfg, cfg.lrG, trainable('generator', g.params, cfg.freeze));
   const optD = adamFor(cfg, cfg.lrD, trainable('discriminator', d.params, cfg.freeze));
@@ -439,7 +442,7 @@ function assertCompatible(state: TrainState, cfg: TrainConfig): void {
   if (family(state.config.family) !== family(cfg.family)) {
     throw new TrainConfigError(`Cannot continue a ${state.config.family} checkpoint as a ${cfg.family}.`);
   }
-  for (const k of ['size', 'latentDim', 'width', 'classes', 'dNorm', 'family'] as const) {
+  for (const k of ['size', 'latentDim', 'width', 'classes', 'dNorm', 'gUpsample', 'family'] as const) {
     if (state.config[k] !== cfg[k]) {
       throw new TrainConfigError(`Cannot start from this checkpoint: it was trained with ${k} ${String(state.config[k])}, the new settings say ${String(cfg[k])}.`);
     }

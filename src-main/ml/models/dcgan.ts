@@ -38,6 +38,8 @@ export interface GeneratorSpec {
   width: number;
   /** Length of the conditioning vector c; 0 or absent = unconditional. */
   classes?: number;
+  /** How resolution doubles; 'transposed' (the reference DCGAN) when absent. */
+  upsample?: Upsampling;
 }
 
 export interface DiscriminatorSpec {
@@ -255,17 +257,31 @@ function decoderChannels(width: number, ups: number, i: number): number {
  * G-style decoder: Linear(inDim → 4·4·stem, no bias) → BN → ReLU → [ConvT 4×4 s2 → BN → ReLU]
  * × (ups − 1) → ConvT(→ 3, bias) → tanh. BatchNorm keeps running statistics.
  */
-export function addDecoderParams(b: ParamBuilder, prefix: string, inDim: number, size: ImageSize, width: number): void {
+/**
+ * How the decoder doubles its resolution. 'transposed': ConvTranspose 4×4 s2 (DCGAN, the
+ * PyTorch reference). 'resize': nearest-neighbour ×2 then Conv 3×3 — no checkerboard artefacts
+ * (Odena et al. 2016), at 9/4 of the multiply-adds per upsampling.
+ */
+export type Upsampling = 'transposed' | 'resize';
+
+export function addDecoderParams(b: ParamBuilder, prefix: string, inDim: number, size: ImageSize, width: number, upsample: Upsampling = 'transposed'): void {
   const ups = upsamplings(size); // 3 for 32 px, 4 for 64 px
   const ch = (i: number) => decoderChannels(width, ups, i);
   b.uniform(`${prefix}fc.w`, [inDim, 4 * 4 * ch(0)], 1 / Math.sqrt(inDim)); // [100, 4096]
   b.batchNorm(`${prefix}bn0`, ch(0), true); // [256]
   for (let i = 1; i < ups; i++) {
-    b.normal(`${prefix}up${i}.w`, [K, K, ch(i), ch(i - 1)], 0, 0.02); // conv2dTranspose filter [k, k, out, in]: [4, 4, 128, 256], [4, 4, 64, 128]
+    if (upsample === 'transposed') b.normal(`${prefix}up${i}.w`, [K, K, ch(i), ch(i - 1)], 0, 0.02); // conv2dTranspose filter [k, k, out, in]: [4, 4, 128, 256], [4, 4, 64, 128]
+    else b.normal(`${prefix}up${i}.w`, [3, 3, ch(i - 1), ch(i)], 0, 0.02); // conv2d filter [k, k, in, out]: [3, 3, 256, 128], [3, 3, 128, 64]
     b.batchNorm(`${prefix}bn${i}`, ch(i), true); // [128], [64]
   }
-  b.normal(`${prefix}out.w`, [K, K, 3, ch(ups - 1)], 0, 0.02); // [4, 4, 3, 64]
+  if (upsample === 'transposed') b.normal(`${prefix}out.w`, [K, K, 3, ch(ups - 1)], 0, 0.02); // [4, 4, 3, 64]
+  else b.normal(`${prefix}out.w`, [3, 3, ch(ups - 1), 3], 0, 0.02); // [3, 3, 64, 3]
   b.constant(`${prefix}out.b`, [3], 0); // [3]
+}
+
+/** x [N, H, W, C] → [N, 2H, 2W, C], each value repeated in a 2×2 block. */
+function nearest2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]);
 }
 
 /** BatchNorm with running statistics (G and the VAE decoder), as PyTorch's BatchNorm2d. */
@@ -289,7 +305,15 @@ function runningBatchNorm(vars: Vars, name: string, x: tf.Tensor4D, opts: ApplyO
 }
 
 /** h [N, inDim] → images [N, size, size, 3] in [−1, 1]; call inside a tidy. */
-export function decoderForward(vars: Vars, prefix: string, h: tf.Tensor2D, opts: ApplyOptions, size: ImageSize, width: number): tf.Tensor4D {
+export function decoderForward(
+  vars: Vars,
+  prefix: string,
+  h: tf.Tensor2D,
+  opts: ApplyOptions,
+  size: ImageSize,
+  width: number,
+  upsample: Upsampling = 'transposed',
+): tf.Tensor4D {
   const ups = upsamplings(size);
   const ch = (i: number) => decoderChannels(width, ups, i);
   const n = h.shape[0];
@@ -297,10 +321,18 @@ export function decoderForward(vars: Vars, prefix: string, h: tf.Tensor2D, opts:
   x = tf.relu(runningBatchNorm(vars, `${prefix}bn0`, x, opts)); // [N, 4, 4, 256]
   for (let i = 1; i < ups; i++) {
     const s = 4 * 2 ** i;
-    x = tf.conv2dTranspose(x, param(vars.params, `${prefix}up${i}.w`) as tf.Tensor4D, [n, s, s, ch(i)], 2, 'same'); // [N, 8, 8, 128], [N, 16, 16, 64]
+    const w = param(vars.params, `${prefix}up${i}.w`) as tf.Tensor4D;
+    x =
+      upsample === 'transposed'
+        ? tf.conv2dTranspose(x, w, [n, s, s, ch(i)], 2, 'same') // [N, 8, 8, 128], [N, 16, 16, 64]
+        : tf.conv2d(nearest2x(x), w, 1, 'same'); // same shapes
     x = tf.relu(runningBatchNorm(vars, `${prefix}bn${i}`, x, opts)); // same shape
   }
-  x = tf.conv2dTranspose(x, param(vars.params, `${prefix}out.w`) as tf.Tensor4D, [n, size, size, 3], 2, 'same'); // [N, 32, 32, 3]
+  const out = param(vars.params, `${prefix}out.w`) as tf.Tensor4D;
+  x =
+    upsample === 'transposed'
+      ? tf.conv2dTranspose(x, out, [n, size, size, 3], 2, 'same') // [N, 32, 32, 3]
+      : tf.conv2d(nearest2x(x), out, 1, 'same'); // [N, 32, 32, 3]
   return tf.tanh(tf.add(x, param(vars.params, `${prefix}out.b`))); // [N, 32, 32, 3]
 }
 
@@ -384,7 +416,9 @@ export function buildGenerator(spec: GeneratorSpec, seed = 0): Generator {
   const classes = assertClasses(spec.classes, 'buildGenerator');
   const embedDim = classes > 0 ? latentDim : 0; // E: the embedded condition's length
   const b = new ParamBuilder(new Rng(seed));
-  addDecoderParams(b, '', latentDim + embedDim, size, width);
+  const upsample = spec.upsample ?? 'transposed';
+  if (upsample !== 'transposed' && upsample !== 'resize') throw new Error(`buildGenerator: upsample must be 'transposed' or 'resize', got ${String(upsample)}`);
+  addDecoderParams(b, '', latentDim + embedDim, size, width, upsample);
   if (classes > 0) b.normal('embed.w', [classes, embedDim], 0, 1); // [C, 100]
   const vars = { params: b.params, stats: b.stats };
 
@@ -395,7 +429,7 @@ export function buildGenerator(spec: GeneratorSpec, seed = 0): Generator {
       const h = c
         ? tf.concat([z, dense(c, param(vars.params, 'embed.w') as tf.Tensor2D)], 1) // c·W [N, 100] → [N, 200]
         : z; // [N, 100]
-      return decoderForward(vars, '', h, opts, size, width); // [N, 32, 32, 3]
+      return decoderForward(vars, '', h, opts, size, width, upsample); // [N, 32, 32, 3]
     });
   }
 
