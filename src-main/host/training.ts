@@ -123,6 +123,7 @@ export class TrainingQueue {
       // The base learning rates (the family's defaults filled in); lrScale multiplies them.
       lrG: config.lrG / settings.lrScale,
       lrD: config.lrD / settings.lrScale,
+      ...(settings.model === 'vae' ? {} : { upsample: config.gUpsample, dNorm: config.dNorm }),
       workers: settings.workers ?? (extra.sweepId !== undefined ? 1 : this.cores),
       checkpointEvery: settings.checkpointEvery ?? Math.max(1, Math.min(settings.steps, 500)),
       sampleEvery: settings.sampleEvery ?? Math.max(1, Math.round(settings.steps / 40)),

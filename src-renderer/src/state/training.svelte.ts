@@ -32,6 +32,9 @@ export interface RunForm {
   batchSize: number | null;
   seed: number | null;
   loss: 'hinge' | 'ns';
+  /** Generator upsampling and discriminator normalisation (GANs). */
+  upsample: 'resize' | 'transposed';
+  dNorm: 'spectral' | 'batch' | 'none';
   r1: number | null;
   ema: boolean;
   diffAugment: 'auto' | 'on' | 'off';
@@ -58,6 +61,8 @@ export const defaultForm = (): RunForm => ({
   batchSize: 32,
   seed: 1,
   loss: 'hinge',
+  upsample: 'resize',
+  dNorm: 'spectral',
   r1: 0,
   ema: true,
   diffAugment: 'auto',
@@ -101,6 +106,7 @@ export function formProblems(f: RunForm): string[] {
   if (!int(f.seed, 0, Number.MAX_SAFE_INTEGER)) problems.push('Seed: a whole number of 0 or more.');
   if (!optNum(f.lrG, 0, 0.1, true) || !optNum(f.lrD, 0, 0.1, true)) problems.push('Learning rates: above 0 and at most 0.1, or empty for the default.');
   if (!optNum(f.r1, 0, 100)) problems.push('R1 γ: from 0 to 100.');
+  if (isGan(f.model) && (f.r1 ?? 0) > 0 && f.dNorm === 'batch') problems.push('R1 needs a discriminator without BatchNorm: choose spectral norm or none.');
   if (f.model === 'vae' && !optNum(f.beta, 0, 10)) problems.push('KL weight β: from 0 to 10.');
   if (!optInt(f.checkpointEvery, 1, 1_000_000) || !optInt(f.sampleEvery, 1, 1_000_000)) problems.push('Intervals: whole numbers of 1 or more, or empty for automatic.');
   if (!optInt(f.workers, 1, 64)) problems.push('Workers: a whole number from 1 to 64.');
@@ -129,6 +135,8 @@ export function formSettings(f: RunForm): TrainSettingsInput {
   if (f.name.trim()) s.name = f.name.trim();
   if (isGan(f.model)) {
     s.loss = f.loss;
+    s.upsample = f.upsample;
+    s.dNorm = f.dNorm;
     if (f.r1 !== null) s.r1 = f.r1;
   } else if (f.beta !== null) s.beta = f.beta;
   if (f.lrG !== null) s.lrG = f.lrG;
