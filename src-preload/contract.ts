@@ -122,7 +122,7 @@ export const TrainSettings = z
     size: ImageSize.default(32),
     preset: ModelPreset.default('small'),
     steps: z.number().int().min(1).max(1_000_000),
-    batchSize: z.number().int().min(2).max(512).default(64),
+    batchSize: z.number().int().min(2).max(512).default(32),
     seed: z.number().int().nonnegative().default(1),
     /** Learning rates; the family's default when absent (fine-tuning scales them by lrScale). */
     lrG: z.number().positive().max(0.1).optional(),
@@ -422,6 +422,11 @@ export const operations = {
   'runs:resume': op(z.object({ runId: id }).strict(), Run, 'Put a paused, cancelled or failed run back in the queue; it continues from its last checkpoint.'),
   'runs:cancel': op(z.object({ runId: id }).strict(), Run, 'Stop a run now (its checkpoints are kept) or take it out of the queue.'),
   'checkpoints:list': op(empty, z.array(Checkpoint.extend({ runName: z.string(), model: ModelKind, size: ImageSize })), 'Every checkpoint of the project, newest first.'),
+  'checkpoints:import': op(
+    z.object({ dir: z.string().min(1), name: z.string().trim().min(1).max(80).optional() }).strict(),
+    Checkpoint,
+    'Copy a checkpoint folder from elsewhere (another project, a colleague) into this project, as a finished run to fine-tune or generate from.',
+  ),
   'generate:start': op(
     z
       .object({

@@ -159,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
             size: number('size', 32) as 32,
             preset: (values.preset ?? 'small') as 'small',
             steps: number('steps', 200)!,
-            batchSize: number('batch', 64)!,
+            batchSize: number('batch', 32)!,
             seed: number('seed', 1)!,
             loss: (values.loss ?? 'hinge') as 'hinge',
             r1: number('r1', 0)!,

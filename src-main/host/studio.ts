@@ -16,7 +16,7 @@ import { AtelierError, toErrorPayload } from './errors';
 import type { LaunchJob } from './job-protocol';
 import { JobManager } from './jobs';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
-import { TrainingQueue } from './training';
+import { importCheckpoint, TrainingQueue } from './training';
 import { createRouter, type Handlers, type Router } from './router';
 
 /** The folder holding Atelier's package.json, found from this module in source or in a build. */
@@ -258,6 +258,7 @@ export function createStudio(options: StudioOptions): Studio {
     'runs:resume': ({ runId }) => training.resume(runId),
     'runs:cancel': ({ runId }) => training.cancel(runId),
     'checkpoints:list': () => requireProject().runs.allCheckpoints(),
+    'checkpoints:import': async ({ dir, name }) => importCheckpoint(requireProject(), dir, name),
     'generate:start': ({ count, seed, checkpointId }) => {
       const p = requireProject();
       const checkpoint = checkpointId !== undefined ? p.runs.checkpoint(checkpointId) : p.runs.latestCheckpoint();

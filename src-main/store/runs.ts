@@ -89,6 +89,8 @@ export interface NewRun {
   parentCheckpointId?: number | null;
   sweepId?: number | null;
   assets: RunAssetRow[];
+  /** 'queued' (default) puts it in the training queue; an imported checkpoint's run starts 'done'. */
+  status?: 'queued' | 'done';
 }
 
 export class RunStore {
@@ -100,9 +102,21 @@ export class RunStore {
       const info = this.db
         .prepare(
           `INSERT INTO runs (name, model, size, preset, steps, batch_size, seed, config, status, parent_checkpoint_id, sweep_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(run.name, run.model, run.size, run.preset, run.steps, run.batchSize, run.seed, JSON.stringify(run.settings), run.parentCheckpointId ?? null, run.sweepId ?? null);
+        .run(
+          run.name,
+          run.model,
+          run.size,
+          run.preset,
+          run.steps,
+          run.batchSize,
+          run.seed,
+          JSON.stringify(run.settings),
+          run.status ?? 'queued',
+          run.parentCheckpointId ?? null,
+          run.sweepId ?? null,
+        );
       const id = Number(info.lastInsertRowid);
       const insert = this.db.prepare('INSERT INTO run_assets (run_id, asset_id, role, weight, classes) VALUES (?, ?, ?, ?, ?)');
       for (const a of run.assets) insert.run(id, a.assetId, a.role, a.weight, a.classes.join(','));

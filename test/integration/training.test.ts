@@ -3,7 +3,7 @@
 // continues from its last checkpoint when the project is opened again — with a database that
 // passes integrity_check and one unbroken loss curve.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +179,26 @@ describe('training queue', () => {
     expect(done.name).toMatch(/^Fine-tune DCGAN/);
     expect((done.settings.config as { lrG: number }).lrG).toBeCloseTo(2e-5, 10);
     await call(studio, 'splits:assign', { train: 100, val: 0, test: 0, seed: 3 });
+  });
+
+  it('imports a checkpoint folder from elsewhere as a finished run, and refuses a damaged one', async () => {
+    const source = studio.project!.runs.allCheckpoints().find((c) => c.model === 'dcgan')!;
+    const outside = join(root, 'shared-checkpoint');
+    cpSync(join(dir, source.dir), outside, { recursive: true });
+    const runsBefore = studio.project!.runs.count();
+    const ck = await call<{ id: number; runId: number; step: number; dir: string }>(studio, 'checkpoints:import', { dir: outside, name: 'From a colleague' });
+    expect(ck.step).toBe(source.step);
+    expect(ck.dir).toBe(`checkpoints/imported-${ck.runId}/step-${source.step}`);
+    const run = studio.project!.runs.get(ck.runId)!;
+    expect(run).toMatchObject({ name: 'From a colleague', status: 'done', model: 'dcgan', stepsDone: source.step });
+    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 2, fromCheckpointId: ck.id });
+    expect((await until(studio, runId, ['done', 'failed'])).status).toBe('done');
+
+    const empty = join(root, 'not-a-checkpoint');
+    mkdirSync(empty);
+    const refused = await studio.router.call('checkpoints:import', { dir: empty });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-checkpoint', message: expect.stringContaining('not a checkpoint folder') } });
+    expect(studio.project!.runs.count()).toBe(runsBefore + 2); // the import and the fine-tune, nothing for the refusal
   });
 
   it('after SIGKILL of the whole engine, reopening the project resumes the run from its last checkpoint', async () => {

@@ -59,7 +59,7 @@ describe('router validates every input against the contract', () => {
       size: 32,
       preset: 'small',
       steps: 20,
-      batchSize: 64,
+      batchSize: 32,
       seed: 1,
       loss: 'hinge',
       r1: 0,
