@@ -3,7 +3,8 @@
 // 8×8 contact sheet of fixed-seed samples (from the EMA generator when on). Not part of
 // `npm run bench` (it takes minutes); run it on an otherwise idle machine:
 //   npx tsx bench/recipe.ts --minutes 12 --out docs/recipe-12min.png [--model dcgan] [--preset small]
-//     [--batch 64] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--lr 2e-4] [--workers N]
+//     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--lr 2e-4] [--lrd 2e-4]
+//     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     );
     project.close();
     const cfg = configFromSettings(settings, { classes: 0, images: pixels.count });
+    // Experiments beyond the settings a run exposes.
+    if (process.argv.includes('--no-cutout') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, cutout: false };
     const backend = await initBackend();
     const workers = Number(arg('workers', String(availableParallelism())));
     console.log(`recipe trial: ${minutes} min, ${pixels.count} images, ${backend.name}, ${workers} threads, load ${loadavg()[0]!.toFixed(2)}`);

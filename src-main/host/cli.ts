@@ -20,6 +20,7 @@ Usage:
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|on|off] [--lr L] [--workers N]
           [--balance none|oversample] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
+  atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --count N --out <folder> [--seed S] [--checkpoint ID]
   atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
 
@@ -55,6 +56,7 @@ const options = {
   'lr-scale': { type: 'string' },
   'sample-every': { type: 'string' },
   'checkpoint-every': { type: 'string' },
+  name: { type: 'string' },
   'max-megapixels': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -207,6 +209,14 @@ export async function main(argv: string[]): Promise<number> {
         };
         const losses = run.model === 'vae' ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}` : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
         say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); ${losses}.`);
+        break;
+      }
+      case 'import-checkpoint': {
+        studio.openProject(needDir());
+        if (!rest[1]) throw new UsageError('import-checkpoint needs the checkpoint folder: atelier import-checkpoint <dir> <checkpoint-folder>');
+        const ck = await call('checkpoints:import', { dir: resolve(rest[1]), ...(values.name ? { name: values.name } : {}) });
+        result = { checkpointId: ck.id, runId: ck.runId, step: ck.step, dir: join(studio.project!.dir, ck.dir) };
+        say(`Imported checkpoint ${ck.id} (step ${ck.step}) as run ${ck.runId}: fine-tune with --from-checkpoint ${ck.id}, or generate with --checkpoint ${ck.id}.`);
         break;
       }
       case 'generate': {

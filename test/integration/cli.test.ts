@@ -1,5 +1,5 @@
 // The thin pipeline through the CLI, as a user runs it: starter project → train → generate.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -53,6 +53,20 @@ describe('atelier CLI', () => {
     const checkpoint = r.json.checkpoint as string;
     expect(existsSync(checkpoint)).toBe(true);
     expect(readdirSync(checkpoint).length).toBeGreaterThan(0);
+  });
+
+  it('import-checkpoint brings a checkpoint folder in as a finished run; a wrong folder is refused', async () => {
+    const source = join(root, 'checkpoint-copy');
+    const runDir = join(project, 'checkpoints', 'run-1');
+    const step = readdirSync(runDir).find((d) => d.startsWith('step-'))!;
+    cpSync(join(runDir, step), source, { recursive: true });
+    const r = await atelier(['import-checkpoint', project, source, '--name', 'shared', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ runId: 2, step: Number(step.slice(5)) });
+    expect(existsSync(r.json.dir as string)).toBe(true);
+    const bad = await atelier(['import-checkpoint', project, join(root, 'nowhere'), '--json']);
+    expect(bad.code).toBe(1);
+    expect((bad.json.error as { code: string }).code).toBe('invalid-checkpoint');
   });
 
   it('generate --count 16 writes 16 distinct 32×32 PNGs, reproducible from the seed', async () => {
