@@ -332,21 +332,14 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
     },
     score: (x, cond) => d.apply(x, condOpt(cond)),
     state() {
-      return {
-        format: TRAIN_STATE_FORMAT,
-        version: TRAIN_STATE_VERSION,
-        config: { ...cfg },
-        step: session.step,
-        groups: {
-          generator: g.snapshot(),
-          discriminator: d.snapshot(),
-          'optimizer.generator': optG.getState(),
-          'optimizer.discriminator': optD.getState(),
-          // With its update count, so a resume during the warm-up continues it exactly.
-          ...(ema ? { ema: ema.getState() } : {}),
-        },
-        backend: tf.getBackend(),
-      };
+      return stateOf(cfg, session.step, {
+        generator: g.snapshot(),
+        discriminator: d.snapshot(),
+        'optimizer.generator': optG.getState(),
+        'optimizer.discriminator': optD.getState(),
+        // With its update count, so a resume during the warm-up continues it exactly.
+        ...(ema ? { ema: ema.getState() } : {}),
+      });
     },
     dispose,
   };
@@ -391,16 +384,7 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
     },
     sample: (z, cond) => vae.decode(z, { training: false, ...condOpt(cond) }),
     score: () => null,
-    state() {
-      return {
-        format: TRAIN_STATE_FORMAT,
-        version: TRAIN_STATE_VERSION,
-        config: { ...cfg },
-        step: session.step,
-        groups: { vae: vae.snapshot(), 'optimizer.vae': opt.getState() },
-        backend: tf.getBackend(),
-      };
-    },
+    state: () => stateOf(cfg, session.step, { vae: vae.snapshot(), 'optimizer.vae': opt.getState() }),
     dispose() {
       vae.dispose();
       opt.dispose();
@@ -419,6 +403,10 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
     }
   }
   return session;
+}
+
+function stateOf(cfg: TrainConfig, step: number, groups: Record<string, NamedArray[]>): TrainState {
+  return { format: TRAIN_STATE_FORMAT, version: TRAIN_STATE_VERSION, config: { ...cfg }, step, groups, backend: tf.getBackend() };
 }
 
 function group(state: TrainState, name: string): NamedArray[] {
