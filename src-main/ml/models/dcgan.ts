@@ -154,24 +154,41 @@ export function checkCond(what: string, classes: number, n: number, cond: tf.Ten
 }
 
 /** Creates a network's variables in a fixed order from one seeded stream (same seed → same weights). */
+/** While set, builders only count parameters: no random draws, no tensors (see countParameters). */
+let tally: { trainable: number; names: Set<string> } | null = null;
+
+/**
+ * The number of trainable parameters `build` would create, without drawing or allocating any
+ * (building the largest networks for real takes over a second on the thread serving the UI).
+ */
+export function countParameters(build: () => { dispose(): void }): number {
+  const outer = tally;
+  tally = { trainable: 0, names: new Set() };
+  try {
+    build().dispose();
+    return tally.trainable;
+  } finally {
+    tally = outer;
+  }
+}
+
 export class ParamBuilder {
   readonly params = new Map<string, tf.Variable>();
   readonly stats = new Map<string, tf.Variable>();
   constructor(private readonly rng: Rng) {}
 
   normal(name: string, shape: number[], mean: number, std: number): void {
-    this.add(this.params, name, shape, this.rng.normalArray(size(shape), mean, std), true);
+    this.add(this.params, name, shape, () => this.rng.normalArray(size(shape), mean, std), true);
   }
   uniform(name: string, shape: number[], bound: number): void {
-    this.add(this.params, name, shape, this.rng.uniformArray(size(shape), -bound, bound), true);
+    this.add(this.params, name, shape, () => this.rng.uniformArray(size(shape), -bound, bound), true);
   }
   /** A statistic drawn N(0, 1) (spectral norm's power-iteration vector). */
   randomStat(name: string, shape: number[]): void {
-    this.add(this.stats, name, shape, this.rng.normalArray(size(shape)), false);
+    this.add(this.stats, name, shape, () => this.rng.normalArray(size(shape)), false);
   }
   constant(name: string, shape: number[], value: number, stat = false): void {
-    const data = new Float32Array(size(shape)).fill(value);
-    this.add(stat ? this.stats : this.params, name, shape, data, !stat);
+    this.add(stat ? this.stats : this.params, name, shape, () => new Float32Array(size(shape)).fill(value), !stat);
   }
   batchNorm(prefix: string, channels: number, withStats: boolean): void {
     this.normal(`${prefix}.gamma`, [channels], 1, 0.02);
@@ -181,10 +198,16 @@ export class ParamBuilder {
       this.constant(`${prefix}.var`, [channels], 1, true);
     }
   }
-  private add(map: Map<string, tf.Variable>, name: string, shape: number[], data: Float32Array, trainable: boolean) {
+  private add(map: Map<string, tf.Variable>, name: string, shape: number[], data: () => Float32Array, trainable: boolean) {
     if (this.params.has(name) || this.stats.has(name)) throw new Error(`duplicate parameter ${name}`);
+    if (tally) {
+      if (tally.names.has(name)) throw new Error(`duplicate parameter ${name}`);
+      tally.names.add(name);
+      if (trainable) tally.trainable += size(shape);
+      return;
+    }
     // Unnamed tf variables: tfjs variable names are process-global, ours are per network.
-    const init = tf.tensor(data, shape, 'float32');
+    const init = tf.tensor(data(), shape, 'float32');
     map.set(name, tf.variable(init, trainable));
     init.dispose(); // the variable holds its own reference to the data
   }

@@ -1,5 +1,5 @@
 // Model size presets and what they cost in parameters, for the UI's model picker.
-import { buildDiscriminator, buildGenerator, type DiscriminatorNorm, type ImageSize, type Network } from './dcgan.js';
+import { buildDiscriminator, buildGenerator, countParameters, type DiscriminatorNorm, type ImageSize, type Network } from './dcgan.js';
 import { buildVae } from './vae.js';
 
 /** Network width per preset: D's first conv / G's last hidden layer (the VAE's likewise). */
@@ -46,9 +46,9 @@ const cache = new Map<string, ModelDescription>();
 
 /**
  * Parameter counts of the networks a family / size / preset / conditioning-length combination
- * builds (each built, counted and disposed; results are memoised). `classes` is ignored for
- * 'dcgan', must be ≥ 1 for 'cgan' and may be 0 (unconditional) for 'vae'. Needs an initialised
- * tfjs backend (initBackend).
+ * builds, counted by running the builders in counting mode (no weights drawn, no tensors: a few
+ * milliseconds for all of them, so the engine can answer the Train view at once; memoised).
+ * `classes` is ignored for 'dcgan', must be ≥ 1 for 'cgan' and may be 0 (unconditional) for 'vae'.
  */
 export function describeModel(
   family: ModelFamily,
@@ -69,19 +69,13 @@ export function describeModel(
   const known = cache.get(key);
   if (known) return structuredClone(known);
 
-  const count = (net: Network<unknown>): number => {
-    try {
-      return net.countParams();
-    } finally {
-      net.dispose();
-    }
-  };
+  const count = (build: () => Network<unknown>): number => countParameters(build);
   const networks: NetworkParams[] =
     family === 'vae'
-      ? [{ name: 'vae', params: count(buildVae({ size, latentDim, width, classes: used })) }]
+      ? [{ name: 'vae', params: count(() => buildVae({ size, latentDim, width, classes: used })) }]
       : [
-          { name: 'generator', params: count(buildGenerator({ latentDim, size, width, classes: used })) },
-          { name: 'discriminator', params: count(buildDiscriminator({ size, width, classes: used, norm })) },
+          { name: 'generator', params: count(() => buildGenerator({ latentDim, size, width, classes: used })) },
+          { name: 'discriminator', params: count(() => buildDiscriminator({ size, width, classes: used, norm })) },
         ];
   const description: ModelDescription = {
     family,

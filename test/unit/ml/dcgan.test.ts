@@ -428,3 +428,15 @@ describe('spectral norm discriminator', () => {
     d.dispose();
   });
 });
+
+describe('countParameters', () => {
+  it('counts what a build would create without creating it', async () => {
+    const { countParameters } = await import('../../../src-main/ml/models/dcgan.js');
+    const before = tf.memory().numTensors;
+    const counted = countParameters(() => buildDiscriminator({ size: 64, width: 16, classes: 5, norm: 'spectral' }));
+    expect(tf.memory().numTensors).toBe(before);
+    const real = buildDiscriminator({ size: 64, width: 16, classes: 5, norm: 'spectral' });
+    expect(counted).toBe(real.countParams());
+    real.dispose();
+  });
+});
