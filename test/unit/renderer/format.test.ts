@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { estimateSecondsLeft, formatDuration, formatPercent, formatRate } from '../../../src-renderer/src/lib/format';
-import { LossSeries } from '../../../src-renderer/src/lib/loss-series';
 
 describe('formatting', () => {
   it('writes durations a person reads at a glance', () => {
@@ -27,22 +26,5 @@ describe('estimateSecondsLeft', () => {
     expect(estimateSecondsLeft({ time: 0, step: 10 }, { time: 0, step: 10 }, 110, { imgPerSec: 64, batchSize: 32 })).toBeCloseTo(50);
     expect(estimateSecondsLeft({ time: 0, step: 10 }, { time: 500, step: 10 }, 110)).toBeNull();
     expect(estimateSecondsLeft({ time: 0, step: 0 }, { time: 1, step: 110 }, 110)).toBe(0);
-  });
-});
-
-describe('LossSeries', () => {
-  it('keeps steps sorted and unique while live points and history merge', () => {
-    const s = new LossSeries();
-    s.push({ step: 10, lossD: 1, lossG: 2 });
-    s.push({ step: 20, lossD: 1, lossG: 2 });
-    s.push({ step: 5, lossD: 3, lossG: 4 });
-    s.push({ step: 10, lossD: 9, lossG: 9 });
-    expect(s.columns()).toEqual([
-      [5, 10, 20],
-      [3, 9, 1],
-      [4, 9, 2],
-    ]);
-    expect(s.push({ step: 30, lossD: Number.NaN, lossG: 1 })).toBe(false);
-    expect(LossSeries.from([{ step: 1, lossD: 0.5, lossG: 0.7 }]).length).toBe(1);
   });
 });
