@@ -1,5 +1,5 @@
 // A synthetic 100,000-image project (rows made here, no pixels): how long opening
-// it, filtering the grid, bulk-tagging 10,000 images and clustering near-duplicates
+// it, filtering the grid, bulk-tagging and rating 10,000 images and clustering near-duplicates
 // take through the same router the app uses. Prints numbers; never fails on a timing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,21 @@ try {
   t = performance.now();
   await call('edits:undo', {});
   console.log(`undo that: ${ms(t)}`);
+  t = performance.now();
+  const rated = await call('assets:rate', { ids, rating: 4 });
+  console.log(`rate ${ids.length.toLocaleString('en')} images 4 stars: ${ms(t)} (${rated.updated} updated)`);
+  for (const [label, input] of [
+    ['grid page, rating ≥ 4', { minRating: 4, offset: 5_000, limit: 200 }],
+    ['grid page, unrated', { unrated: true, offset: 50_000, limit: 200 }],
+  ] as const) {
+    await call('assets:list', input);
+    t = performance.now();
+    const r = await call('assets:list', input);
+    console.log(`${label}: ${ms(t)} (total ${(r.total as number).toLocaleString('en')})`);
+  }
+  t = performance.now();
+  await call('edits:undo', {});
+  console.log(`undo the rating: ${ms(t)}`);
   for (const threshold of [0, 6]) {
     t = performance.now();
     const d = await call('duplicates:find', { threshold });

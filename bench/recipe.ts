@@ -4,7 +4,10 @@
 // `npm run bench` (it takes minutes); run it on an otherwise idle machine:
 //   npx tsx bench/recipe.ts --minutes 12 --out docs/recipe-12min.png [--model dcgan] [--preset small]
 //     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--lr 2e-4] [--lrd 2e-4]
-//     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N]
+//     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N] [--beta1 0.5]
+//     [--steps N]  (stop after N steps instead of a time budget: a trial that is not timed can
+//                   share the machine; 12 idle minutes of the default recipe are ≈ 4,000 steps)
+// With --model cgan or vae the starter set's tags (category, subcategory, skin tone) condition it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,14 +31,24 @@ function arg(name: string, fallback?: string): string | undefined {
 }
 
 const minutes = Number(arg('minutes', '12'));
+const maxSteps = arg('steps') ? Number(arg('steps')) : Infinity;
 const out = arg('out', 'docs/recipe-trial.png')!;
 
-async function contactSheet(session: Session, file: string): Promise<void> {
-  const { size, latentDim } = session.config;
+/** 64 fixed latents; for a conditional model, the tags of 64 training images spread across the set. */
+async function contactSheet(session: Session, file: string, cond: Float32Array | null, count: number): Promise<void> {
+  const { size, latentDim, classes } = session.config;
   const n = 64;
   const z = new Float32Array(n * latentDim);
   for (let i = 0; i < n; i++) z.set(latentFor(hashSeed(2026, 0x5eed), i, latentDim), i * latentDim);
-  const images = tf.tidy(() => session.sample(tf.tensor2d(z, [n, latentDim]), null));
+  let c: Float32Array | null = null;
+  if (cond && classes > 0) {
+    c = new Float32Array(n * classes);
+    for (let i = 0; i < n; i++) {
+      const idx = Math.floor(((i + 0.5) * count) / n);
+      c.set(cond.subarray(idx * classes, (idx + 1) * classes), i * classes);
+    }
+  }
+  const images = tf.tidy(() => session.sample(tf.tensor2d(z, [n, latentDim]), c ? tf.tensor2d(c, [n, classes]) : null));
   const bytes = toBytes((await images.data()) as Float32Array);
   images.dispose();
   const gap = 2;
@@ -78,8 +91,15 @@ async function main(): Promise<void> {
       assets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
       { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') },
     );
+    // The same class list the Train view uses: tags in use, most frequent first.
+    const classes = settings.model === 'dcgan' ? [] : project.assets.tags().filter((t) => t.count > 0).slice(0, 256).map((t) => t.name);
+    const tagsOf = project.assets.tagsByAsset();
+    const cond = new Float32Array(assets.length * classes.length);
+    const index = new Map(classes.map((c, i) => [c, i]));
+    assets.forEach((a, i) => (tagsOf.get(a.id) ?? []).forEach((t) => index.has(t) && (cond[i * classes.length + index.get(t)!] = 1)));
     project.close();
-    const cfg = configFromSettings(settings, { classes: 0, images: pixels.count });
+    const cfg = configFromSettings(settings, { classes: classes.length, images: pixels.count });
+    if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
     // Experiments beyond the settings a run exposes.
     if (process.argv.includes('--no-cutout') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, cutout: false };
     const backend = await initBackend();
@@ -89,16 +109,19 @@ async function main(): Promise<void> {
     const started = performance.now();
     const budget = minutes * 60_000;
     let lastLog = 0;
-    const result = await train({ pixels: pixels.pixels, count: pixels.count, size: pixels.size }, cfg, {
+    let lastStep = 0;
+    const data = { pixels: pixels.pixels, count: pixels.count, size: pixels.size, ...(classes.length ? { cond } : {}) };
+    const result = await train(data, cfg, {
       workers,
-      shouldStop: () => performance.now() - started > budget,
+      shouldStop: () => (Number.isFinite(maxSteps) ? lastStep >= maxSteps : performance.now() - started > budget),
       onProgress(p) {
+        lastStep = p.step;
         if (p.elapsedMs - lastLog > 30_000) {
           lastLog = p.elapsedMs;
           console.log(`  ${(p.elapsedMs / 60_000).toFixed(1)} min  step ${p.step}  D ${p.lossD?.toFixed(3)}  G ${p.lossG?.toFixed(3)}  ${p.imgPerSec.toFixed(1)} img/s`);
         }
       },
-      onFinish: (session) => contactSheet(session, out),
+      onFinish: (session) => contactSheet(session, out, classes.length ? cond : null, pixels.count),
     });
     console.log(`done: ${result.state.step} steps in ${((performance.now() - started) / 60_000).toFixed(1)} min → ${out}`);
   } finally {

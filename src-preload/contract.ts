@@ -45,6 +45,8 @@ export const Asset = z.object({
   split: Split.nullable(),
   excluded: z.boolean(),
   flags: z.array(QualityFlag),
+  /** 0 = not rated, else 1–5 stars. */
+  rating: z.number().int().min(0).max(5),
 });
 
 export const AssetDetail = Asset.extend({
@@ -64,8 +66,14 @@ const assetFilter = {
   excluded: z.boolean().optional(),
   /** Only these images (e.g. one near-duplicate cluster). */
   ids: z.array(id).max(100_000).optional(),
+  /** At least this many stars (0 = any rating). */
+  minRating: z.number().int().min(0, 'minRating is 0 (any) to 5 stars').max(5, 'minRating is 0 (any) to 5 stars').optional(),
+  /** true: only images not rated yet; false: only rated ones. */
+  unrated: z.boolean().optional(),
 };
 const selection = z.array(id).min(1).max(1_000_000);
+/** 0 clears the rating; 1–5 are stars. */
+const starRating = z.number().int('rating is a whole number of stars').min(0, 'rating is 0 (none) to 5 stars').max(5, 'rating is 0 (none) to 5 stars');
 
 export const ImportReport = z.object({
   cancelled: z.boolean().default(false),
@@ -144,8 +152,12 @@ export const TrainSettings = z
     checkpointEvery: z.number().int().min(1).optional(),
     /** A fixed-seed sample grid is drawn every this many steps. */
     sampleEvery: z.number().int().min(1).optional(),
-    /** 'oversample' draws images of rare tags (by first tag) as often as common ones. */
-    balance: z.enum(['none', 'oversample']).default('none'),
+    /**
+     * Rare tags (by each image's first tag) count as much as common ones: 'oversample' draws their
+     * images more often; 'classWeights' draws every image as often but weights each real image's
+     * loss by its tag's inverse frequency (mean weight 1 over the training set).
+     */
+    balance: z.enum(['none', 'oversample', 'classWeights']).default('none'),
     /** Apply the dataset's augmentation policy to the real images. */
     augment: z.boolean().default(true),
     /** Fine-tune: start from this checkpoint's weights (same family and size). */
@@ -172,8 +184,11 @@ export const Run = z.object({
   seed: z.number().int(),
   status: RunStatus,
   stepsDone: count,
+  /** Latest losses: D and G for a GAN; reconstruction and KL for a VAE (the others null). */
   lossD: z.number().nullable(),
   lossG: z.number().nullable(),
+  recon: z.number().nullable(),
+  kl: z.number().nullable(),
   imgPerSec: z.number().nullable(),
   error: z.string().nullable(),
   createdAt: z.string(),
@@ -222,18 +237,105 @@ export const RunDetail = Run.extend({
   checkpoints: z.array(Checkpoint),
 });
 
+/** One image → image operation, stored with a post-processed image and replayed to regenerate it. */
+export const PostProcessStep = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4)]), kernel: z.enum(['lanczos', 'nearest']) }).strict(),
+  z.object({ op: z.literal('sharpen'), amount: z.number().min(0).max(10) }).strict(),
+  z.object({ op: z.literal('reducePalette'), colours: z.number().int().min(2).max(256) }).strict(),
+  z
+    .object({ op: z.literal('backgroundToTransparent'), colour: z.string().regex(/^#[0-9a-f]{6}$/i), tolerance: z.number().min(0).max(255) })
+    .strict(),
+]);
+
+/** How a generated image came about. */
+export const GenerationOrigin = z.enum(['prompt', 'variation', 'interpolation', 'walk', 'postprocess']);
+
 export const Generation = z.object({
   id,
   file: projectFile,
   seed: z.number().int(),
+  /** Position in its batch. */
   index: count,
   checkpointId: id,
   runId: id,
+  /** The model's resolution; width/height are the file's (larger after an upscale). */
   size: count,
+  width: count,
+  height: count,
+  createdAt: z.string(),
+  /** The canonical prompt it was made from ('' when none). */
+  prompt: z.string(),
+  truncation: z.number().nullable(),
+  origin: GenerationOrigin,
+  /** The image it was derived from (variation, post-processing, a walk's centre). */
+  parentId: id.nullable(),
+  /** Images made by one press of a button share a batch. */
+  batchId: count,
+  /** 0 = not rated, else 1–5 stars. */
+  rating: z.number().int().min(0).max(5),
+  /** Post-processing applied, in order (empty for a drawn image). */
+  post: z.array(PostProcessStep),
+});
+
+export const GenerationDetail = Generation.extend({
+  runName: z.string(),
+  model: z.enum(['dcgan', 'cgan', 'vae']),
+  checkpointStep: count,
+  /** The tfjs backend that drew it; regeneration is bit-identical on the same backend. */
+  backend: z.string(),
+  /** The condition vector's non-zero entries by tag (negative weight = a negative tag). */
+  conditioning: z.array(z.object({ tag: z.string(), weight: z.number() })),
+  /** Euclidean norm of the latent vector (≈ √dim for an untruncated draw). */
+  latentNorm: z.number(),
+  latentDim: count,
+  /** Origin-specific parameters: variation strength, interpolation position, walk offsets. */
+  params: z.record(z.string(), z.union([z.number(), z.string()])),
+  children: count,
+});
+
+export const PromptTerm = z.object({ tag: z.string(), weight: z.number() });
+export const ParsedPrompt = z.object({
+  tags: z.array(PromptTerm),
+  negative: z.array(z.string()),
+  seed: z.number().int().nullable(),
+  count: z.number().int().nullable(),
+  truncation: z.number().nullable(),
+  checkpoint: z.object({ kind: z.enum(['run', 'checkpoint']), id: z.number().int() }).nullable(),
+});
+export const PromptProblem = z.object({
+  term: z.string(),
+  start: count,
+  end: count,
+  message: z.string(),
+  suggestions: z.array(z.string()),
+});
+
+/** A checkpoint as the Generate view offers it. */
+export const GeneratorChoice = z.object({
+  checkpointId: id,
+  runId: id,
+  runName: z.string(),
+  step: count,
+  model: z.enum(['dcgan', 'cgan', 'vae']),
+  size: count,
+  /** Tags the model was trained on, in condition-vector order (empty: unconditional). */
+  classes: z.array(z.string()),
   createdAt: z.string(),
 });
 
-export const JobKind = z.enum(['train', 'generate', 'import']);
+/** An interpolation end: a generated image, or a prompt (its seed's first latent). */
+export const LatentEndpoint = z.union([z.object({ generationId: id }).strict(), z.object({ prompt: z.string().max(2000) }).strict()]);
+
+export const GeneratedBatch = z.object({
+  batchId: count,
+  items: z.array(Generation),
+  /** Engine time from the request to the rows being stored (drawing, encoding, writing). */
+  ms: z.number(),
+  /** Things the person should know, e.g. that an unconditional model ignores tags. */
+  notes: z.array(z.string()),
+});
+
+export const JobKind = z.enum(['train', 'import']);
 export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 export const Job = z.object({
@@ -318,6 +420,11 @@ export const operations = {
     z.object({ changed: count }),
     'Exclude images from training, or bring them back. Originals are never deleted.',
   ),
+  'assets:rate': op(
+    z.object({ ids: selection, rating: starRating }).strict(),
+    z.object({ updated: count }),
+    'Rate images 1–5 stars, or clear their rating with 0 (one undoable edit for the whole selection).',
+  ),
   'tags:apply': op(
     z.object({ ids: selection, add: z.array(z.string().min(1)).default([]), remove: z.array(z.string().min(1)).default([]) }).strict(),
     z.object({ added: count, removed: count }),
@@ -331,7 +438,7 @@ export const operations = {
   'edits:undo': op(
     empty,
     z.object({ undone: z.string().nullable(), next: z.string().nullable() }),
-    'Revert the most recent bulk edit (tags, exclusion, splits).',
+    'Revert the most recent bulk edit (tags, exclusion, splits, ratings).',
   ),
   'edits:last': op(empty, z.object({ label: z.string().nullable() }), 'What undo would revert.'),
   'quality:summary': op(
@@ -427,21 +534,169 @@ export const operations = {
     Checkpoint,
     'Copy a checkpoint folder from elsewhere (another project, a colleague) into this project, as a finished run to fine-tune or generate from.',
   ),
-  'generate:start': op(
+  'generate:options': op(
+    z.object({ checkpointId: id.optional() }).strict(),
+    z.object({
+      generators: z.array(GeneratorChoice),
+      /** The newest checkpoint, or the one asked for; null when the project has none. */
+      current: GeneratorChoice.nullable(),
+      /** The project's tags, most used first: what prompts may name. */
+      vocabulary: z.array(z.string()),
+      /** Shown beside the prompt box, e.g. that an unconditional model only takes seeds and counts. */
+      note: z.string().nullable(),
+    }),
+    'What the Generate view can draw from; warms the generator process for the current checkpoint.',
+  ),
+  'prompt:parse': op(
+    z.object({ text: z.string().max(2000), checkpointId: id.optional() }).strict(),
+    z.object({
+      ok: z.boolean(),
+      prompt: ParsedPrompt,
+      /** Canonical text of the prompt as understood. */
+      canonical: z.string(),
+      problems: z.array(PromptProblem),
+      note: z.string().nullable(),
+    }),
+    'Parse a prompt against the project vocabulary and the chosen model, with "did you mean" suggestions.',
+  ),
+  'prompt:complete': op(
+    z.object({ text: z.string().max(2000), cursor: count, limit: z.number().int().min(1).max(50).default(8) }).strict(),
+    z.object({ from: count, to: count, options: z.array(z.object({ tag: z.string(), score: z.number() })) }),
+    'Completions for the term under the cursor: replace text.slice(from, to) with an option.',
+  ),
+  'prompts:history': op(
+    z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    z.array(z.object({ text: z.string(), uses: count, lastUsedAt: z.string() })),
+    'Prompts generated from in this project, most recent first.',
+  ),
+  'prompts:templates': op(empty, z.array(z.object({ id, name: z.string(), text: z.string(), createdAt: z.string() })), 'Saved prompt templates.'),
+  'prompts:saveTemplate': op(
+    z.object({ name: z.string().trim().min(1).max(80), text: z.string().trim().min(1).max(2000) }).strict(),
+    z.object({ id, name: z.string(), text: z.string(), createdAt: z.string() }),
+    'Save a prompt under a name (replacing a template of that name).',
+  ),
+  'prompts:deleteTemplate': op(z.object({ id }).strict(), z.object({ deleted: z.boolean() }), 'Delete a saved prompt template.'),
+  'generate:run': op(
     z
       .object({
+        prompt: z.string().max(2000).default(''),
+        /** Overrides the prompt's @run/@ck; the newest checkpoint when neither is given. */
+        checkpointId: id.optional(),
+        /** Used when the prompt has no n:. */
         count: z.number().int().min(1).max(1024).default(16),
-        seed: z.number().int().nonnegative().optional(),
+        /** Used when the prompt has no seed:; random when neither is given. */
+        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+        truncation: z.number().gt(0).max(3).optional(),
+      })
+      .strict(),
+    GeneratedBatch,
+    'Generate images from a prompt; they are stored with their full provenance.',
+  ),
+  'generations:list': op(
+    z
+      .object({
+        ...paging,
+        /** Words that must all appear in the prompt. */
+        text: z.string().max(200).optional(),
+        tag: z.string().max(200).optional(),
+        runId: id.optional(),
+        checkpointId: id.optional(),
+        seed: z.number().int().optional(),
+        batchId: count.optional(),
+        origin: GenerationOrigin.optional(),
+        minRating: z.number().int().min(0).max(5).optional(),
+        /** ISO dates (inclusive from, exclusive to). */
+        from: z.string().max(40).optional(),
+        to: z.string().max(40).optional(),
+        sort: z.enum(['newest', 'oldest', 'rating']).default('newest'),
+      })
+      .strict(),
+    z.object({ total: count, items: z.array(Generation) }),
+    'A page of generated images matching the filters.',
+  ),
+  'generations:get': op(z.object({ id }).strict(), GenerationDetail, 'One generated image with its provenance.'),
+  'generations:regenerate': op(
+    z.object({ id }).strict(),
+    z.object({ identical: z.boolean(), differingBytes: count, ms: z.number(), backend: z.string() }),
+    'Draw an image again from its stored provenance (and replay its post-processing) and compare it with the file.',
+  ),
+  'generations:vary': op(
+    z
+      .object({
+        id,
+        count: z.number().int().min(1).max(64).default(8),
+        /** 0 = the same image; 1 = as far again as a fresh latent is from zero. */
+        strength: z.number().min(0).max(2).default(0.3),
+        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      })
+      .strict(),
+    GeneratedBatch,
+    'Children near an image: its latent plus scaled noise, same conditioning.',
+  ),
+  'generations:interpolate': op(
+    z
+      .object({
+        from: LatentEndpoint,
+        to: LatentEndpoint,
+        steps: z.number().int().min(3).max(64).default(8),
         checkpointId: id.optional(),
       })
       .strict(),
-    z.object({ jobId: z.string() }),
-    'Generate images from a checkpoint (the newest one by default) in a job process.',
+    GeneratedBatch,
+    'A strip from one image (or prompt) to another: spherical in latent space, linear in conditioning.',
   ),
-  'generations:list': op(
-    z.object({ ...paging }).strict(),
-    z.object({ total: count, items: z.array(Generation) }),
-    'A page of generated images, newest first.',
+  'generations:walk': op(
+    z
+      .object({
+        id,
+        /** Columns move along a random direction, or along a tag's condition (conditional models). */
+        direction: z.union([z.literal('random'), z.object({ tag: z.string().min(1).max(200) }).strict()]).default('random'),
+        size: z.number().int().min(3).max(9).default(5),
+        radius: z.number().gt(0).max(3).default(1),
+        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+      })
+      .strict(),
+    GeneratedBatch.extend({ rows: count, columns: count }),
+    'A grid around an image: rows and columns step along two directions in latent (or tag) space; the centre is the image.',
+  ),
+  'generations:postprocess': op(
+    z.object({ id, steps: z.array(PostProcessStep).min(1).max(8) }).strict(),
+    Generation,
+    'A new image from an existing one with post-processing applied; the original stays.',
+  ),
+  'generations:export': op(
+    z
+      .object({
+        ids: z.array(id).min(1).max(1024),
+        format: z.enum(['png', 'webp']).default('png'),
+        /** Pixels per image side (nearest-neighbour up, lanczos down); the file's own size when absent. */
+        size: z.number().int().min(8).max(4096).optional(),
+        /** One contact sheet instead of one file per image. */
+        sheet: z.boolean().default(false),
+        columns: z.number().int().min(1).max(64).optional(),
+      })
+      .strict(),
+    z.object({ files: z.array(projectFile), folder: projectFile }),
+    'Write images (or one contact sheet) to a new folder under exports/ in the project.',
+  ),
+  'generations:animate': op(
+    z
+      .object({
+        ids: z.array(id).min(2).max(256),
+        format: z.enum(['gif', 'webp']).default('gif'),
+        fps: z.number().min(1).max(60).default(8),
+        size: z.number().int().min(8).max(1024).optional(),
+        /** Play forwards then backwards. */
+        pingPong: z.boolean().default(true),
+      })
+      .strict(),
+    z.object({ file: projectFile, frames: count }),
+    'An animated GIF or WebP of images in order (an interpolation strip), under exports/.',
+  ),
+  'generations:rate': op(
+    z.object({ ids: z.array(id).min(1).max(10_000), rating: z.number().int().min(0).max(5) }).strict(),
+    z.object({ updated: count }),
+    'Rate generated images 1–5 stars (0 clears).',
   ),
   'jobs:list': op(empty, z.array(Job), 'Jobs that are running or finished in this session.'),
   'jobs:cancel': op(z.object({ jobId: z.string().min(1) }).strict(), z.object({ cancelled: z.boolean() }), 'Stop a job now.'),
@@ -481,6 +736,11 @@ export type TrainSettingsT = z.output<typeof TrainSettings>;
 export type TrainSettingsInput = z.input<typeof TrainSettings>;
 export type CheckpointT = z.output<typeof Checkpoint>;
 export type GenerationT = z.output<typeof Generation>;
+export type GenerationDetailT = z.output<typeof GenerationDetail>;
+export type GeneratedBatchT = z.output<typeof GeneratedBatch>;
+export type GeneratorChoiceT = z.output<typeof GeneratorChoice>;
+export type PostProcessStepT = z.output<typeof PostProcessStep>;
+export type ParsedPromptT = z.output<typeof ParsedPrompt>;
 export type JobT = z.output<typeof Job>;
 export type JobProgressT = z.output<typeof JobProgress>;
 export type JobFinishedT = z.output<typeof JobFinished>;

@@ -20,13 +20,23 @@ export interface SplitInfo {
   locked: Split | null;
 }
 
-export function toFilter(input: { tag?: string; split?: Split | 'none'; flag?: QualityFlag; excluded?: boolean; ids?: number[] }): AssetFilter {
+export function toFilter(input: {
+  tag?: string;
+  split?: Split | 'none';
+  flag?: QualityFlag;
+  excluded?: boolean;
+  ids?: number[];
+  minRating?: number;
+  unrated?: boolean;
+}): AssetFilter {
   const filter: AssetFilter = {};
   if (input.tag !== undefined) filter.tag = input.tag;
   if (input.split !== undefined) filter.split = input.split;
   if (input.flag !== undefined) filter.flags = flagMask([input.flag]);
   if (input.excluded !== undefined) filter.excluded = input.excluded;
   if (input.ids !== undefined) filter.ids = input.ids;
+  if (input.minRating !== undefined) filter.minRating = input.minRating;
+  if (input.unrated !== undefined) filter.unrated = input.unrated;
   return filter;
 }
 
@@ -115,6 +125,17 @@ export class Curation {
     const counts = new Map<string, number>();
     for (const a of assets) counts.set(strata.get(a.id) ?? '', (counts.get(strata.get(a.id) ?? '') ?? 0) + 1);
     return assets.map((a) => 1 / counts.get(strata.get(a.id) ?? '')!);
+  }
+
+  /**
+   * Loss weights that make every first tag count equally: each image's is the inverse of its
+   * tag's frequency, scaled so the mean over `assets` is 1 (a tag with half the average number
+   * of images weighs 2). All 1 when every image shares one tag (or none).
+   */
+  classWeights(assets: AssetRow[]): number[] {
+    const inverse = this.oversamplingWeights(assets);
+    const sum = inverse.reduce((a, b) => a + b, 0);
+    return inverse.map((w) => (w * assets.length) / sum);
   }
 
   /** The images a training run uses: not excluded, and in the train split when splits exist. */

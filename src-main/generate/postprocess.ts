@@ -3,7 +3,8 @@
 // The image → image operations are also steps (PostProcessStep) stored with a generation as
 // provenance, so applySteps replays them to the same bytes.
 import sharp from 'sharp';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { PostProcessStep as PostProcessStepContract } from '../../src-preload/contract';
 
 /** Row-major 8-bit pixels, width×height×channels bytes. */
 export interface RawImage {
@@ -24,15 +25,8 @@ export class PostProcessError extends Error {
 export const MAX_SIDE = 16384;
 export const MAX_SHARPEN = 10;
 
-export const PostProcessStepSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4)]), kernel: z.enum(['lanczos', 'nearest']) }).strict(),
-  z.object({ op: z.literal('sharpen'), amount: z.number().min(0).max(MAX_SHARPEN) }).strict(),
-  z.object({ op: z.literal('reducePalette'), colours: z.number().int().min(2).max(256) }).strict(),
-  z
-    .object({ op: z.literal('backgroundToTransparent'), colour: z.string().regex(/^#[0-9a-f]{6}$/i), tolerance: z.number().min(0).max(255) })
-    .strict(),
-]);
-/** One image → image operation, as stored with a generated image and replayed by applySteps. */
+/** Declared in the contract (the UI sends them); re-exported here beside the code that applies them. */
+export const PostProcessStepSchema = PostProcessStepContract;
 export type PostProcessStep = z.infer<typeof PostProcessStepSchema>;
 
 // ---------------------------------------------------------------------------------------

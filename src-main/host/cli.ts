@@ -18,10 +18,10 @@ Usage:
   atelier info <dir>                            what the project holds, and the compute backend
   atelier train <dir> --model dcgan|cgan|vae --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|on|off] [--lr L] [--workers N]
-          [--balance none|oversample] [--no-augment] [--sample-every N] [--checkpoint-every N]
+          [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
-  atelier generate <dir> --count N --out <folder> [--seed S] [--checkpoint ID]
+  atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
   atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
 
 Every verb accepts --json: its last line of stdout is then one JSON object.`;
@@ -40,6 +40,8 @@ const options = {
   count: { type: 'string' },
   out: { type: 'string' },
   checkpoint: { type: 'string' },
+  prompt: { type: 'string' },
+  truncation: { type: 'string' },
   port: { type: 'string' },
   balance: { type: 'string' },
   'no-augment': { type: 'boolean' },
@@ -220,28 +222,40 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'generate': {
-        const project = studio.openProject(needDir());
+        studio.openProject(needDir(), { queue: false });
         if (!values.out) throw new UsageError('generate needs --out <folder> for the images.');
         const started = performance.now();
         const seed = number('seed');
         const checkpointId = number('checkpoint');
-        const { jobId } = await call('generate:start', {
+        const truncation = values.truncation !== undefined ? Number(values.truncation) : undefined;
+        const batch = await call('generate:run', {
+          prompt: values.prompt ?? '',
           count: number('count', 16)!,
           ...(seed !== undefined ? { seed } : {}),
           ...(checkpointId !== undefined ? { checkpointId } : {}),
+          ...(truncation !== undefined ? { truncation } : {}),
         });
-        const done = await studio.waitForJob(jobId);
-        if (done.status !== 'done') throw new AtelierError(done.error?.code ?? 'job-failed', done.error?.message ?? `Generation ${done.status}.`);
         const out = resolve(values.out);
         await mkdir(out, { recursive: true });
-        const page = project.generations.page(0, done.generationIds!.length);
         const files = [];
-        for (const g of page.reverse()) {
-          const target = join(out, `${basename(g.file, '.png')}-s${g.seed}.png`);
-          await copyFile(project.path(g.file), target);
+        for (const g of batch.items) {
+          const target = join(out, `${g.id}-seed${g.seed}-${String(g.index).padStart(4, '0')}.png`);
+          await copyFile(studio.project!.path(g.file), target);
           files.push({ file: target, seed: g.seed, index: g.index, id: g.id });
         }
-        result = { count: files.length, seed: page[0]?.seed ?? null, out, files, seconds: round((performance.now() - started) / 1000) };
+        for (const note of batch.notes) say(note);
+        const first = batch.items[0];
+        result = {
+          count: files.length,
+          seed: first?.seed ?? null,
+          prompt: first?.prompt ?? '',
+          checkpointId: first?.checkpointId ?? null,
+          batchId: batch.batchId,
+          out,
+          files,
+          notes: batch.notes,
+          seconds: round((performance.now() - started) / 1000),
+        };
         say(`Generated ${files.length} images into ${out} in ${result.seconds} s.`);
         break;
       }

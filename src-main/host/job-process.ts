@@ -8,12 +8,12 @@ import sharp from 'sharp';
 import { trainingPixels } from '../datasets/training-set';
 import { initBackend } from '../ml/backend';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint';
-import { generate, latentFor, toBytes } from '../ml/generate';
+import { latentFor, samplerFor as loadSampler, toBytes, type Sampler } from '../ml/generate';
 import { hashSeed, Rng } from '../ml/random';
 import { fineTuneState, train, type Dataset, type Session, type TrainConfig, type TrainState } from '../ml/train';
 import { tf } from '../ml/backend';
 import { toErrorPayload } from './errors';
-import type { GenerateRequest, JobControl, JobMessage, JobRequest, TrainRequest } from './job-protocol';
+import type { DrawControl, JobControl, JobMessage, JobRequest, SamplerRequest, TrainRequest } from './job-protocol';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -31,7 +31,7 @@ async function run(request: JobRequest): Promise<void> {
   const backend = await initBackend();
   post({ type: 'ready', backend: { name: backend.name, threads: backend.threads, message: backend.message } });
   if (request.type === 'train') await runTraining(request);
-  else await runGeneration(request);
+  else await runSampler(request);
 }
 
 /** Set by a `pause` message; the loop checkpoints and stops at the next step boundary. */
@@ -54,7 +54,7 @@ async function runTraining(request: TrainRequest): Promise<void> {
     pixels: data.pixels,
     count: data.count,
     size: data.size,
-    ...(weights ? { weights } : {}),
+    ...(weights ? (request.weighting === 'loss' ? { lossWeights: weights } : { weights }) : {}),
     ...(classes > 0 ? { cond: condOf(request.assets)! } : {}),
     ...(request.augmentation ? { augment: request.augmentation } : {}),
   };
@@ -194,22 +194,55 @@ async function writeGrid(session: Session, grid: ReturnType<typeof sampleGrid>, 
   await rename(tmp, file);
 }
 
-async function runGeneration(request: GenerateRequest): Promise<void> {
-  const { projectDir } = request;
-  post({ type: 'progress', step: 0, total: request.count, message: 'Loading checkpoint' });
-  const state = await loadCheckpoint(join(projectDir, request.checkpointDir));
-  const out = await generate(state, { count: request.count, seed: request.seed });
-  await mkdir(join(projectDir, request.outDir), { recursive: true });
-  const files: { file: string; index: number }[] = [];
-  for (let i = 0; i < out.images.length; i++) {
-    const file = `${request.outDir}/${String(i).padStart(4, '0')}.png`;
-    await sharp(Buffer.from(out.images[i]!), { raw: { width: out.size, height: out.size, channels: 3 } })
-      .png()
-      .toFile(join(projectDir, file));
-    files.push({ file, index: i });
-    post({ type: 'progress', step: i + 1, total: request.count, message: `Image ${i + 1} of ${request.count}` });
+// ---------------------------------------------------------------------------------------
+// The sampler: draws batches on request, keeping the two most recent checkpoints loaded.
+
+const SAMPLER_CACHE = 2;
+let samplerProject = '';
+const samplers = new Map<string, Sampler>();
+let drawing: Promise<void> = Promise.resolve();
+
+async function samplerFor(checkpointDir: string): Promise<Sampler> {
+  const cached = samplers.get(checkpointDir);
+  if (cached) {
+    samplers.delete(checkpointDir); // most recent last
+    samplers.set(checkpointDir, cached);
+    return cached;
   }
-  post({ type: 'generated', size: out.size, files });
+  const sampler = loadSampler(await loadCheckpoint(join(samplerProject, checkpointDir)));
+  samplers.set(checkpointDir, sampler);
+  for (const [dir, old] of samplers) {
+    if (samplers.size <= SAMPLER_CACHE) break;
+    old.dispose();
+    samplers.delete(dir);
+  }
+  return sampler;
+}
+
+function floats(base64: string, expected: number, what: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length !== expected * 4) throw new RangeError(`${what} has ${bytes.length / 4} values; this model needs ${expected}.`);
+  // Copy into an aligned buffer: a Buffer may sit at any offset of its pool.
+  return new Float32Array(new Uint8Array(bytes).buffer);
+}
+
+async function draw(c: DrawControl): Promise<void> {
+  const started = performance.now();
+  await initBackend(); // the request's start-up may still be under way
+  const sampler = await samplerFor(c.checkpointDir);
+  const { size, latentDim, classes } = sampler;
+  const z = floats(c.z, c.n * latentDim, 'The latent batch');
+  const cond = classes > 0 ? (c.cond ? floats(c.cond, c.n * classes, 'The condition batch') : new Float32Array(c.n * classes)) : null;
+  const images = tf.tidy(() => sampler.draw(tf.tensor2d(z, [c.n, latentDim]), cond ? tf.tensor2d(cond, [c.n, classes]) : null));
+  const values = (await images.data()) as Float32Array;
+  images.dispose();
+  const pixels = Buffer.from(toBytes(values).buffer).toString('base64');
+  post({ type: 'drawn', id: c.id, size, latentDim, classes, pixels, ms: performance.now() - started });
+}
+
+function runSampler(_request: SamplerRequest): Promise<void> {
+  // Never resolves: the sampler serves until the engine kills it or goes away.
+  return new Promise(() => process.on('disconnect', () => process.exit(0)));
 }
 
 function onRequest(request: JobRequest): void {
@@ -230,9 +263,17 @@ let started = false;
 function onMessage(message: JobRequest | JobControl): void {
   if (!started) {
     started = true;
-    onRequest(message as JobRequest);
+    const request = message as JobRequest;
+    // Draw controls may follow the request at once, before start-up is done.
+    if (request.type === 'sampler') samplerProject = request.projectDir;
+    onRequest(request);
   } else if (message.type === 'pause') {
     pauseRequested = true;
+  } else if (message.type === 'draw') {
+    const control = message;
+    drawing = drawing.then(() =>
+      draw(control).catch((error: unknown) => post({ type: 'draw-failed', id: control.id, error: toErrorPayload(error) })),
+    );
   }
 }
 

@@ -13,8 +13,10 @@ export interface TrainRequest {
   sampleEvery: number;
   /** Data-parallel threads in the job process. */
   workers: number;
-  /** Images to train on, absolute paths, with their sampling weight and class indices. */
+  /** Images to train on, absolute paths, with their weight and class indices. */
   assets: { path: string; hash: string; weight: number; classes: number[] }[];
+  /** What an image's weight changes: how often it is drawn (oversampling) or how much its loss counts (class weights). */
+  weighting: 'sampling' | 'loss';
   /** Held-out images for the validation signal (may be empty). */
   val: { path: string; hash: string; classes: number[] }[];
   background: string;
@@ -26,21 +28,30 @@ export interface TrainRequest {
   parentCheckpoint?: string;
 }
 
-export interface GenerateRequest {
-  type: 'generate';
+/**
+ * A long-lived generator: it keeps the last checkpoints it loaded (weights on the backend) and
+ * draws images for `draw` controls until it is killed, so a grid appears in milliseconds.
+ */
+export interface SamplerRequest {
+  type: 'sampler';
   projectDir: string;
-  /** Project-relative folder of the checkpoint. */
-  checkpointDir: string;
-  count: number;
-  seed: number;
-  /** Project-relative folder the PNGs go to. */
-  outDir: string;
 }
 
-export type JobRequest = TrainRequest | GenerateRequest;
+export type JobRequest = TrainRequest | SamplerRequest;
+
+/** One batch for the sampler: latent and condition vectors as base64 little-endian float32. */
+export interface DrawControl {
+  type: 'draw';
+  id: number;
+  /** Project-relative folder of the checkpoint. */
+  checkpointDir: string;
+  n: number;
+  z: string;
+  cond: string | null;
+}
 
 /** Messages the engine may send a running job after its request. */
-export type JobControl = { type: 'pause' };
+export type JobControl = { type: 'pause' } | DrawControl;
 
 export type JobMessage =
   | { type: 'ready'; backend: BackendInfoT }
@@ -49,7 +60,8 @@ export type JobMessage =
   | { type: 'validation'; step: number; dTrain: number; dVal: number | null }
   | { type: 'sample'; step: number; file: string }
   | { type: 'paused'; step: number }
-  | { type: 'generated'; size: number; files: { file: string; index: number }[] }
+  | { type: 'drawn'; id: number; size: number; latentDim: number; classes: number; pixels: string; ms: number }
+  | { type: 'draw-failed'; id: number; error: ErrorPayloadT }
   | { type: 'done' }
   | { type: 'error'; error: ErrorPayloadT };
 

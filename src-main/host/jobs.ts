@@ -140,7 +140,10 @@ export function forkLauncher(entry: string): LaunchJob {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return {
-      send: (request) => child.send(request),
+      // A send to a process that has just died fails here instead of as an unhandled 'error'; its exit is reported by onExit.
+      send: (request) => {
+        if (child.connected) child.send(request, () => {});
+      },
       onMessage: (listener) => child.on('message', (m) => listener(m as JobMessage)),
       onExit: (listener) => child.on('close', (code, signal) => listener(code, signal)),
       kill: () => child.kill('SIGKILL'),

@@ -15,6 +15,9 @@ import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from './errors';
 import type { LaunchJob } from './job-protocol';
 import { JobManager } from './jobs';
+import { SamplerClient } from './sampler';
+import { GenerationService } from '../generate/service';
+import { completePrompt } from '../generate/prompt';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
 import { importCheckpoint, TrainingQueue } from './training';
 import { createRouter, type Handlers, type Router } from './router';
@@ -61,6 +64,8 @@ export interface Studio {
 export function createStudio(options: StudioOptions): Studio {
   const log = options.log ?? ((line: string) => console.error(line));
   const jobs = new JobManager(options.launchJob);
+  const sampler = new SamplerClient(options.launchJob);
+  const generation = new GenerationService(() => requireProject(), sampler);
   let project: Project | null = null;
   let backendInfo: Promise<BackendInfoT> | null = null;
   const finished = new Map<string, JobFinishedT>();
@@ -73,6 +78,7 @@ export function createStudio(options: StudioOptions): Studio {
   const setProject = (next: Project) => {
     if (project && project !== next) {
       training.shutdown();
+      sampler.stop();
       lock?.release();
       lock = null;
       project.close();
@@ -148,6 +154,7 @@ export function createStudio(options: StudioOptions): Studio {
     },
     'assets:ids': (filter) => ({ ids: requireProject().assets.ids(toFilter(filter)) }),
     'assets:exclude': ({ ids, excluded }) => ({ changed: requireProject().assets.setExcluded(ids, excluded) }),
+    'assets:rate': ({ ids, rating }) => ({ updated: requireProject().assets.setRating(ids, rating) }),
     'tags:list': () => requireProject().assets.tags(),
     'tags:apply': ({ ids, add, remove }) => requireProject().assets.applyTags(ids, add, remove),
     'tags:rename': ({ from, to }) => {
@@ -259,43 +266,32 @@ export function createStudio(options: StudioOptions): Studio {
     'runs:cancel': ({ runId }) => training.cancel(runId),
     'checkpoints:list': () => requireProject().runs.allCheckpoints(),
     'checkpoints:import': async ({ dir, name }) => importCheckpoint(requireProject(), dir, name),
-    'generate:start': ({ count, seed, checkpointId }) => {
-      const p = requireProject();
-      const checkpoint = checkpointId !== undefined ? p.runs.checkpoint(checkpointId) : p.runs.latestCheckpoint();
-      if (!checkpoint) {
-        throw new AtelierError(
-          checkpointId !== undefined ? 'not-found' : 'no-checkpoint',
-          checkpointId !== undefined ? `There is no checkpoint ${checkpointId} in this project.` : 'There is no trained model yet. Train one first, then generate.',
-        );
-      }
-      const useSeed = seed ?? Math.floor(Math.random() * 2 ** 31);
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-      const outDir = `samples/${stamp}-ck${checkpoint.id}-s${useSeed}`;
-      let generationIds: number[] = [];
-      const job = jobs.start(
-        'generate',
-        checkpoint.runId,
-        { type: 'generate', projectDir: p.dir, checkpointDir: checkpoint.dir, count, seed: useSeed, outDir },
-        {
-          onMessage(message, record) {
-            if (message.type === 'progress') router.emit('job:progress', progressPayload(record, message));
-            if (message.type === 'generated') {
-              generationIds = p.generations.addMany(
-                message.files.map((f) => ({ checkpointId: checkpoint.id, seed: useSeed, index: f.index, file: f.file, size: message.size })),
-              );
-            }
-          },
-          onFinish(record, error) {
-            emitFinished({ jobId: record.id, kind: 'generate', runId: checkpoint.runId, status: record.status as 'done', error, generationIds });
-          },
-        },
-      );
-      return { jobId: job.id };
+    'generate:options': ({ checkpointId }) => {
+      const generators = generation.generators();
+      const vocabulary = generation.vocabulary();
+      if (generators.length === 0) return { generators, current: null, vocabulary, note: null };
+      const g = generation.resolve({ checkpointId });
+      // Load the model in the generator process now, so the first Generate is quick.
+      generation.warm(g.checkpoint.id).catch((err: unknown) => log(`generator warm-up failed: ${err instanceof Error ? err.message : String(err)}`));
+      return { generators, current: generation.choice(g.checkpoint, g.run), vocabulary, note: generation.note(g) };
     },
-    'generations:list': ({ offset, limit }) => {
-      const p = requireProject();
-      return { total: p.generations.count(), items: p.generations.page(offset, limit) };
-    },
+    'prompt:parse': ({ text, checkpointId }) => generation.parse(text, checkpointId),
+    'prompt:complete': ({ text, cursor, limit }) => completePrompt(text, cursor, generation.vocabulary(), limit),
+    'prompts:history': ({ limit }) => requireProject().generations.history(limit),
+    'prompts:templates': () => requireProject().generations.templates(),
+    'prompts:saveTemplate': ({ name, text }) => requireProject().generations.saveTemplate(name, text),
+    'prompts:deleteTemplate': ({ id }) => ({ deleted: requireProject().generations.deleteTemplate(id) }),
+    'generate:run': (input) => generation.fromPrompt(input),
+    'generations:list': (filter) => requireProject().generations.list(filter),
+    'generations:get': ({ id }) => generation.detail(id),
+    'generations:regenerate': ({ id }) => generation.regenerate(id),
+    'generations:vary': (input) => generation.vary(input),
+    'generations:interpolate': (input) => generation.interpolate(input),
+    'generations:walk': (input) => generation.walk(input),
+    'generations:postprocess': ({ id, steps }) => generation.postprocess(id, steps),
+    'generations:export': (input) => generation.exportImages(input),
+    'generations:animate': (input) => generation.animate(input),
+    'generations:rate': ({ ids, rating }) => ({ updated: requireProject().generations.rate(ids, rating) }),
     'jobs:list': () => jobs.list(),
     'jobs:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
   };
@@ -341,6 +337,7 @@ export function createStudio(options: StudioOptions): Studio {
     backend,
     close() {
       training.shutdown();
+      sampler.stop();
       jobs.cancelAll();
       lock?.release();
       lock = null;
@@ -366,6 +363,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
     split: a.split,
     excluded: a.excluded,
     flags: flagsFromMask(a.flags),
+    rating: a.rating,
   };
 }
 
@@ -377,7 +375,7 @@ function formatSeconds(s: number): string {
 }
 
 function progressPayload(
-  record: { id: string; kind: 'train' | 'generate' | 'import'; runId: number | null },
+  record: { id: string; kind: 'train' | 'import'; runId: number | null },
   m: { step: number; total: number; message: string; lossD?: number; lossG?: number; recon?: number; kl?: number; imgPerSec?: number },
 ): EventPayload<'job:progress'> {
   return {

@@ -108,7 +108,9 @@ export class TrainingQueue {
     } else if (settings.freeze.length > 0) {
       throw new AtelierError('invalid-input', 'Freezing layers only makes sense when fine-tuning from a checkpoint.');
     }
-    const weights = settings.balance === 'oversample' ? curation.oversamplingWeights(assets) : null;
+    // Sampling weights (oversample) or loss weights (classWeights); the job is told which in start().
+    const weights =
+      settings.balance === 'oversample' ? curation.oversamplingWeights(assets) : settings.balance === 'classWeights' ? curation.classWeights(assets) : null;
     const tags = p.assets.tagsByAsset();
     const index = new Map(classes.map((c, i) => [c, i]));
     const classOf = (a: AssetRow) => (tags.get(a.id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined);
@@ -273,6 +275,7 @@ export class TrainingQueue {
         sampleEvery: s.sampleEvery,
         workers,
         assets: train,
+        weighting: run.settings.balance === 'classWeights' ? 'loss' : 'sampling',
         val,
         background: p.background,
         augmentation: (run.settings.augmentation as never) ?? null,

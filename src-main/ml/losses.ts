@@ -4,6 +4,8 @@
 //   −log σ(x) = softplus(−x),  −log(1 − σ(x)) = softplus(x).
 // Hinge (Lim & Ye 2017; Miyato et al. 2018):
 //   L_D = E[relu(1 − D(real))] + E[relu(1 + D(fake))],  L_G = −E[D(fake)].
+// Class-weighted training (balance: classWeights) scales each real image's term by its weight w
+// before the mean: E[w · ℓ(D(real))]. Without weights the expressions above are used unchanged.
 //
 // Every op here has a tfjs-core gradient and a kernel on the wasm backend (Softplus, Sigmoid, Relu,
 // Step, Neg, Sub, Add, Mul, Mean, Sum, Square), so these losses work inside tf.variableGrads on
@@ -18,12 +20,19 @@ function assertKind(kind: GanLossKind): void {
   if (kind !== 'ns' && kind !== 'hinge') throw new Error(`unknown GAN loss '${String(kind)}' (expected 'ns' or 'hinge')`);
 }
 
-/** Discriminator loss from its logits on a real and a fake batch (each [N]). */
-export function discriminatorLoss(kind: GanLossKind, realLogits: tf.Tensor1D, fakeLogits: tf.Tensor1D): tf.Scalar {
+/**
+ * Discriminator loss from its logits on a real and a fake batch (each [N]). `realWeights` ([N],
+ * optional) weights each real image's term: the real part becomes the mean of w · ℓ.
+ */
+export function discriminatorLoss(kind: GanLossKind, realLogits: tf.Tensor1D, fakeLogits: tf.Tensor1D, realWeights?: tf.Tensor1D | null): tf.Scalar {
   assertKind(kind);
+  if (realWeights && (realWeights.rank !== 1 || realWeights.shape[0] !== realLogits.shape[0])) {
+    throw new Error(`discriminatorLoss: realWeights must be [${realLogits.shape[0]}] like the real logits, got [${realWeights.shape}]`);
+  }
   return tf.tidy(() => {
-    if (kind === 'ns') return tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
-    return tf.add(tf.mean(tf.relu(tf.sub(1, realLogits))), tf.mean(tf.relu(tf.add(fakeLogits, 1)))) as tf.Scalar;
+    const weighted = (terms: tf.Tensor) => (realWeights ? tf.mul(terms, realWeights) : terms);
+    if (kind === 'ns') return tf.add(tf.mean(weighted(tf.softplus(tf.neg(realLogits)))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
+    return tf.add(tf.mean(weighted(tf.relu(tf.sub(1, realLogits)))), tf.mean(tf.relu(tf.add(fakeLogits, 1)))) as tf.Scalar;
   });
 }
 

@@ -99,6 +99,11 @@ export interface Dataset {
   size: number;
   /** Relative sampling weight per image (oversampling rare tags); uniform epochs when absent. */
   weights?: Float32Array;
+  /**
+   * Loss weight per image (class weights: inverse tag frequency, mean 1): scales the image's real
+   * term in D's loss (GAN) or its reconstruction + KL (VAE). Every image counts the same when absent.
+   */
+  lossWeights?: Float32Array;
   /** Conditioning vector per image (count × classes), for conditional models. */
   cond?: Float32Array;
   /** The dataset's augmentation policy, applied to each real image as it is batched. */
@@ -202,6 +207,13 @@ function assertDataset(data: Dataset, cfg: TrainConfig): void {
   if (data.pixels.length !== expected) {
     throw new TrainConfigError(`The dataset holds ${data.pixels.length} values; ${data.count} RGB images of ${data.size}px need ${expected}.`);
   }
+  if (data.lossWeights) {
+    if (data.lossWeights.length !== data.count) {
+      throw new TrainConfigError(`The dataset has ${data.lossWeights.length} loss weights for ${data.count} images; it needs one per image.`);
+    }
+    const bad = data.lossWeights.findIndex((w) => !(Number.isFinite(w) && w >= 0));
+    if (bad >= 0) throw new TrainConfigError(`Loss weights must be finite and ≥ 0; image ${bad} has ${data.lossWeights[bad]}.`);
+  }
   if (cfg.classes > 0 && data.cond?.length !== data.count * cfg.classes) {
     throw new TrainConfigError(`A conditional model needs ${cfg.classes} condition values per image; the dataset has ${data.cond?.length ?? 0} for ${data.count} images.`);
   }
@@ -212,6 +224,8 @@ export interface LocalBatch {
   real: tf.Tensor4D;
   z: tf.Tensor2D;
   cond: tf.Tensor2D | null;
+  /** Each real image's loss weight ([n]), or null when every image counts the same. */
+  lossWeights: tf.Tensor1D | null;
   /** This slice's share of the global batch (its gradients are weighted by it). */
   share: number;
   /** Seeds this slice's DiffAugment draws. */
@@ -311,7 +325,7 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
           const both = tf.concat([augment(real, rngD), augment(fakeConst, rngD)]);
           const bothCond = cond ? tf.concat([cond, cond]) : null;
           const [onReal, onFake] = tf.split(d.apply(both, { groups: 2, updateStats: true, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
-          const adv = discriminatorLoss(cfg.loss, onReal, onFake);
+          const adv = discriminatorLoss(cfg.loss, onReal, onFake, batch.lossWeights);
           if (!lazyR1) return { total: adv, parts: [adv] };
           const penalty = r1Penalty((x) => d.apply(x, condOpt(cond)), augment(real, new Rng(augRng.next() * 4294967296)));
           return { total: tf.add(adv, tf.mul(penalty, (cfg.r1 / 2) * cfg.r1Every)) as tf.Scalar, parts: [adv] };
@@ -376,7 +390,12 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
       let parts: number[] = [];
       parts = phase(opt, reducer, batch.share, () => {
         // The step's latent noise is the reparameterisation's ε: seeded in JS like everything else.
-        const { loss, recon, kl } = vaeLoss(vae, batch.real, batch.z, { ...condOpt(batch.cond), beta: cfg.beta, training: true });
+        const { loss, recon, kl } = vaeLoss(vae, batch.real, batch.z, {
+          ...condOpt(batch.cond),
+          ...(batch.lossWeights ? { weights: batch.lossWeights } : {}),
+          beta: cfg.beta,
+          training: true,
+        });
         return { total: loss, parts: [recon, kl] };
       });
       session.step += 1;
@@ -501,6 +520,13 @@ export class BatchSampler {
     return out;
   }
 
+  /** Loss weights of slots [from, to) of batch `step`; null when the dataset has none. */
+  lossWeights(step: number, from = 0, to = this.batchSize): Float32Array | null {
+    const weights = this.data.lossWeights;
+    if (!weights) return null;
+    return Float32Array.from(this.indices(step).slice(from, to), (idx) => weights[idx]!);
+  }
+
   /** Sampling with replacement in proportion to the weights, a fresh stream per step. */
   private weightedIndices(step: number): number[] {
     const weights = this.data.weights!;
@@ -569,12 +595,15 @@ export function trainOnBatch(
   const real = tf.tensor4d(sampler.batch(step, from, to), [n, size, size, 3]);
   const z = tf.tensor2d(trainingNoise(s.config, step).subarray(from * latentDim, to * latentDim), [n, latentDim]);
   const cond = classes > 0 ? tf.tensor2d(sampler.cond(step, classes, from, to), [n, classes]) : null;
+  const weights = sampler.lossWeights(step, from, to);
+  const lossWeights = weights ? tf.tensor1d(weights) : null;
   try {
-    return s.trainStep({ real, z, cond, share: n / batchSize, rng: new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica)) }, reducer, opts);
+    return s.trainStep({ real, z, cond, lossWeights, share: n / batchSize, rng: new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica)) }, reducer, opts);
   } finally {
     real.dispose();
     z.dispose();
     cond?.dispose();
+    lossWeights?.dispose();
   }
 }
 

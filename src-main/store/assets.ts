@@ -1,5 +1,5 @@
 // Assets (content-addressed originals), their tags, curation state (quality flags,
-// split, exclusion) and the undo log for bulk edits.
+// split, exclusion, star rating) and the undo log for bulk edits.
 import type { Db } from './db';
 
 export type Split = 'train' | 'val' | 'test';
@@ -18,6 +18,8 @@ export interface AssetRow {
   flags: number;
   split: Split | null;
   excluded: boolean;
+  /** 0 = not rated, else 1–5 stars. */
+  rating: number;
 }
 
 export interface NewAsset {
@@ -46,6 +48,10 @@ export interface AssetFilter {
   flags?: number;
   excluded?: boolean;
   ids?: number[];
+  /** At least this many stars (0 = any). */
+  minRating?: number;
+  /** true: only images not rated yet; false: only rated ones. */
+  unrated?: boolean;
 }
 
 export function assetFile(hash: string, ext: string): string {
@@ -57,7 +63,7 @@ export function thumbFile(hash: string): string {
 }
 
 const COLUMNS = `a.id, a.hash, a.ext, a.name, a.width, a.height, a.bytes, a.has_alpha AS hasAlpha, a.thumb,
-  a.phash, a.flags, a.split, a.excluded`;
+  a.phash, a.flags, a.split, a.excluded, a.rating`;
 
 type RawRow = Omit<AssetRow, 'hasAlpha' | 'excluded'> & { hasAlpha: number; excluded: number };
 const fromRaw = (r: RawRow): AssetRow => ({ ...r, hasAlpha: r.hasAlpha === 1, excluded: r.excluded === 1 });
@@ -67,7 +73,9 @@ type UndoPayload =
   | { kind: 'exclude'; ids: number[]; excluded: boolean }
   | { kind: 'rename-tag'; tagId: number; from: string }
   | { kind: 'merge-tag'; from: string; into: number; moved: number[]; alreadyHad: number[] }
-  | { kind: 'splits'; previous: [number, Split | null][] };
+  | { kind: 'splits'; previous: [number, Split | null][] }
+  /** The ids that had each rating before, keyed by that rating. */
+  | { kind: 'rating'; previous: Record<string, number[]> };
 
 export class AssetStore {
   private readonly byHash;
@@ -139,7 +147,8 @@ export class AssetStore {
     if (name) this.linkTag.run(assetId, this.ensureTag(name));
   }
 
-  private where(filter: AssetFilter): { sql: string; params: unknown[] } {
+  /** `counting`: only count(*) follows, which a plain range answers from the rating index alone. */
+  private where(filter: AssetFilter, counting = false): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
     if (filter.tag !== undefined) {
@@ -160,11 +169,19 @@ export class AssetStore {
       clauses.push('a.id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(filter.ids));
     }
+    // Rated images are usually the few: for a page their ids come from the rating index, in grid
+    // order (a plain range makes SQLite scan every row instead); unrated ones are the many.
+    const atLeast = Math.max(filter.minRating ?? 0, filter.unrated === false ? 1 : 0);
+    if (atLeast > 0) {
+      clauses.push(counting ? 'a.rating >= ?' : 'a.id IN (SELECT id FROM assets WHERE rating >= ?)');
+      params.push(atLeast);
+    }
+    if (filter.unrated === true) clauses.push('a.rating = 0');
     return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }
 
   count(filter: AssetFilter = {}): number {
-    const { sql, params } = this.where(filter);
+    const { sql, params } = this.where(filter, true);
     return (this.db.prepare(`SELECT count(*) AS n FROM assets a ${sql}`).get(...params) as { n: number }).n;
   }
 
@@ -345,6 +362,24 @@ export class AssetStore {
     return changed;
   }
 
+  /** Sets the star rating (0 clears it) of many images at once; returns how many changed. */
+  setRating(ids: number[], rating: number): number {
+    if (!Number.isInteger(rating) || rating < 0 || rating > 5) throw new RangeError(`A rating is a whole number of stars from 0 to 5, got ${rating}.`);
+    const previous: Record<string, number[]> = {};
+    let changed = 0;
+    this.db.transaction(() => {
+      const affected = this.db
+        .prepare('SELECT id, rating FROM assets WHERE rating != ? AND id IN (SELECT DISTINCT value FROM json_each(?))')
+        .all(rating, JSON.stringify(ids)) as { id: number; rating: number }[];
+      if (affected.length === 0) return;
+      for (const r of affected) (previous[r.rating] ??= []).push(r.id);
+      this.db.prepare('UPDATE assets SET rating = ? WHERE id IN (SELECT value FROM json_each(?))').run(rating, JSON.stringify(affected.map((r) => r.id)));
+      changed = affected.length;
+      this.logUndo(rating === 0 ? `clear the rating of ${images(changed)}` : `rate ${images(changed)} ${stars(rating)}`, { kind: 'rating', previous });
+    })();
+    return changed;
+  }
+
   /** Writes split assignments (one undo entry for the whole change). */
   setSplits(assignments: Map<number, Split>, label: string): number {
     const previous: [number, Split | null][] = [];
@@ -414,6 +449,11 @@ export class AssetStore {
           for (const [id, split] of p.previous) update.run(split, id);
           break;
         }
+        case 'rating': {
+          const update = this.db.prepare('UPDATE assets SET rating = ? WHERE id IN (SELECT value FROM json_each(?))');
+          for (const [rating, ids] of Object.entries(p.previous)) update.run(Number(rating), JSON.stringify(ids));
+          break;
+        }
       }
       this.db.prepare('DELETE FROM undo_log WHERE id = ?').run(entry.id);
     })();
@@ -423,6 +463,10 @@ export class AssetStore {
 
 function images(n: number): string {
   return n === 1 ? '1 image' : `${n.toLocaleString('en')} images`;
+}
+
+function stars(n: number): string {
+  return n === 1 ? '1 star' : `${n} stars`;
 }
 
 export class TagNotFound extends Error {

@@ -1,7 +1,58 @@
-// Generated images and where they came from.
+// Generated images and exactly where they came from: the latent and condition vectors they were
+// drawn from, the checkpoint, the prompt, post-processing. Also the project's prompt history
+// and saved prompt templates.
+import type { GenerationT, PostProcessStepT } from '../../src-preload/contract';
 import type { Db } from './db';
 
-export interface GenerationRow {
+export type GenerationOriginT = GenerationT['origin'];
+
+export interface NewGeneration {
+  checkpointId: number;
+  seed: number;
+  index: number;
+  file: string;
+  size: number;
+  width: number;
+  height: number;
+  prompt: string;
+  latent: Float32Array;
+  cond: Float32Array | null;
+  truncation: number | null;
+  origin: GenerationOriginT;
+  parentId: number | null;
+  params: Record<string, number | string> | null;
+  post: PostProcessStepT[];
+  backend: string;
+  /** The prompt's positive tags, for filtering by tag. */
+  tags: { tag: string; weight: number }[];
+}
+
+/** A stored generation with the vectors needed to draw it again. */
+export interface GenerationRecord extends GenerationT {
+  /** Null for images made before provenance was stored: recompute from seed and index. */
+  latent: Float32Array | null;
+  cond: Float32Array | null;
+  params: Record<string, number | string>;
+  backend: string;
+}
+
+export interface GenerationFilter {
+  offset: number;
+  limit: number;
+  text?: string | undefined;
+  tag?: string | undefined;
+  runId?: number | undefined;
+  checkpointId?: number | undefined;
+  seed?: number | undefined;
+  batchId?: number | undefined;
+  origin?: GenerationOriginT | undefined;
+  minRating?: number | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  sort: 'newest' | 'oldest' | 'rating';
+}
+
+interface Row {
   id: number;
   file: string;
   seed: number;
@@ -9,31 +60,232 @@ export interface GenerationRow {
   checkpointId: number;
   runId: number;
   size: number;
+  width: number | null;
+  height: number | null;
   createdAt: string;
+  prompt: string;
+  truncation: number | null;
+  origin: GenerationOriginT;
+  parentId: number | null;
+  batchId: number | null;
+  rating: number;
+  post: string | null;
+}
+
+const COLUMNS = `g.id, g.file, g.seed, g.idx AS "index", g.checkpoint_id AS checkpointId, c.run_id AS runId, g.size,
+  g.width, g.height, g.created_at AS createdAt, g.prompt, g.truncation, g.origin, g.parent_id AS parentId,
+  g.batch_id AS batchId, g.rating, g.post`;
+
+function fromRow(r: Row): GenerationT {
+  return {
+    id: r.id,
+    file: r.file,
+    seed: r.seed,
+    index: r.index,
+    checkpointId: r.checkpointId,
+    runId: r.runId,
+    size: r.size,
+    width: r.width ?? r.size,
+    height: r.height ?? r.size,
+    createdAt: r.createdAt,
+    prompt: r.prompt,
+    truncation: r.truncation,
+    origin: r.origin,
+    parentId: r.parentId,
+    batchId: r.batchId ?? 0,
+    rating: r.rating,
+    post: r.post ? (JSON.parse(r.post) as PostProcessStepT[]) : [],
+  };
+}
+
+function blob(v: Float32Array | null): Buffer | null {
+  return v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : null;
+}
+
+function floats(b: Buffer | null): Float32Array | null {
+  return b ? new Float32Array(new Uint8Array(b).buffer) : null;
 }
 
 export class GenerationStore {
   constructor(private readonly db: Db) {}
 
-  addMany(items: { checkpointId: number; seed: number; index: number; file: string; size: number }[]): number[] {
-    const insert = this.db.prepare('INSERT INTO generations (checkpoint_id, seed, idx, file, size) VALUES (?, ?, ?, ?, ?)');
-    const ids: number[] = [];
-    this.db.transaction(() => {
-      for (const g of items) ids.push(Number(insert.run(g.checkpointId, g.seed, g.index, g.file, g.size).lastInsertRowid));
+  /** Stores images made together as one batch; returns the batch number and the new ids in order. */
+  addBatch(items: NewGeneration[]): { batchId: number; ids: number[] } {
+    const insert = this.db.prepare(
+      `INSERT INTO generations (checkpoint_id, seed, idx, file, size, width, height, prompt, latent, cond, truncation,
+         origin, parent_id, params, post, backend, batch_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const tag = this.db.prepare('INSERT OR REPLACE INTO generation_tags (generation_id, tag, weight) VALUES (?, ?, ?)');
+    return this.db.transaction(() => {
+      const batchId = (this.db.prepare('SELECT coalesce(max(batch_id), 0) + 1 AS n FROM generations').get() as { n: number }).n;
+      const ids: number[] = [];
+      for (const g of items) {
+        const id = Number(
+          insert.run(
+            g.checkpointId,
+            g.seed,
+            g.index,
+            g.file,
+            g.size,
+            g.width,
+            g.height,
+            g.prompt,
+            blob(g.latent),
+            blob(g.cond),
+            g.truncation,
+            g.origin,
+            g.parentId,
+            g.params ? JSON.stringify(g.params) : null,
+            g.post.length ? JSON.stringify(g.post) : null,
+            g.backend,
+            batchId,
+          ).lastInsertRowid,
+        );
+        for (const t of g.tags) tag.run(id, t.tag, t.weight);
+        ids.push(id);
+      }
+      return { batchId, ids };
     })();
-    return ids;
   }
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
   }
 
-  page(offset: number, limit: number): GenerationRow[] {
-    return this.db
+  /** Newest first (the CLI and older callers). */
+  page(offset: number, limit: number): GenerationT[] {
+    return this.list({ offset, limit, sort: 'newest' }).items;
+  }
+
+  byIds(ids: readonly number[]): GenerationT[] {
+    if (ids.length === 0) return [];
+    const byId = new Map<number, GenerationT>();
+    const stmt = this.db.prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id WHERE g.id = ?`);
+    for (const id of ids) {
+      const r = stmt.get(id) as Row | undefined;
+      if (r) byId.set(id, fromRow(r));
+    }
+    return ids.map((id) => byId.get(id)).filter((g): g is GenerationT => g !== undefined);
+  }
+
+  get(id: number): GenerationRecord | null {
+    const r = this.db
       .prepare(
-        `SELECT g.id, g.file, g.seed, g.idx AS "index", g.checkpoint_id AS checkpointId, c.run_id AS runId, g.size, g.created_at AS createdAt
-         FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ORDER BY g.id DESC LIMIT ? OFFSET ?`,
+        `SELECT ${COLUMNS}, g.latent, g.cond, g.params, g.backend FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id WHERE g.id = ?`,
       )
-      .all(limit, offset) as GenerationRow[];
+      .get(id) as (Row & { latent: Buffer | null; cond: Buffer | null; params: string | null; backend: string }) | undefined;
+    if (!r) return null;
+    return {
+      ...fromRow(r),
+      latent: floats(r.latent),
+      cond: floats(r.cond),
+      params: r.params ? (JSON.parse(r.params) as Record<string, number | string>) : {},
+      backend: r.backend,
+    };
+  }
+
+  children(id: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM generations WHERE parent_id = ?').get(id) as { n: number }).n;
+  }
+
+  list(f: GenerationFilter): { total: number; items: GenerationT[] } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    for (const word of (f.text ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean)) {
+      where.push(`g.prompt LIKE ? ESCAPE '\\'`);
+      args.push(`%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    }
+    if (f.tag) {
+      where.push('g.id IN (SELECT generation_id FROM generation_tags WHERE tag = ?)');
+      args.push(f.tag.trim());
+    }
+    if (f.runId !== undefined) {
+      where.push('g.checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)');
+      args.push(f.runId);
+    }
+    const eq: [keyof GenerationFilter, string][] = [
+      ['checkpointId', 'g.checkpoint_id'],
+      ['seed', 'g.seed'],
+      ['batchId', 'g.batch_id'],
+      ['origin', 'g.origin'],
+    ];
+    for (const [key, column] of eq) {
+      const v = f[key];
+      if (v !== undefined) {
+        where.push(`${column} = ?`);
+        args.push(v as string | number);
+      }
+    }
+    if (f.minRating) {
+      where.push('g.rating >= ?');
+      args.push(f.minRating);
+    }
+    if (f.from) {
+      where.push('g.created_at >= ?');
+      args.push(f.from);
+    }
+    if (f.to) {
+      where.push('g.created_at < ?');
+      args.push(f.to);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = { newest: 'g.id DESC', oldest: 'g.id ASC', rating: 'g.rating DESC, g.id DESC' }[f.sort];
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...args, f.limit, f.offset) as Row[];
+    return { total, items: rows.map(fromRow) };
+  }
+
+  rate(ids: readonly number[], rating: number): number {
+    const stmt = this.db.prepare('UPDATE generations SET rating = ? WHERE id = ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(rating, id).changes, 0))();
+  }
+
+  // --- prompts -------------------------------------------------------------------------
+
+  /** Moves a prompt to the top of the history (re-inserted, so the newest use has the highest rowid). */
+  recordPrompt(text: string): void {
+    if (!text.trim()) return;
+    this.db.transaction(() => {
+      const old = this.db.prepare('SELECT uses FROM prompt_history WHERE text = ?').get(text) as { uses: number } | undefined;
+      this.db.prepare('DELETE FROM prompt_history WHERE text = ?').run(text);
+      this.db.prepare('INSERT INTO prompt_history (text, uses) VALUES (?, ?)').run(text, (old?.uses ?? 0) + 1);
+    })();
+  }
+
+  history(limit: number): { text: string; uses: number; lastUsedAt: string }[] {
+    return this.db
+      .prepare('SELECT text, uses, last_used_at AS lastUsedAt FROM prompt_history ORDER BY rowid DESC LIMIT ?')
+      .all(limit) as { text: string; uses: number; lastUsedAt: string }[];
+  }
+
+  templates(): { id: number; name: string; text: string; createdAt: string }[] {
+    return this.db.prepare('SELECT id, name, text, created_at AS createdAt FROM prompt_templates ORDER BY name COLLATE NOCASE').all() as {
+      id: number;
+      name: string;
+      text: string;
+      createdAt: string;
+    }[];
+  }
+
+  saveTemplate(name: string, text: string): { id: number; name: string; text: string; createdAt: string } {
+    this.db
+      .prepare(
+        `INSERT INTO prompt_templates (name, text) VALUES (?, ?)
+         ON CONFLICT(name) DO UPDATE SET text = excluded.text, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      )
+      .run(name, text);
+    return this.db.prepare('SELECT id, name, text, created_at AS createdAt FROM prompt_templates WHERE name = ?').get(name) as {
+      id: number;
+      name: string;
+      text: string;
+      createdAt: string;
+    };
+  }
+
+  deleteTemplate(id: number): boolean {
+    return this.db.prepare('DELETE FROM prompt_templates WHERE id = ?').run(id).changes > 0;
   }
 }

@@ -18,6 +18,8 @@ export interface RunRow {
   stepsDone: number;
   lossD: number | null;
   lossG: number | null;
+  recon: number | null;
+  kl: number | null;
   imgPerSec: number | null;
   error: string | null;
   createdAt: string;
@@ -64,7 +66,7 @@ const runColumns = `r.id, r.name, r.model, r.size, r.preset, r.steps, r.batch_si
 
 const checkpointColumns = 'c.id, c.run_id AS runId, c.step, c.dir, c.created_at AS createdAt, c.d_train AS dTrain, c.d_val AS dVal';
 
-type RawRun = Omit<RunRow, 'settings' | 'overfitting'> & { settings: string; overfitting: number };
+type RawRun = Omit<RunRow, 'settings' | 'overfitting' | 'recon' | 'kl'> & { settings: string; overfitting: number };
 
 function toRun(raw: RawRun | undefined): RunRow | null {
   if (!raw) return null;
@@ -74,7 +76,17 @@ function toRun(raw: RawRun | undefined): RunRow | null {
   } catch {
     settings = {};
   }
-  return { ...raw, settings, overfitting: raw.overfitting !== 0 };
+  // The run's latest-loss columns hold a VAE's reconstruction and KL.
+  const vae = raw.model === 'vae';
+  return {
+    ...raw,
+    lossD: vae ? null : raw.lossD,
+    lossG: vae ? null : raw.lossG,
+    recon: vae ? raw.lossD : null,
+    kl: vae ? raw.lossG : null,
+    settings,
+    overfitting: raw.overfitting !== 0,
+  };
 }
 
 export interface NewRun {

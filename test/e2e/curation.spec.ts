@@ -1,6 +1,7 @@
 // Curating a dataset in the Data view, as a person does it: import a folder (with a
 // near-duplicate pair and a broken file) and read the report, shift-select and tag,
-// resolve a near-duplicate cluster, assign and lock splits, undo the last edit.
+// resolve a near-duplicate cluster, assign and lock splits, undo the last edit, rate with
+// the keyboard and the detail pane's stars, and filter by rating.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ test.afterAll(() => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-test('import → select and tag → resolve duplicates → split and lock → undo', async ({ page }) => {
+test('import → select and tag → resolve duplicates → split and lock → undo → rate and filter by rating', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(studio.url);
@@ -127,6 +128,54 @@ test('import → select and tag → resolve duplicates → split and lock → un
   await expect(cells).toHaveCount(1);
   await expect(cells.first()).toContainText('Excluded');
   await page.screenshot({ path: 'test-results/e2e-curation-06-excluded.png', animations: 'disabled' });
+
+  // Ratings: shift-select three images and press 4 (focus stays in the grid, as in Lightroom).
+  await page.getByTestId('filter-excluded').getByRole('radio', { name: 'Show' }).click();
+  await expect(cells).toHaveCount(11);
+  await cells.nth(0).click();
+  await cells.nth(2).click({ modifiers: ['Shift'] });
+  await page.keyboard.press('4');
+  await expect(page.getByTestId('undo')).toContainText('rate 3 images 4 stars');
+  for (const i of [0, 1, 2]) await expect(cells.nth(i).getByTestId('cell-rating')).toHaveText('4');
+  await expect(cells.nth(3).getByTestId('cell-rating')).toHaveCount(0);
+  // The grid kept the keyboard: arrow on and rate the next one without the mouse.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('2');
+  await expect(cells.nth(3).getByTestId('cell-rating')).toHaveText('2');
+  await expect(page.getByTestId('undo')).toContainText('rate 1 image 2 stars');
+
+  // The detail pane: stars show the rating; a click sets it, a click on the same star clears it.
+  await cells.nth(5).click();
+  const detail = page.getByTestId('asset-detail');
+  await expect(detail.getByTestId('detail-rating-words')).toHaveText('Not rated');
+  await detail.getByRole('button', { name: '3 stars' }).click();
+  await expect(detail.getByTestId('detail-rating-words')).toHaveText('3 of 5');
+  await expect(cells.nth(5).getByTestId('cell-rating')).toHaveText('3');
+  await page.screenshot({ path: 'test-results/e2e-curation-07-rated.png', animations: 'disabled' });
+  await detail.getByRole('button', { name: '3 stars' }).click();
+  await expect(detail.getByTestId('detail-rating-words')).toHaveText('Not rated');
+  await page.getByTestId('undo').click(); // undo the clear: back to 3
+  await expect(detail.getByTestId('detail-rating-words')).toHaveText('3 of 5');
+
+  // Filter by rating: at least 3 stars is the three 4s and the 3.
+  const ratingFilter = page.getByTestId('filter-rating');
+  await ratingFilter.getByRole('button', { name: '3 stars or more' }).click();
+  await expect(cells).toHaveCount(4);
+  await expect(page.getByTestId('asset-total')).toContainText('4 images · rated 3+ stars');
+  await page.screenshot({ path: 'test-results/e2e-curation-08-rating-filter.png', animations: 'disabled' });
+  await ratingFilter.getByRole('button', { name: '5 stars' }).click();
+  await expect(page.getByRole('main')).toContainText('No images match these filters');
+  await expect(page.getByRole('main')).toContainText('Nothing is rated 5 stars.');
+  await page.screenshot({ path: 'test-results/e2e-curation-09-rating-empty.png', animations: 'disabled' });
+  await page.getByTestId('filter-unrated').click();
+  await expect(cells).toHaveCount(6);
+  await expect(page.getByTestId('asset-total')).toContainText('6 images · unrated');
+  // Clicking the chosen star again clears the filter.
+  await ratingFilter.getByRole('button', { name: '2 stars or more' }).click();
+  await expect(cells).toHaveCount(5);
+  await ratingFilter.getByRole('button', { name: '2 stars or more' }).click();
+  await expect(cells).toHaveCount(11);
 
   expect(pageErrors).toEqual([]);
 });

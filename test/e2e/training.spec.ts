@@ -1,6 +1,6 @@
 // The Train screen as a person uses it on the starter project: queue a short run, pause
 // and resume it, let it finish, scrub through its sample grids, then compare it with a
-// second run. Screenshots land in test-results/e2e-train-*.png to be looked at.
+// second run (class-weighted). Screenshots land in test-results/e2e-train-*.png to be looked at.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { studioWithProject, type RunningStudio } from './studio';
 
@@ -15,7 +15,7 @@ const nav = (page: Page, name: string) => page.getByRole('navigation', { name: '
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/e2e-train-${name}.png`, animations: 'disabled' });
 
 /** Fill the new-run form for a short run; one worker keeps the two shared cores for the browser and the studio. */
-async function queueRun(page: Page, o: { name: string; steps: number; batch: number; seed: number }): Promise<void> {
+async function queueRun(page: Page, o: { name: string; steps: number; batch: number; seed: number; balance?: 'classWeights' }): Promise<void> {
   await page.getByTestId('train-name').fill(o.name);
   await page.getByTestId('train-steps').fill(String(o.steps));
   await page.getByTestId('train-batch').fill(String(o.batch));
@@ -25,6 +25,12 @@ async function queueRun(page: Page, o: { name: string; steps: number; batch: num
   await page.getByTestId('train-sample-every').fill('2');
   await page.getByTestId('train-checkpoint-every').fill('2');
   await page.getByTestId('train-workers').fill('1');
+  if (o.balance) {
+    await page.getByTestId('train-balance').selectOption(o.balance);
+    await expect(page.getByTestId('train-balance-note')).toHaveText('Images are drawn equally often; rare tags count more in the loss (1 / tag frequency).');
+    await page.getByTestId('train-balance').scrollIntoViewIfNeeded();
+    await shot(page, '06b-balance');
+  }
   await page.getByTestId('start-training').click();
 }
 
@@ -108,11 +114,12 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await page.getByTestId('run-settings').scrollIntoViewIfNeeded();
   await shot(page, '06-validation-settings');
 
-  // A second, shorter run to compare with.
+  // A second, shorter run to compare with, balancing the tags by weighting the loss.
   await page.getByTestId('new-run-form').scrollIntoViewIfNeeded();
-  await queueRun(page, { name: 'second emoji run', steps: 4, batch: 8, seed: 7 });
+  await queueRun(page, { name: 'second emoji run', steps: 4, batch: 8, seed: 7, balance: 'classWeights' });
   await expect(detail).toContainText('second emoji run');
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(detail.getByTestId('run-settings')).toContainText('Loss weighted by tag');
 
   // Tick both runs and compare: one curve and one sample grid per run.
   const items = page.getByTestId('run-item');

@@ -84,9 +84,20 @@ describe('atelier CLI', () => {
     );
     expect(new Set(pixels).size).toBe(16);
 
-    const again = await atelier(['generate', project, '--count', '2', '--out', join(root, 'again'), '--seed', '7', '--json']);
+    const again = await atelier(['generate', project, '--prompt', 'seed:7, n:2', '--out', join(root, 'again'), '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ count: 2, seed: 7, prompt: 'seed:7, n:2' });
     const first = await sharp((again.json.files as { file: string }[])[0]!.file).raw().toBuffer();
     expect(first.toString('base64')).toBe(pixels[0]);
+  });
+
+  it('generate --prompt names an unknown tag with the closest known one, and writes nothing', async () => {
+    const out = join(root, 'typo');
+    const r = await atelier(['generate', project, '--prompt', 'Smileys & Emotio, n:2', '--out', out, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json.error).toMatchObject({ code: 'invalid-prompt' });
+    expect((r.json.error as { message: string }).message).toContain("'Smileys & Emotion'");
+    expect(existsSync(out)).toBe(false);
   });
 
   it('fails with a one-line error and a non-zero code on bad input', async () => {

@@ -1,6 +1,6 @@
 // The curate step through the router, as the app and the CLI drive it: import with
-// progress, filters, bulk tags with undo, exclusion, near-duplicates, quality flags
-// and splits with a lock.
+// progress, filters, bulk tags with undo, exclusion, ratings, near-duplicates, quality
+// flags and splits with a lock.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,23 @@ describe('curate', () => {
     expect((await call('assets:get', { id: dark.items[0]!.id })).excluded).toBe(true);
     await call('edits:undo');
     expect((await call('assets:list', { excluded: true })).total).toBe(0);
+  });
+
+  it('rates a selection, filters by rating, and undoes the rating', async () => {
+    const blue = (await call('assets:ids', { tag: 'blue' })).ids;
+    expect(await call('assets:rate', { ids: blue.slice(0, 5), rating: 4 })).toEqual({ updated: 5 });
+    expect(await call('assets:rate', { ids: blue.slice(3, 7), rating: 2 })).toEqual({ updated: 4 });
+    expect((await call('assets:get', { id: blue[0]! })).rating).toBe(4);
+    expect((await call('assets:list', { minRating: 3 })).items.map((a) => a.id)).toEqual(blue.slice(0, 3));
+    expect((await call('assets:list', { minRating: 1, tag: 'red' })).total).toBe(0);
+    expect((await call('assets:ids', { unrated: true })).ids).toHaveLength(42 - 7);
+    expect((await call('edits:last')).label).toBe('rate 4 images 2 stars');
+    await call('edits:undo');
+    expect((await call('assets:list', { minRating: 3 })).total).toBe(5);
+    const bad = await studio.router.call('assets:rate', { ids: [blue[0]], rating: 7 });
+    expect(bad).toEqual({ ok: false, error: { code: 'invalid-input', message: 'assets:rate was given invalid input — rating: rating is 0 (none) to 5 stars' } });
+    expect(await call('assets:rate', { ids: blue, rating: 0 })).toEqual({ updated: 5 });
+    expect((await call('assets:list', { minRating: 1 })).total).toBe(0);
   });
 
   it('renames a tag, merges onto an existing one, and undoes the merge', async () => {

@@ -70,7 +70,7 @@ describe('jobs', () => {
   it('generation without any checkpoint says to train first', async () => {
     const fresh = createStudio({ launchJob: forkLauncher(JOB_PROCESS), log: () => {} });
     await fresh.createProject(join(root, 'empty'));
-    expect(await fresh.router.call('generate:start', { count: 4 })).toEqual({
+    expect(await fresh.router.call('generate:run', { count: 4 })).toEqual({
       ok: false,
       error: { code: 'no-checkpoint', message: 'There is no trained model yet. Train one first, then generate.' },
     });

@@ -154,6 +154,38 @@ describe('training queue', () => {
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('20 runs') } });
   });
 
+  it('balance classWeights stores each image’s loss weight (mean 1, rare tags above common ones) and trains with them', async () => {
+    const cool = (await call<{ ids: number[] }>(studio, 'assets:ids', { tag: 'cool' })).ids;
+    // Two cool images also get "accent", which sorts first: strata accent 2, cool 4, warm 6 of 12.
+    await call(studio, 'tags:apply', { ids: cool.slice(0, 2), add: ['accent'] });
+    try {
+      const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 3, balance: 'classWeights' });
+      const train = studio.project!.runs.assets(runId).filter((r) => r.role === 'train');
+      expect(train).toHaveLength(12);
+      const weightOf = new Map(train.map((r) => [r.assetId, r.weight]));
+      expect(train.reduce((sum, r) => sum + r.weight, 0) / train.length).toBeCloseTo(1, 12);
+      // N / (strata · count): 12 / (3 · 2) = 2 for accent, 12 / (3 · 4) = 1 for cool, 12 / (3 · 6) = ⅔ for warm.
+      expect(weightOf.get(cool[0]!)).toBeCloseTo(2, 12);
+      expect(weightOf.get(cool[2]!)).toBeCloseTo(1, 12);
+      const warm = (await call<{ ids: number[] }>(studio, 'assets:ids', { tag: 'warm' })).ids;
+      expect(weightOf.get(warm[0]!)).toBeCloseTo(2 / 3, 12);
+      const done = await until(studio, runId, ['done', 'failed']);
+      expect(done.error).toBeNull();
+      expect(done.settings.balance).toBe('classWeights');
+      const weighted = (await call<RunDetailT>(studio, 'runs:get', { runId })).losses;
+      expect(weighted.map((l) => l.step)).toEqual([1, 2, 3]);
+      // The same run unweighted: step 1 draws the same batch (no oversampling) and G's loss comes
+      // before any update, so it matches; D's differs because the job weighted its real terms.
+      const plain = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 1 });
+      expect((await until(studio, plain.runId, ['done', 'failed'])).status).toBe('done');
+      const [first] = (await call<RunDetailT>(studio, 'runs:get', { runId: plain.runId })).losses;
+      expect(first!.lossG).toBe(weighted[0]!.lossG);
+      expect(first!.lossD).not.toBe(weighted[0]!.lossD);
+    } finally {
+      await call(studio, 'edits:undo', {});
+    }
+  });
+
   it('validates on the val split at each checkpoint, and fine-tunes from a checkpoint with frozen layers', async () => {
     await call(studio, 'splits:assign', { train: 50, val: 50, test: 0, seed: 3 });
     const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 4, checkpointEvery: 2 });

@@ -67,6 +67,8 @@ export interface VaeLossOptions extends ApplyOptions, ConditionOptions {
   // updateStats defaults to `training` (see vaeLoss).
   /** Weight of the KL term (β-VAE); default 1, the plain negative ELBO. */
   beta?: number;
+  /** Per-image weights [N] (class-weighted training): recon and KL become means of w · (image's term). */
+  weights?: tf.Tensor1D | null;
 }
 
 export interface VaeLoss {
@@ -128,6 +130,7 @@ export function buildVae(spec: VaeSpec, seed = 2): Vae {
  * eps [N, latentDim] (passed in, so a step is reproducible): z = mean + exp(logVar/2)·eps.
  *   recon = (1/N) Σ_n Σ_pixels,channels (x̂ − x)², on [−1, 1] values;
  *   kl    = (1/N) Σ_n ½ Σ_j (exp(logVar) + mean² − 1 − logVar);   loss = recon + β·kl.
+ * With per-image `weights` w, each image's two terms are multiplied by w_n before the 1/N mean.
  * Summing the squared error over pixels (not averaging) keeps its balance with the KL term: with
  * β = 1 the loss is the negative ELBO of a Gaussian decoder with fixed variance ½ (up to a
  * constant). A per-pixel mean would weight the KL ~3000× more and blur or collapse the model.
@@ -143,13 +146,23 @@ export function vaeLoss(vae: Vae, x: tf.Tensor4D, eps: tf.Tensor2D, opts: VaeLos
   }
   const beta = opts.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new Error(`vaeLoss: beta must be a finite number ≥ 0, got ${beta}`);
+  const w = opts.weights ?? null;
+  if (w && (w.rank !== 1 || w.shape[0] !== n)) throw new Error(`vaeLoss expects weights [${n}], got [${w.shape}]`);
   return tf.tidy(() => {
     const { mean, logVar } = vae.encode(x, { training: opts.training, cond: opts.cond }); // [N, 100] each
     const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor2D; // [N, 100]
     const updateStats = opts.updateStats ?? opts.training;
     const xr = vae.decode(z, { training: opts.training, updateStats, cond: opts.cond }); // [N, 32, 32, 3]
-    const recon = tf.div(tf.sum(tf.squaredDifference(xr, x)), n) as tf.Scalar;
-    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(tf.exp(logVar), tf.square(mean)), tf.add(logVar, 1))), 0.5), n) as tf.Scalar;
+    let recon: tf.Scalar;
+    let kl: tf.Scalar;
+    if (w) {
+      // Means over the batch of w · (each image's summed squared error, each image's KL).
+      recon = tf.mean(tf.mul(tf.sum(tf.squaredDifference(xr, x), [1, 2, 3]), w)) as tf.Scalar;
+      kl = tf.mean(tf.mul(tf.mul(tf.sum(tf.sub(tf.add(tf.exp(logVar), tf.square(mean)), tf.add(logVar, 1)), 1), 0.5), w)) as tf.Scalar;
+    } else {
+      recon = tf.div(tf.sum(tf.squaredDifference(xr, x)), n) as tf.Scalar;
+      kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(tf.exp(logVar), tf.square(mean)), tf.add(logVar, 1))), 0.5), n) as tf.Scalar;
+    }
     const loss = tf.add(recon, tf.mul(kl, beta)) as tf.Scalar;
     return { loss, recon, kl };
   });

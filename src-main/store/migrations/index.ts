@@ -5,6 +5,8 @@ import m001 from './001-assets-and-tags';
 import m002 from './002-runs-and-generations';
 import m003 from './003-curation';
 import m004 from './004-training-studio';
+import m005 from './005-generation-provenance';
+import m006 from './006-asset-ratings';
 
 export interface Migration {
   version: number;
@@ -14,7 +16,7 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
-export const migrations: readonly Migration[] = [m001, m002, m003, m004];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

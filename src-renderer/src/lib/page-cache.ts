@@ -1,6 +1,7 @@
 // A paged cache for a long list served in pages (`assets:list`, `generations:list`):
 // fetches only the pages the view asks for, a few at a time, newest wish first,
 // drops answers that arrive after a reset, and forgets the least recently used pages.
+// After an edit it can revalidate: old items stay on screen until their fresh page arrives.
 
 export interface Page<T> {
   total: number;
@@ -24,6 +25,8 @@ export class PageCache<T> {
   private readonly maxPages: number;
   private readonly concurrency: number;
   private pages = new Map<number, T[]>();
+  /** Pages from before a revalidate, shown until their fresh copy arrives. */
+  private stale = new Map<number, T[]>();
   private inFlight = new Set<number>();
   private wanted: number[] = [];
   private epoch = 0;
@@ -43,10 +46,23 @@ export class PageCache<T> {
     if (fetcher) this.fetcher = fetcher;
     this.epoch++;
     this.pages.clear();
+    this.stale.clear();
     this.inFlight.clear();
     this.wanted = [];
     this.total = null;
     this.options.onChange?.();
+  }
+
+  /**
+   * The same list changed (an edit): every page is fetched again when wanted, and until it
+   * arrives its old items (and the old total) are served, so the view neither blanks nor loses focus.
+   */
+  revalidate(): void {
+    this.epoch++;
+    for (const [page, items] of this.pages) this.stale.set(page, items);
+    this.pages.clear();
+    this.inFlight.clear();
+    this.wanted = [];
   }
 
   pageOf(index: number): number {
@@ -54,7 +70,8 @@ export class PageCache<T> {
   }
 
   get(index: number): T | undefined {
-    const page = this.pages.get(this.pageOf(index));
+    const p = this.pageOf(index);
+    const page = this.pages.get(p) ?? this.stale.get(p);
     return page?.[index % this.pageSize];
   }
 
@@ -103,6 +120,7 @@ export class PageCache<T> {
         this.inFlight.delete(page);
         this.total = result.total;
         this.pages.set(page, result.items);
+        this.stale.delete(page);
         while (this.pages.size > this.maxPages) {
           const oldest = this.pages.keys().next().value as number;
           this.pages.delete(oldest);

@@ -95,9 +95,9 @@ export class AssetGrid {
     this.cache.want(0, PAGE_SIZE);
   }
 
-  /** Reload what is on screen after an edit, keeping the scroll position and the selection. */
+  /** Reload what is on screen after an edit, keeping the scroll position, the selection and the focused cell. */
   refresh(): void {
-    this.cache.reset();
+    this.cache.revalidate();
     this.order = null;
     const { firstIndex, endIndex } = this.visible;
     this.cache.want(firstIndex, Math.max(endIndex, firstIndex + 1));

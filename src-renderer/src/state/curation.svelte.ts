@@ -69,6 +69,22 @@ export class Curation {
     );
   }
 
+  /** Star rating for many images (0 clears it); one undoable edit. */
+  rate(ids: number[], rating: number) {
+    const stars = (k: number) => (k === 1 ? '1 star' : `${k} stars`);
+    const n = (k: number) => `${k.toLocaleString('en')} ${k === 1 ? 'image' : 'images'}`;
+    return this.run(
+      () => api.assets.rate({ ids, rating }),
+      (r) => {
+        if (r.updated === 0) {
+          if (rating === 0) return ids.length === 1 ? 'This image is not rated' : 'None of the selected images is rated';
+          return ids.length === 1 ? `This image already has ${stars(rating)}` : `Every selected image already has ${stars(rating)}`;
+        }
+        return rating === 0 ? `Cleared the rating of ${n(r.updated)}` : `Rated ${n(r.updated)} ${stars(rating)}`;
+      },
+    );
+  }
+
   renameTag(from: string, to: string) {
     return this.run(
       () => api.tags.rename({ from, to }),

@@ -43,7 +43,7 @@ export interface RunForm {
   lrD: number | null;
   checkpointEvery: number | null;
   sampleEvery: number | null;
-  balance: 'none' | 'oversample';
+  balance: 'none' | 'oversample' | 'classWeights';
   augment: boolean;
   workers: number | null;
   fineTune: boolean;

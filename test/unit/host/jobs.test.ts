@@ -20,13 +20,13 @@ function fakeChannel() {
   return { channel, sent, say: (m: JobMessage) => onMessage(m), exit: (code: number | null, signal: string | null = null) => onExit(code, signal), killed: () => killed };
 }
 
-const request: JobRequest = { type: 'generate', projectDir: '/p', checkpointDir: 'c', count: 1, seed: 1, outDir: 's' };
+const request: JobRequest = { type: 'sampler', projectDir: '/p' };
 
 function start(fake: ReturnType<typeof fakeChannel>) {
   const jobs = new JobManager(() => fake.channel);
   const finished: { record: JobRecord; error?: { code: string; message: string } }[] = [];
   const messages: JobMessage[] = [];
-  const job = jobs.start('generate', 3, request, {
+  const job = jobs.start('train', 3, request, {
     onMessage: (m) => messages.push(m),
     onFinish: (record, error) => finished.push({ record: { ...record }, ...(error ? { error } : {}) }),
   });

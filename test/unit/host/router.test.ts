@@ -38,7 +38,13 @@ describe('router validates every input against the contract', () => {
     ['project:open', { dir: '' }, 'dir'],
     ['project:open', 'just a string', 'input'],
     ['jobs:cancel', {}, 'jobId'],
-    ['generate:start', { count: -1 }, 'count'],
+    ['assets:rate', { ids: [1], rating: 7 }, 'rating: rating is 0 (none) to 5 stars'],
+    ['assets:rate', { ids: [1], rating: 2.5 }, 'rating: rating is a whole number of stars'],
+    ['assets:rate', { ids: [], rating: 3 }, 'ids'],
+    ['assets:list', { minRating: 9 }, 'minRating'],
+    ['generate:run', { count: -1 }, 'count'],
+    ['generations:postprocess', { id: 1, steps: [{ op: 'upscale', factor: 3, kernel: 'nearest' }] }, 'factor'],
+    ['generations:rate', { ids: [1], rating: 6 }, 'rating'],
   ])('%s with %j is refused naming %s', async (name, input, field) => {
     const { router, reached } = routerWith({});
     const result = await router.call(name, input);

@@ -134,6 +134,19 @@ describe('data-parallel replicas', () => {
     expect(resumed.losses).toEqual(a.losses.slice(2));
   }, 60_000);
 
+  it('every thread applies the loss weights: with all weights 0, what the real images hold cannot matter', async () => {
+    // D then learns only from fakes on every replica, so two datasets of different noise train
+    // identically; were a worker to ignore the weights, its real terms would pull the runs apart.
+    const cfg = tiny({ steps: 3, batchSize: 8 });
+    const zero = new Float32Array(16);
+    const a = await train({ ...noise(16, 4), lossWeights: zero }, cfg, { workers: 2 });
+    const b = await train({ ...noise(16, 5), lossWeights: zero }, cfg, { workers: 2 });
+    expect(b.losses).toEqual(a.losses);
+    expect(b.state.groups.discriminator).toEqual(a.state.groups.discriminator);
+    const c = await train(noise(16, 5), cfg, { workers: 2 });
+    expect(c.losses.map((l) => l.lossD)).not.toEqual(a.losses.map((l) => l.lossD));
+  }, 60_000);
+
   it('averages every phase across threads, weighted by each slice of the batch', async () => {
     const { SharedReducer } = await import('../../../src-main/ml/parallel.js');
     const { Worker } = await import('node:worker_threads');

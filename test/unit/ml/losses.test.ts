@@ -99,6 +99,38 @@ describe('GAN losses', () => {
     });
   });
 
+  it('per-image weights scale each real term before the mean (class weights), by hand on a batch of four', () => {
+    const w = [2, 0.5, 1, 0.5]; // mean 1, as class weights are
+    tf.tidy(() => {
+      const r = tf.tensor1d(real);
+      const f = tf.tensor1d(fake);
+      const weights = tf.tensor1d(w);
+      // ns real terms: softplus(−x) = 0.07889, 0.85435, 0.37110, 1.87959; hinge: relu(1 − x) = 0, 1.3, 0.2, 2.7.
+      const nsReal = (2 * softplus(-2.5) + 0.5 * softplus(0.3) + 1 * softplus(-0.8) + 0.5 * softplus(1.7)) / 4;
+      const hingeReal = (2 * 0 + 0.5 * 1.3 + 1 * 0.2 + 0.5 * 2.7) / 4; // 0.55
+      expect(hingeReal).toBeCloseTo(0.55, 10);
+      expect(value(discriminatorLoss('ns', r, f, weights))).toBeCloseTo(nsReal + mean(fake.map(softplus)), 5);
+      expect(value(discriminatorLoss('hinge', r, f, weights))).toBeCloseTo(0.55 + mean(fake.map((x) => relu(1 + x))), 5);
+      // The gradient w.r.t. a real logit carries its weight; fakes are untouched.
+      const [hr, hf] = tf.grads((a, b) => discriminatorLoss('hinge', a as tf.Tensor1D, b as tf.Tensor1D, weights))([r, f]);
+      expect(Array.from(hr!.dataSync(), (g) => g + 0)).toEqual([0, -0.5 / 4, -1 / 4, -0.5 / 4]); // + 0 turns −0 into 0
+      Array.from(hf!.dataSync()).forEach((g, i) => expect(g).toBeCloseTo(fake[i]! > -1 ? 1 / 4 : 0, 6));
+    });
+  });
+
+  it('uniform weights of 1 give exactly the unweighted loss, and a weight vector of the wrong length is refused', () => {
+    tf.tidy(() => {
+      const r = tf.tensor1d(real);
+      const f = tf.tensor1d(fake);
+      const ones = tf.ones([4]) as tf.Tensor1D;
+      for (const kind of ['ns', 'hinge'] as const) {
+        expect(value(discriminatorLoss(kind, r, f, ones))).toBe(value(discriminatorLoss(kind, r, f)));
+        expect(value(discriminatorLoss(kind, r, f, null))).toBe(value(discriminatorLoss(kind, r, f)));
+      }
+      expect(() => discriminatorLoss('ns', r, f, tf.ones([3]) as tf.Tensor1D)).toThrow('realWeights must be [4] like the real logits, got [3]');
+    });
+  });
+
   it('rejects an unknown kind', () => {
     const x = tf.tensor1d([0]);
     expect(() => generatorLoss('wgan' as never, x)).toThrow(/unknown GAN loss/);

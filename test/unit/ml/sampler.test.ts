@@ -1,4 +1,4 @@
-// Batches: oversampling by weight and augmentation, both reproducible from the seed and step.
+// Batches: oversampling by weight, loss weights per slot and augmentation, reproducible from the seed and step.
 import { describe, expect, it } from 'vitest';
 import { identityPolicy } from '../../../src-main/datasets/augment';
 import { BatchSampler, type Dataset } from '../../../src-main/ml/train';
@@ -20,6 +20,19 @@ describe('BatchSampler', () => {
     expect(counts[0]).toBeGreaterThan(0);
     expect(new BatchSampler(data, 7, 64).indices(42)).toEqual(sampler.indices(42));
     expect(new BatchSampler(data, 8, 64).indices(42)).not.toEqual(sampler.indices(42));
+  });
+
+  it('hands out the loss weights of the images in each batch slot, and none without them', () => {
+    const lossWeights = Float32Array.from([0.5, 1, 1.5, 2, 2.5]);
+    const sampler = new BatchSampler({ ...dataset(5), lossWeights }, 3, 4);
+    for (const step of [0, 1, 7]) {
+      const indices = sampler.indices(step);
+      expect(Array.from(sampler.lossWeights(step)!)).toEqual(indices.map((i) => lossWeights[i]));
+      expect(Array.from(sampler.lossWeights(step, 1, 3)!)).toEqual(indices.slice(1, 3).map((i) => lossWeights[i]));
+    }
+    // Loss weights do not change which images are drawn: the same epochs as without them.
+    expect(sampler.indices(3)).toEqual(new BatchSampler(dataset(5), 3, 4).indices(3));
+    expect(new BatchSampler(dataset(5), 3, 4).lossWeights(0)).toBeNull();
   });
 
   it('refuses weights that are all zero', () => {

@@ -103,6 +103,30 @@ describe('train()', () => {
     expect(resumed.state.groups.generator).toEqual(straight.state.groups.generator);
   });
 
+  it('class weights: all 1 trains bit-for-bit like no weights; others change the run; bad ones are refused', async () => {
+    const data = dataset(16, 9);
+    const plain = await train(data, cfg);
+    const ones = await train({ ...data, lossWeights: new Float32Array(16).fill(1) }, cfg);
+    expect(ones.losses).toEqual(plain.losses);
+    expect(ones.state.groups.discriminator).toEqual(plain.state.groups.discriminator);
+    const skewed = Float32Array.from({ length: 16 }, (_, i) => (i < 4 ? 2.5 : 0.5)); // mean 1
+    const weighted = await train({ ...data, lossWeights: skewed }, cfg);
+    expect(weighted.losses.map((l) => l.lossD)).not.toEqual(plain.losses.map((l) => l.lossD));
+    for (const l of weighted.losses) expect(Number.isFinite(l.lossD!) && Number.isFinite(l.lossG!)).toBe(true);
+    await expect(train({ ...data, lossWeights: new Float32Array(15) }, cfg)).rejects.toThrow('15 loss weights for 16 images');
+    await expect(train({ ...data, lossWeights: new Float32Array(16).fill(-1) }, cfg)).rejects.toThrow(/finite and ≥ 0; image 0 has -1/);
+  });
+
+  it('a VAE trains with class weights too', async () => {
+    const vae = { ...cfg, family: 'vae' as const, latentDim: 8, lrG: 1e-3, beta1: 0.9 };
+    const data = { ...dataset(16, 2), lossWeights: Float32Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? 2.5 : 0.5)) };
+    const { losses } = await train(data, vae);
+    expect(losses).toHaveLength(4);
+    for (const l of losses) expect(Number.isFinite(l.recon!) && Number.isFinite(l.kl!)).toBe(true);
+    const plain = await train(dataset(16, 2), vae);
+    expect(losses.map((l) => l.recon)).not.toEqual(plain.losses.map((l) => l.recon));
+  });
+
   it('stops between steps when aborted', async () => {
     const ac = new AbortController();
     const { state } = await train(dataset(16), { ...cfg, steps: 50 }, { onProgress: (p) => p.step === 2 && ac.abort(), signal: ac.signal });

@@ -172,6 +172,34 @@ describe('loss, statistics, gradients, seeding', () => {
     v.dispose();
   });
 
+  it('per-image weights: recon and KL become means of w · each image’s terms; uniform weights change nothing', () => {
+    const v = buildVae({ size: 32, latentDim: 6, width: 4 }, 7);
+    tf.tidy(() => {
+      const x = images(3, 32, 11) as tf.Tensor4D;
+      const eps = tf.randomNormal([3, 6], 0, 1, 'float32', 5) as tf.Tensor2D;
+      // With running statistics (training: false) each image's terms depend on that image alone.
+      const one = (i: number) => vaeLoss(v, tf.slice(x, [i, 0, 0, 0], [1, 32, 32, 3]) as tf.Tensor4D, tf.slice(eps, [i, 0], [1, 6]) as tf.Tensor2D, { training: false });
+      const per = [0, 1, 2].map((i) => {
+        const l = one(i);
+        return { recon: l.recon.dataSync()[0]!, kl: l.kl.dataSync()[0]! };
+      });
+      const w = [2.5, 0.25, 0.25];
+      const weighted = vaeLoss(v, x, eps, { training: false, beta: 0.5, weights: tf.tensor1d(w) });
+      const recon = (w[0]! * per[0]!.recon + w[1]! * per[1]!.recon + w[2]! * per[2]!.recon) / 3;
+      const kl = (w[0]! * per[0]!.kl + w[1]! * per[1]!.kl + w[2]! * per[2]!.kl) / 3;
+      expect(weighted.recon.dataSync()[0]! / recon).toBeCloseTo(1, 5);
+      expect(weighted.kl.dataSync()[0]! / kl).toBeCloseTo(1, 5);
+      expect(weighted.loss.dataSync()[0]! / (recon + 0.5 * kl)).toBeCloseTo(1, 5);
+
+      const plain = vaeLoss(v, x, eps, { training: false });
+      const uniform = vaeLoss(v, x, eps, { training: false, weights: tf.ones([3]) as tf.Tensor1D });
+      // Equal up to float32 summation order (per image, then the mean, instead of one sum over the batch).
+      expect(uniform.loss.dataSync()[0]! / plain.loss.dataSync()[0]!).toBeCloseTo(1, 5);
+      expect(() => vaeLoss(v, x, eps, { training: false, weights: tf.ones([2]) as tf.Tensor1D })).toThrow('vaeLoss expects weights [3], got [2]');
+    });
+    v.dispose();
+  });
+
   it('training steps move the decoder running statistics that decode(training: false) uses', () => {
     const v = buildVae({ size: 32, latentDim: 4, width: 4 }, 8);
     const stats = () => v.snapshot().filter((a) => a.name.endsWith('.mean') || a.name.endsWith('.var'));

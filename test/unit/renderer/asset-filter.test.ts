@@ -6,15 +6,24 @@ describe('asset filter', () => {
   it('sends only what narrows the list', () => {
     expect(filterInput(noFilter)).toEqual({});
     expect(isFiltered(noFilter)).toBe(false);
-    expect(filterInput({ tag: 'cat', split: 'none', flag: 'blurry', excluded: 'hide', ids: null })).toEqual({ tag: 'cat', split: 'none', flag: 'blurry', excluded: false });
+    expect(filterInput({ tag: 'cat', split: 'none', flag: 'blurry', excluded: 'hide', ids: null, rating: 'all' })).toEqual({
+      tag: 'cat',
+      split: 'none',
+      flag: 'blurry',
+      excluded: false,
+    });
     expect(filterInput({ ...noFilter, excluded: 'only' })).toEqual({ excluded: true });
+    expect(filterInput({ ...noFilter, rating: 3 })).toEqual({ minRating: 3 });
+    expect(filterInput({ ...noFilter, rating: 'unrated' })).toEqual({ unrated: true });
+    expect(isFiltered({ ...noFilter, rating: 1 })).toBe(true);
   });
 
   it('describes the filter in words', () => {
     expect(describeFilter(noFilter)).toBe('');
-    expect(describeFilter({ tag: 'cat', split: 'train', flag: 'too-dark', excluded: 'only', ids: null }, () => 'Too dark')).toBe(
-      'tagged “cat” · in train · flagged too dark · excluded only',
+    expect(describeFilter({ tag: 'cat', split: 'train', flag: 'too-dark', excluded: 'only', ids: null, rating: 3 }, () => 'Too dark')).toBe(
+      'tagged “cat” · in train · flagged too dark · rated 3+ stars · excluded only',
     );
+    expect([1, 5, 'unrated'].map((rating) => describeFilter({ ...noFilter, rating: rating as 1 }))).toEqual(['rated', 'rated 5 stars', 'unrated']);
     expect(describeFilter({ ...noFilter, ids: [4, 9, 12] })).toBe('one group of 3 near-duplicates');
     expect(filterInput({ ...noFilter, ids: [4, 9] })).toEqual({ ids: [4, 9] });
   });

@@ -49,6 +49,37 @@ describe('PageCache', () => {
     expect(calls.map((c) => c.offset)).toEqual([0, 50_000]);
   });
 
+  it('revalidates after an edit: old items and total stay until each fresh page arrives', async () => {
+    let version = 0;
+    const calls: { offset: number; resolve: () => void }[] = [];
+    const fetcher = (offset: number, limit: number) =>
+      new Promise<Page<string>>((resolve) => {
+        const v = version;
+        const total = v === 0 ? 300 : 250; // the edit removed 50 from this filter
+        calls.push({ offset, resolve: () => resolve({ total, items: Array.from({ length: Math.min(limit, total - offset) }, (_, i) => `v${v}:${offset + i}`) }) });
+      });
+    const cache = new PageCache(fetcher, { pageSize: 100 });
+    cache.want(0, 200);
+    calls.forEach((c) => c.resolve());
+    await flush();
+    version = 1;
+    cache.revalidate();
+    expect(cache.get(5)).toBe('v0:5'); // still shown
+    expect(cache.total).toBe(300);
+    cache.want(0, 200);
+    expect(calls.slice(2).map((c) => c.offset)).toEqual([0, 100]); // fetched again
+    calls[2]!.resolve();
+    await flush();
+    expect(cache.get(5)).toBe('v1:5');
+    expect(cache.get(105)).toBe('v0:105'); // its page has not arrived yet
+    expect(cache.total).toBe(250);
+    calls[3]!.resolve();
+    await flush();
+    expect(cache.get(105)).toBe('v1:105');
+    cache.reset();
+    expect(cache.get(5)).toBeUndefined(); // a reset forgets stale pages too
+  });
+
   it('ignores answers from before a reset', async () => {
     const { calls, fetcher } = deferredFetcher(1000);
     let changes = 0;

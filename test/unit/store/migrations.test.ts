@@ -100,6 +100,26 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('006 adds an unrated rating to existing images, refuses out-of-range ones, and the rating filter uses its index', () => {
+    const file = tempDb();
+    const v5 = openDatabase(file, { upTo: 5 });
+    v5.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ab', 'png', 'old', 2, 2, 9, 1, 't')").run();
+    v5.close();
+    const db = openDatabase(file, { upTo: 6 });
+    expect(schemaVersion(db)).toBe(6);
+    expect(db.prepare('SELECT name, rating FROM assets').get()).toEqual({ name: 'old', rating: 0 });
+    db.prepare('UPDATE assets SET rating = 5').run();
+    expect(() => db.prepare('UPDATE assets SET rating = 6').run()).toThrow(/CHECK/);
+    expect(() => db.prepare('UPDATE assets SET rating = -1').run()).toThrow(/CHECK/);
+    // The shapes AssetStore's filter uses: ids of rated images from the index, unrated ones in index order.
+    expect(plan(db, 'SELECT a.id FROM assets a WHERE a.id IN (SELECT id FROM assets WHERE rating >= ?) ORDER BY a.id LIMIT 200', 3)).toContain(
+      'COVERING INDEX assets_by_rating (rating>?)',
+    );
+    expect(plan(db, 'SELECT a.id FROM assets a WHERE a.rating = 0 ORDER BY a.id LIMIT 200')).toMatch(/SEARCH a USING (COVERING )?INDEX assets_by_rating \(rating=\?\)$/);
+    expect(plan(db, 'SELECT count(*) FROM assets a WHERE a.rating >= ?', 3)).toBe('SEARCH a USING COVERING INDEX assets_by_rating (rating>?)');
+    db.close();
+  });
+
   it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
     const file = tempDb();
     openDatabase(file, { upTo: 1 }).close();

@@ -1,0 +1,139 @@
+// Sampling speed: 16 images at 32×32 from the reference DCGAN generator (config a of
+// /work/shared/bench/pytorch_dcgan.py: ≈1.07M parameters, ConvTranspose, BatchNorm), in Atelier's
+// generator process path (wasm) and in PyTorch side by side; then the whole Generate press as the
+// studio serves it (latents, warm generator process, 64 PNGs written, rows stored).
+// Prints numbers; never fails on timing.
+//   npx tsx bench/sampling.ts [--iters 50] [--no-torch]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkLauncher } from '../src-main/host/jobs.js';
+import { createStudio } from '../src-main/host/studio.js';
+import { initBackend, tf } from '../src-main/ml/backend.js';
+import { saveCheckpoint } from '../src-main/ml/checkpoint.js';
+import { latentFor, samplerFor, toBytes } from '../src-main/ml/generate.js';
+import { createSession, defaultTrainConfig, type TrainConfig } from '../src-main/ml/train.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const iters = Number(arg('iters', '50'));
+const PY = '/usr/bin/python3';
+const TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/pytorch_dcgan.py', import.meta.url));
+const JOB_PROCESS = fileURLToPath(new URL('../src-main/host/job-process.ts', import.meta.url));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.9 * (xs.length - 1))]!;
+
+/** ms per draw of n images (latents made in JS, pixels read back as bytes: what the generator process does). */
+async function timeDraws(cfg: TrainConfig, n: number): Promise<number[]> {
+  const session = createSession(cfg);
+  const state = session.state();
+  session.dispose();
+  const sampler = samplerFor(state);
+  const once = async (seed: number) => {
+    const z = new Float32Array(n * cfg.latentDim);
+    for (let i = 0; i < n; i++) z.set(latentFor(seed, i, cfg.latentDim), i * cfg.latentDim);
+    const out = tf.tidy(() => sampler.draw(tf.tensor2d(z, [n, cfg.latentDim]), null));
+    const bytes = toBytes((await out.data()) as Float32Array);
+    out.dispose();
+    return bytes;
+  };
+  for (let i = 0; i < 5; i++) await once(i);
+  const times: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    await once(100 + i);
+    times.push(performance.now() - t0);
+  }
+  sampler.dispose();
+  return times;
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend({ only: 'wasm' });
+  console.log(`sampling bench: ${backend.name} (${backend.threads} threads reported), load ${loadavg()[0]!.toFixed(2)}, ${iters} timed draws`);
+  const reference = defaultTrainConfig({ size: 32, width: 64, latentDim: 100, gUpsample: 'transposed', seed: 0 });
+  const recipe = defaultTrainConfig({ size: 32, width: 32, latentDim: 100, gUpsample: 'resize', seed: 0 });
+  const a16 = await timeDraws(reference, 16);
+  const a64 = await timeDraws(reference, 64);
+  const r16 = await timeDraws(recipe, 16);
+  console.log(`Atelier, reference DCGAN (config a), 16 images: median ${median(a16).toFixed(1)} ms, p90 ${p90(a16).toFixed(1)} ms`);
+  console.log(`Atelier, reference DCGAN (config a), 64 images: median ${median(a64).toFixed(1)} ms`);
+  console.log(`Atelier, default recipe (small, resize+conv), 16 images: median ${median(r16).toFixed(1)} ms`);
+
+  let torch: number | undefined;
+  if (!process.argv.includes('--no-torch') && existsSync(PY) && existsSync(TORCH_SCRIPT) && spawnSync(PY, ['-c', 'import torch']).status === 0) {
+    const out = join(mkdtempSync(join(tmpdir(), 'atelier-torch-')), 'r.json');
+    const run = spawnSync(PY, [TORCH_SCRIPT, '--config', 'a', '--steps', '1', '--repeats', '1', '--warmup', '5', '--inf-iters', '2', '--lat-iters', String(iters), '--json', out], {
+      encoding: 'utf8',
+    });
+    try {
+      const r = JSON.parse(readFileSync(out, 'utf8')) as { results: { latency_bs16_ms_median?: number }[] };
+      torch = r.results[0]?.latency_bs16_ms_median;
+    } catch {
+      // no JSON: the error is printed below
+    }
+    if (torch === undefined) console.log(`pytorch run gave no result (exit ${run.status}): ${(run.stderr ?? '').slice(-300)}`);
+  } else {
+    console.log('pytorch: not available (/usr/bin/python3 cannot import torch), skipping the side-by-side run');
+  }
+  if (torch !== undefined) {
+    console.log(`PyTorch 2 threads, same generator, 16 images: median ${torch.toFixed(1)} ms`);
+    console.log(`ratio: Atelier is ${(torch / median(a16)).toFixed(2)}× faster (target: under 30 ms)`);
+  }
+
+  // The whole Generate press, engine side: warm generator process, 64 PNGs written, rows stored.
+  const root = mkdtempSync(join(tmpdir(), 'atelier-sampling-'));
+  const studio = createStudio({ launchJob: forkLauncher(JOB_PROCESS), log: () => {}, lockProjects: false, runQueue: false });
+  try {
+    const { project } = await studio.createProject(join(root, 'p'));
+    const session = createSession(reference);
+    await saveCheckpoint(project.path('checkpoints/run-1/step-0000001'), session.state());
+    session.dispose();
+    const runId = project.runs.create({
+      name: 'bench',
+      model: 'dcgan',
+      size: 32,
+      preset: 'medium',
+      steps: 1,
+      batchSize: 64,
+      seed: 0,
+      settings: { config: reference },
+      assets: [],
+      status: 'done',
+    });
+    project.runs.addCheckpoint(runId, 1, 'checkpoints/run-1/step-0000001');
+    const call = async (name: string, input: unknown) => {
+      const r = await studio.router.call(name, input);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.result as { ms: number };
+    };
+    await call('generate:options', {});
+    const engine: number[] = [];
+    const wall: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t0 = performance.now();
+      const r = await call('generate:run', { prompt: `seed:${i}, n:64` });
+      wall.push(performance.now() - t0);
+      if (i >= 2) engine.push(r.ms);
+    }
+    console.log(`Generate press, 64 images (draw in the generator process + 64 PNGs + rows): median ${median(engine).toFixed(1)} ms, p90 ${p90(engine).toFixed(1)} ms`);
+  } finally {
+    studio.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('sampling bench failed:', err instanceof Error ? err.stack : err);
+  process.exitCode = 1;
+});
