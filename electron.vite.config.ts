@@ -18,6 +18,8 @@ export default defineConfig({
           'job-process': resolve(root, 'src-main/host/job-process.ts'),
           // A data-parallel training replica, started by the job process as a worker thread.
           'replica-worker': resolve(root, 'src-main/ml/replica-worker.ts'),
+          // A drawing thread of the generator process.
+          'sampler-worker': resolve(root, 'src-main/ml/sampler-worker.ts'),
         },
       },
     },

@@ -498,6 +498,8 @@ export const operations = {
       freezable: z.record(ModelKind, z.array(z.object({ name: z.string(), label: z.string() }))),
       /** Parameter counts for each family, size and preset (a VAE's are all under generator, discriminator 0). */
       models: z.array(z.object({ model: ModelKind, size: ImageSize, preset: ModelPreset, generator: count, discriminator: count })),
+      /** The family the Train view and the CLI start with: the conditional GAN when images have tags (see docs/training-recipe.md). */
+      recommended: ModelKind,
     }),
     'What the Train view needs to offer choices: classes, image counts, freezable layers, model sizes.',
   ),

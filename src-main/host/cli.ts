@@ -16,10 +16,11 @@ Usage:
   atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
   atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels 64]
   atelier info <dir>                            what the project holds, and the compute backend
-  atelier train <dir> --model dcgan|cgan|vae --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
+  atelier train <dir> [--model dcgan|cgan|vae] --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|on|off] [--lr L] [--workers N]
           [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
+          (without --model: a conditional GAN when the images have tags, else a DCGAN)
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
   atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
@@ -159,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
           const checkpointEvery = number('checkpoint-every');
           const workers = number('workers');
           ({ runId } = await call('train:start', {
-            model: (values.model ?? 'dcgan') as 'dcgan',
+            model: (values.model ?? (await call('train:options', {})).recommended) as 'dcgan',
             size: number('size', 32) as 32,
             preset: (values.preset ?? 'small') as 'small',
             steps: number('steps', 200)!,

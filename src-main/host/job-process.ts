@@ -3,12 +3,14 @@
 // utilityProcess; it receives one request, streams typed messages back and exits.
 // It writes files (checkpoints, samples) but never the project database.
 import { mkdir, rename } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { trainingPixels } from '../datasets/training-set';
 import { initBackend } from '../ml/backend';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint';
-import { latentFor, samplerFor as loadSampler, toBytes, type Sampler } from '../ml/generate';
+import { latentFor, toBytes } from '../ml/generate';
+import { DrawPool } from '../ml/draw-pool';
 import { hashSeed, Rng } from '../ml/random';
 import { fineTuneState, train, type Dataset, type Session, type TrainConfig, type TrainState } from '../ml/train';
 import { tf } from '../ml/backend';
@@ -197,27 +199,10 @@ async function writeGrid(session: Session, grid: ReturnType<typeof sampleGrid>, 
 // ---------------------------------------------------------------------------------------
 // The sampler: draws batches on request, keeping the two most recent checkpoints loaded.
 
-const SAMPLER_CACHE = 2;
 let samplerProject = '';
-const samplers = new Map<string, Sampler>();
+/** Every core draws (the engine's own work is light while a person generates). */
+const pool = new DrawPool(availableParallelism());
 let drawing: Promise<void> = Promise.resolve();
-
-async function samplerFor(checkpointDir: string): Promise<Sampler> {
-  const cached = samplers.get(checkpointDir);
-  if (cached) {
-    samplers.delete(checkpointDir); // most recent last
-    samplers.set(checkpointDir, cached);
-    return cached;
-  }
-  const sampler = loadSampler(await loadCheckpoint(join(samplerProject, checkpointDir)));
-  samplers.set(checkpointDir, sampler);
-  for (const [dir, old] of samplers) {
-    if (samplers.size <= SAMPLER_CACHE) break;
-    old.dispose();
-    samplers.delete(dir);
-  }
-  return sampler;
-}
 
 function floats(base64: string, expected: number, what: string): Float32Array {
   const bytes = Buffer.from(base64, 'base64');
@@ -229,15 +214,14 @@ function floats(base64: string, expected: number, what: string): Float32Array {
 async function draw(c: DrawControl): Promise<void> {
   const started = performance.now();
   await initBackend(); // the request's start-up may still be under way
-  const sampler = await samplerFor(c.checkpointDir);
-  const { size, latentDim, classes } = sampler;
+  const dir = join(samplerProject, c.checkpointDir);
+  // One image is drawn on this thread; a batch on every core. A one-image draw (a warm-up) also loads the other threads.
+  if (c.n === 1) void pool.warm(dir).catch(() => {});
+  const { latentDim, classes } = await pool.sampler(dir);
   const z = floats(c.z, c.n * latentDim, 'The latent batch');
-  const cond = classes > 0 ? (c.cond ? floats(c.cond, c.n * classes, 'The condition batch') : new Float32Array(c.n * classes)) : null;
-  const images = tf.tidy(() => sampler.draw(tf.tensor2d(z, [c.n, latentDim]), cond ? tf.tensor2d(cond, [c.n, classes]) : null));
-  const values = (await images.data()) as Float32Array;
-  images.dispose();
-  const pixels = Buffer.from(toBytes(values).buffer).toString('base64');
-  post({ type: 'drawn', id: c.id, size, latentDim, classes, pixels, ms: performance.now() - started });
+  const cond = classes > 0 && c.cond ? floats(c.cond, c.n * classes, 'The condition batch') : null;
+  const { sampler, pixels } = await pool.draw(dir, c.n, z, cond);
+  post({ type: 'drawn', id: c.id, size: sampler.size, latentDim, classes, pixels: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.length).toString('base64'), ms: performance.now() - started });
 }
 
 function runSampler(_request: SamplerRequest): Promise<void> {

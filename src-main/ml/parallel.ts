@@ -176,17 +176,19 @@ export interface ReplicaGroup {
 }
 
 /** The worker entry beside this module: built JS, or TypeScript source run through tsx (tests, bench). */
-function workerEntry(): { url: URL; viaTsx: boolean } {
-  // Built: out/main/replica-worker.js, beside the entries (this module may sit in out/main/chunks/).
-  for (const rel of ['./replica-worker.js', '../replica-worker.js']) {
+/** A worker-thread entry beside this module: built (`out/main/<name>.js`) or from source through tsx. */
+function workerEntry(name: string): { url: URL; viaTsx: boolean } {
+  // Built: out/main/<name>.js, beside the entries (this module may sit in out/main/chunks/).
+  for (const rel of [`./${name}.js`, `../${name}.js`]) {
     const built = new URL(rel, import.meta.url);
     if (existsSync(built)) return { url: built, viaTsx: false };
   }
-  return { url: new URL('./replica-worker.ts', import.meta.url), viaTsx: true };
+  return { url: new URL(`./${name}.ts`, import.meta.url), viaTsx: true };
 }
 
-function spawnWorker(init: ReplicaInit): Worker {
-  const { url, viaTsx } = workerEntry();
+/** Starts the worker-thread entry `name` (replica-worker, sampler-worker) with `workerData`. */
+export function spawnWorker(name: string, init: unknown): Worker {
+  const { url, viaTsx } = workerEntry(name);
   if (!viaTsx) return new Worker(url, { workerData: init });
   // The ESM build of tsx's API (its `import` export), found from the package folder.
   const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
@@ -217,7 +219,7 @@ export async function startReplicas(opts: { data: Dataset; cfg: TrainConfig; sta
   const exits: Promise<void>[] = [];
   const ready: Promise<void>[] = [];
   for (let replica = 1; replica < replicas; replica++) {
-    const w = spawnWorker({ ...shared, cfg, state, replica, data: { ...rest, pixels } });
+    const w = spawnWorker('replica-worker', { ...shared, cfg, state, replica, data: { ...rest, pixels } });
     workers.push(w);
     ready.push(
       new Promise((resolve, reject) => {

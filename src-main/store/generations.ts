@@ -112,10 +112,11 @@ export class GenerationStore {
   /** Stores images made together as one batch; returns the batch number and the new ids in order. */
   addBatch(items: NewGeneration[]): { batchId: number; ids: number[] } {
     const insert = this.db.prepare(
-      `INSERT INTO generations (checkpoint_id, seed, idx, file, size, width, height, prompt, latent, cond, truncation,
+      `INSERT INTO generations (checkpoint_id, seed, idx, file, size, width, height, prompt, truncation,
          origin, parent_id, params, post, backend, batch_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const vectors = this.db.prepare('INSERT INTO generation_vectors (generation_id, latent, cond) VALUES (?, ?, ?)');
     const tag = this.db.prepare('INSERT OR REPLACE INTO generation_tags (generation_id, tag, weight) VALUES (?, ?, ?)');
     return this.db.transaction(() => {
       const batchId = (this.db.prepare('SELECT coalesce(max(batch_id), 0) + 1 AS n FROM generations').get() as { n: number }).n;
@@ -131,8 +132,6 @@ export class GenerationStore {
             g.width,
             g.height,
             g.prompt,
-            blob(g.latent),
-            blob(g.cond),
             g.truncation,
             g.origin,
             g.parentId,
@@ -142,6 +141,7 @@ export class GenerationStore {
             batchId,
           ).lastInsertRowid,
         );
+        vectors.run(id, blob(g.latent), blob(g.cond));
         for (const t of g.tags) tag.run(id, t.tag, t.weight);
         ids.push(id);
       }
@@ -172,7 +172,8 @@ export class GenerationStore {
   get(id: number): GenerationRecord | null {
     const r = this.db
       .prepare(
-        `SELECT ${COLUMNS}, g.latent, g.cond, g.params, g.backend FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id WHERE g.id = ?`,
+        `SELECT ${COLUMNS}, v.latent, v.cond, g.params, g.backend FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id
+         LEFT JOIN generation_vectors v ON v.generation_id = g.id WHERE g.id = ?`,
       )
       .get(id) as (Row & { latent: Buffer | null; cond: Buffer | null; params: string | null; backend: string }) | undefined;
     if (!r) return null;
@@ -200,12 +201,14 @@ export class GenerationStore {
       where.push('g.id IN (SELECT generation_id FROM generation_tags WHERE tag = ?)');
       args.push(f.tag.trim());
     }
+    // Terms written `+column` in the page query: walking the id order and stopping at `limit` beats
+    // an index on a broad filter followed by sorting every match (SQLite would sort 100,000 rows).
     if (f.runId !== undefined) {
-      where.push('g.checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)');
+      where.push('%g.checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)');
       args.push(f.runId);
     }
     const eq: [keyof GenerationFilter, string][] = [
-      ['checkpointId', 'g.checkpoint_id'],
+      ['checkpointId', '%g.checkpoint_id'],
       ['seed', 'g.seed'],
       ['batchId', 'g.batch_id'],
       ['origin', 'g.origin'],
@@ -222,25 +225,25 @@ export class GenerationStore {
       args.push(f.minRating);
     }
     if (f.from) {
-      where.push('g.created_at >= ?');
+      where.push('%g.created_at >= ?');
       args.push(f.from);
     }
     if (f.to) {
-      where.push('g.created_at < ?');
+      where.push('%g.created_at < ?');
       args.push(f.to);
     }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const clause = where.length ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '') : '';
+    const pageClause = where.length && f.sort !== 'rating' ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '+') : clause;
     const order = { newest: 'g.id DESC', oldest: 'g.id ASC', rating: 'g.rating DESC, g.id DESC' }[f.sort];
     const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...args, f.limit, f.offset) as Row[];
     return { total, items: rows.map(fromRow) };
   }
 
   rate(ids: readonly number[], rating: number): number {
-    const stmt = this.db.prepare('UPDATE generations SET rating = ? WHERE id = ?');
-    return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(rating, id).changes, 0))();
+    return this.db.prepare('UPDATE generations SET rating = ? WHERE rating != ? AND id IN (SELECT value FROM json_each(?))').run(rating, rating, JSON.stringify(ids)).changes;
   }
 
   // --- prompts -------------------------------------------------------------------------

@@ -12,8 +12,6 @@ const migration: Migration = {
   up(db) {
     db.exec(`
       ALTER TABLE generations ADD COLUMN prompt TEXT NOT NULL DEFAULT '';
-      ALTER TABLE generations ADD COLUMN latent BLOB;
-      ALTER TABLE generations ADD COLUMN cond BLOB;
       ALTER TABLE generations ADD COLUMN truncation REAL;
       ALTER TABLE generations ADD COLUMN origin TEXT NOT NULL DEFAULT 'prompt'
         CHECK (origin IN ('prompt', 'variation', 'interpolation', 'walk', 'postprocess'));
@@ -33,6 +31,14 @@ const migration: Migration = {
       CREATE INDEX generations_by_seed ON generations(seed);
       CREATE INDEX generations_by_batch ON generations(batch_id);
       CREATE INDEX generations_by_parent ON generations(parent_id);
+
+      -- The exact vectors an image was drawn from (float32, little-endian), apart from the rows the
+      -- gallery scans so those stay narrow (a 100-value latent and a 100-tag condition are ~1 KB).
+      CREATE TABLE generation_vectors (
+        generation_id INTEGER PRIMARY KEY REFERENCES generations(id) ON DELETE CASCADE,
+        latent BLOB NOT NULL,
+        cond BLOB
+      ) STRICT;
 
       -- The prompt's positive tags with their weights, for filtering the gallery by tag.
       CREATE TABLE generation_tags (

@@ -259,7 +259,11 @@ export class Training {
   async enter(): Promise<void> {
     await Promise.all([
       this.loadRuns(),
-      api.train.options().then((o) => (this.options = o)),
+      api.train.options().then((o) => {
+        // The first time the view learns what the project holds, start the form on the recommended family.
+        if (this.options === null && this.form.model === 'dcgan' && !this.form.fineTune) this.form.model = o.recommended;
+        this.options = o;
+      }),
       this.loadCheckpoints(),
     ]).catch(() => {}); // `api` has raised a toast.
   }
