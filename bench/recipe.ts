@@ -67,10 +67,10 @@ async function contactSheet(session: Session, file: string, cond: Float32Array |
 
 async function main(): Promise<void> {
   const settings = TrainSettings.parse({
-    model: arg('model', 'dcgan'),
+    model: arg('model', 'cgan'), // what the Train view recommends for the starter set (it has tags)
     preset: arg('preset', 'small'),
     size: Number(arg('size', '32')),
-    batchSize: Number(arg('batch', '64')),
+    batchSize: Number(arg('batch', '32')),
     steps: 1_000_000,
     loss: arg('loss', 'hinge'),
     r1: Number(arg('r1', '0')),

@@ -333,6 +333,11 @@ export const GeneratedBatch = z.object({
   ms: z.number(),
   /** Things the person should know, e.g. that an unconditional model ignores tags. */
   notes: z.array(z.string()),
+  /**
+   * The PNGs as data: URLs, in item order, so a fresh grid shows without one file request per
+   * image (a 32 px PNG is ~3 KB); '' past the first 256 images (those load from their files).
+   */
+  previews: z.array(z.string()),
 });
 
 export const JobKind = z.enum(['train', 'import']);
@@ -582,7 +587,7 @@ export const operations = {
     z
       .object({
         prompt: z.string().max(2000).default(''),
-        /** Overrides the prompt's @run/@ck; the newest checkpoint when neither is given. */
+        /** The model picker's choice; a prompt's @run/@ck wins over it; the newest checkpoint when neither is given. */
         checkpointId: id.optional(),
         /** Used when the prompt has no n:. */
         count: z.number().int().min(1).max(1024).default(16),

@@ -4,6 +4,7 @@
 // post-processed. The vectors are computed here in JS (seeded), never by the backend.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import sharp from 'sharp';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT, GeneratorChoiceT, PostProcessStepT } from '../../src-preload/contract';
 import { AtelierError } from '../host/errors';
@@ -55,6 +56,8 @@ interface Plan {
 const MAX_COUNT = 1024;
 /** Images per draw request: bounds the generator process's memory for a 1,024-image prompt. */
 const DRAW_CHUNK = 256;
+/** Images of a batch sent back inline as data: URLs (the rest load from their files). */
+const MAX_PREVIEWS = 256;
 
 function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
@@ -373,7 +376,8 @@ export class GenerationService {
         columns: input.columns ?? Math.ceil(Math.sqrt(sized.length)),
         gap: 4,
         background: '#ffffff',
-        label: (i) => `#${records[i]!.id} · seed ${records[i]!.seed}`,
+        // Under ~112 px a cell has room for the id only (the seed is in the file's provenance).
+        label: (i) => (sized[i]!.width >= 112 ? `#${records[i]!.id} · seed ${records[i]!.seed}` : `#${records[i]!.id}`),
       });
       const file = `${folder}/contact-sheet.${input.format}`;
       await this.writeBytes(file, await encode(sheet, input.format));
@@ -464,10 +468,11 @@ export class GenerationService {
   }
 
   /** Draws the plans in chunks, writes one PNG each, and stores them as one batch. */
-  private async render(g: Generator, plans: Plan[]): Promise<{ batchId: number; items: GenerationT[] }> {
+  private async render(g: Generator, plans: Plan[]): Promise<{ batchId: number; items: GenerationT[]; previews: string[] }> {
     const p = this.project();
     const folder = this.newFolder(g);
     const rows: NewGeneration[] = [];
+    const previews: string[] = new Array<string>(plans.length).fill('');
     for (let start = 0; start < plans.length; start += DRAW_CHUNK) {
       const chunk = plans.slice(start, start + DRAW_CHUNK);
       const n = chunk.length;
@@ -484,12 +489,12 @@ export class GenerationService {
       await Promise.all(
         chunk.map(async (pl, i) => {
           const file = `${folder}/${String(start + i).padStart(4, '0')}.png`;
-          const png = await sharp(Buffer.from(drawn.pixels.buffer, drawn.pixels.byteOffset + i * per, per), {
-            raw: { width: drawn.size, height: drawn.size, channels: 3 },
-          })
-            .png({ compressionLevel: 6 })
-            .toBuffer();
+          // In JS (fast-png): for a 32 or 64 px image, setting up a libvips pipeline costs more than the encoding.
+          const png = Buffer.from(
+            encodePng({ width: drawn.size, height: drawn.size, channels: 3, depth: 8, data: drawn.pixels.subarray(i * per, (i + 1) * per) }),
+          );
           await writeFile(join(p.dir, file), png);
+          if (start + i < MAX_PREVIEWS) previews[start + i] = `data:image/png;base64,${png.toString('base64')}`;
           rows[start + i] = {
             checkpointId: g.checkpoint.id,
             seed: pl.seed,
@@ -513,7 +518,7 @@ export class GenerationService {
       );
     }
     const { batchId, ids } = p.generations.addBatch(rows);
-    return { batchId, items: p.generations.byIds(ids) };
+    return { batchId, items: p.generations.byIds(ids), previews };
   }
 
   private async readImage(r: GenerationT): Promise<RawImage> {

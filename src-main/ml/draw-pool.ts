@@ -7,6 +7,7 @@ import { tf } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { samplerFor, toBytes, type Sampler } from './generate.js';
 import { spawnWorker } from './parallel.js';
+import { clearPhaseFilters, keepPhaseFilters } from './wasm-kernels.js';
 import type { SliceRequest } from './sampler-worker.js';
 
 /** Loaded generators by checkpoint folder, the most recently used kept. */
@@ -15,6 +16,7 @@ export class SamplerCache {
   constructor(private readonly keep = 2) {}
 
   get(dir: string): Promise<Sampler> {
+    keepPhaseFilters(true); // this thread draws: its weights stay put between calls
     let s = this.samplers.get(dir);
     if (s) {
       this.samplers.delete(dir); // most recent last
@@ -26,6 +28,7 @@ export class SamplerCache {
     for (const [old, sampler] of this.samplers) {
       if (this.samplers.size <= this.keep) break;
       this.samplers.delete(old);
+      clearPhaseFilters(); // rebuilt on the next draw of the checkpoints kept
       void sampler.then((x) => x.dispose(), () => {});
     }
     return s;
@@ -51,10 +54,13 @@ export class DrawPool {
   private readonly local = new SamplerCache();
   private readonly workers: ({ worker: Worker; pending: Map<number, { resolve(p: Uint8Array): void; reject(e: Error): void }> } | null)[];
   private nextId = 1;
+  /** Per worker: checkpoint folders it has loaded (or is loading), most recent last. */
+  private readonly loaded: Map<string, Promise<boolean>>[];
 
   /** `threads` counts this thread: 1 draws everything here. */
   constructor(private readonly threads: number) {
     this.workers = Array.from({ length: Math.max(0, threads - 1) }, () => null);
+    this.loaded = this.workers.map(() => new Map());
   }
 
   /** This thread's generator for a checkpoint folder (loaded on first use). */
@@ -62,30 +68,62 @@ export class DrawPool {
     return this.local.get(dir);
   }
 
-  async draw(dir: string, n: number, z: Float32Array, cond: Float32Array | null): Promise<{ sampler: Sampler; pixels: Uint8Array }> {
+  async draw(dir: string, n: number, z: Float32Array, cond: Float32Array | null): Promise<{ sampler: Sampler; pixels: Uint8Array; threads: number }> {
     const sampler = await this.local.get(dir);
     const { latentDim, classes, size } = sampler;
-    const parts = Math.max(1, Math.min(this.threads, Math.floor(n / MIN_SLICE)));
-    if (parts === 1) return { sampler, pixels: await drawBytes(sampler, n, z, cond) };
+    // Only threads that already hold this checkpoint take a slice: one still starting would make
+    // everyone wait for it. The others load it now, for the next batch.
+    const ready: number[] = [];
+    for (let i = 0; i < this.workers.length; i++) {
+      const state = this.loaded[i]!.get(dir);
+      if (state && (await Promise.race([state, Promise.resolve(null)])) === true) ready.push(i);
+      else if (!state) void this.load(i, dir);
+    }
+    const parts = Math.max(1, Math.min(1 + ready.length, Math.floor(n / MIN_SLICE)));
+    if (parts === 1) return { sampler, pixels: await drawBytes(sampler, n, z, cond), threads: 1 };
     // Slice k covers images [start_k, start_k+1): sizes differ by at most one.
     const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * n) / parts));
     const per = size * size * 3;
-    const slices = bounds.slice(0, -1).map((from, k) => {
+    const slice = (k: number) => {
+      const from = bounds[k]!;
       const to = bounds[k + 1]!;
-      const zs = z.slice(from * latentDim, to * latentDim);
-      const cs = cond && classes > 0 ? cond.slice(from * classes, to * classes) : null;
-      return k === 0 ? drawBytes(sampler, to - from, zs, cs) : this.remote(k - 1, { dir, n: to - from, z: zs, cond: cs });
-    });
+      return { n: to - from, z: z.slice(from * latentDim, to * latentDim), cond: cond && classes > 0 ? cond.slice(from * classes, to * classes) : null };
+    };
+    // Hand the other slices out first: drawing here blocks this thread until it is done.
+    const remote = Array.from({ length: parts - 1 }, (_, k) => this.remote(ready[k]!, { dir, ...slice(k + 1) }));
+    const mine = slice(0);
+    const slices = [drawBytes(sampler, mine.n, mine.z, mine.cond), ...remote];
     const pixels = new Uint8Array(n * per);
     (await Promise.all(slices)).forEach((p, k) => pixels.set(p, bounds[k]! * per));
-    return { sampler, pixels };
+    return { sampler, pixels, threads: parts };
   }
 
   /** Loads a checkpoint on every thread (the Generate view opening), so the first real draw is quick. */
   async warm(dir: string): Promise<void> {
-    const sampler = await this.local.get(dir);
-    const z = new Float32Array(sampler.latentDim);
-    await Promise.all(this.workers.map((_, i) => this.remote(i, { dir, n: 1, z, cond: null })));
+    await this.local.get(dir);
+    await Promise.all(this.workers.map((_, i) => this.load(i, dir)));
+  }
+
+  /** Has worker i load a checkpoint (one throwaway image); resolves true once it can draw from it. */
+  private load(i: number, dir: string): Promise<boolean> {
+    const loaded = this.loaded[i]!;
+    let state = loaded.get(dir);
+    if (!state) {
+      state = this.local.get(dir).then(
+        (sampler) => this.remote(i, { dir, n: 1, z: new Float32Array(sampler.latentDim), cond: null }).then(() => true),
+      );
+      state = state.catch(() => {
+        loaded.delete(dir);
+        return false;
+      });
+      loaded.set(dir, state);
+      // The worker keeps two checkpoints, like this thread: forget what it will have evicted.
+      for (const old of loaded.keys()) {
+        if (loaded.size <= 2) break;
+        loaded.delete(old);
+      }
+    }
+    return state;
   }
 
   private remote(i: number, req: Omit<SliceRequest, 'id'>): Promise<Uint8Array> {
@@ -96,6 +134,7 @@ export class DrawPool {
       const entry = { worker, pending };
       const fail = (e: Error) => {
         if (this.workers[i] === entry) this.workers[i] = null;
+        this.loaded[i]!.clear();
         for (const p of pending.values()) p.reject(e);
         pending.clear();
       };

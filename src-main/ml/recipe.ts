@@ -33,7 +33,8 @@ export function configFromSettings(s: TrainSettingsT, ctx: RecipeContext): Train
     latentDim: vae ? 64 : 100,
     lrG,
     lrD,
-    beta1: vae ? 0.9 : 0.5,
+    // β1 = 0 for the GANs (as SNGAN/StyleGAN2 do with hinge + spectral norm): crisper 12-minute samples than 0.5 (trials K, L).
+    beta1: vae ? 0.9 : 0,
     beta2: 0.999,
     loss: s.loss,
     gUpsample: s.upsample ?? 'resize',

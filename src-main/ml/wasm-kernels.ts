@@ -56,6 +56,27 @@ export function registerWasmTrainingKernels(): void {
   registered = true;
 }
 
+/**
+ * Phase filters of filters that do not change between calls (a generator drawing), by the filter's
+ * data id. Built once instead of per call, they also let XNNPACK keep its packed convolution
+ * operators (it caches them per filter tensor), which is most of a small batch's time. Off while
+ * training, where every step brings new weights.
+ */
+let phaseFilters: Map<object, Info[]> | null = null;
+let phaseBackend: BackendWasm | null = null;
+
+/** Turns the phase-filter cache on (drawing processes) or off; either way, empties it. */
+export function keepPhaseFilters(on: boolean): void {
+  clearPhaseFilters();
+  phaseFilters = on ? new Map() : null;
+}
+
+/** Frees every cached phase filter (the weights they came from are being unloaded). */
+export function clearPhaseFilters(): void {
+  if (phaseFilters && phaseBackend) for (const list of phaseFilters.values()) for (const g of list) phaseBackend.disposeData(g.dataId);
+  phaseFilters?.clear();
+}
+
 /** Runs other wasm kernels directly and frees every intermediate it made on dispose(). */
 class WasmOps {
   private readonly temps: Info[] = [];
@@ -248,6 +269,8 @@ function backpropInputSubpixel(
 
   const heap = (info: Info) => backend.typedArrayFromHeap(info) as Float32Array; // re-read after any allocation
   const ops = new WasmOps(backend);
+  const cached = phaseFilters?.get(filter.dataId);
+  const building = phaseFilters !== null && cached === undefined ? ([] as Info[]) : null;
   try {
     const dx = ops.alloc([N, H, W, Ci]); // every element belongs to exactly one phase
     for (let rh = 0; rh < sh; rh++) {
@@ -259,11 +282,16 @@ function backpropInputSubpixel(
         if (Qw <= 0) continue;
         const pw = phase(rw, left, sw, Mw);
         // Phase filter g[i', j', co, ci] = f[b_h + s_h·(M_h−1−i'), b_w + s_w·(M_w−1−j'), ci, co] (0 past the edge).
-        const g = ops.run(tf.Fill, {}, { shape: [Mh, Mw, Co, Ci], value: 0, dtype: 'float32' });
-        const gv = heap(g);
+        const phaseIndex = rh * sw + rw;
+        const g = cached ? cached[phaseIndex]! : ops.run(tf.Fill, {}, { shape: [Mh, Mw, Co, Ci], value: 0, dtype: 'float32' });
+        if (building) {
+          ops.keep(g);
+          building[phaseIndex] = g;
+        }
+        const gv = cached ? null : heap(g);
         const fv = heap(filter);
         let o = 0;
-        for (let i = 0; i < Mh; i++) {
+        for (let i = 0; gv && i < Mh; i++) {
           const fi = ph.b + sh * (Mh - 1 - i);
           for (let j = 0; j < Mw; j++) {
             const fj = pw.b + sw * (Mw - 1 - j);
@@ -297,6 +325,10 @@ function backpropInputSubpixel(
           }
         }
       }
+    }
+    if (building) {
+      phaseFilters!.set(filter.dataId, building);
+      phaseBackend = backend;
     }
     return ops.keep(dx);
   } finally {

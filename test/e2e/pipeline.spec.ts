@@ -49,9 +49,9 @@ test('starter project → train → generate', async ({ page }) => {
   await page.getByTestId('generate-count').fill('16');
   await page.getByTestId('generate-seed').fill('42');
   await page.getByTestId('generate').click();
-  await expect(page.getByTestId('generated-image')).toHaveCount(16, { timeout: 120_000 });
+  await expect(page.getByTestId('result-image')).toHaveCount(16, { timeout: 120_000 });
   await page.waitForFunction(() =>
-    [...document.querySelectorAll('img[data-testid="generated-image"], [data-testid="generated-image"] img')].every(
+    [...document.querySelectorAll('[data-testid="result-image"] img')].every(
       (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 32,
     ),
   );

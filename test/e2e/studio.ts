@@ -14,11 +14,13 @@ export interface RunningStudio {
   stop(): void;
 }
 
-export async function studioWithProject(options: { starter: boolean }): Promise<RunningStudio> {
+/** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
+export async function studioWithProject(options: { starter: boolean; prepare?: (dir: string, cli: string) => void }): Promise<RunningStudio> {
   const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
   const dir = join(root, 'project');
   const made = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], { cwd: ROOT, encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`atelier new failed: ${made.stderr}`);
+  options.prepare?.(dir, CLI);
   const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

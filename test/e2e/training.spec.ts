@@ -1,6 +1,8 @@
 // The Train screen as a person uses it on the starter project: queue a short run, pause
 // and resume it, let it finish, scrub through its sample grids, then compare it with a
 // second run (class-weighted). Screenshots land in test-results/e2e-train-*.png to be looked at.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { studioWithProject, type RunningStudio } from './studio';
 
@@ -121,8 +123,27 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   await expect(detail.getByTestId('run-settings')).toContainText('Loss weighted by tag');
 
-  // Tick both runs and compare: one curve and one sample grid per run.
-  const items = page.getByTestId('run-item');
+  // A checkpoint from elsewhere (here: the first run's folder, as a colleague would send it) becomes a run to fine-tune from.
+  const finetune = page.getByTestId('train-finetune');
+  await finetune.scrollIntoViewIfNeeded();
+  if ((await finetune.getAttribute('open')) === null) await finetune.locator('summary').click();
+  await page.getByTestId('train-import-open').click();
+  await page.getByTestId('train-import-dir').fill(join(studio.dir, 'no-such-folder'));
+  await page.getByTestId('train-import-go').click();
+  await expect(page.getByTestId('train-import-error')).toContainText('no-such-folder');
+  const runDir = join(studio.dir, 'checkpoints', 'run-1');
+  const step = readdirSync(runDir).filter((d) => d.startsWith('step-')).sort().at(-1)!;
+  await page.getByTestId('train-import-dir').fill(join(runDir, step));
+  await page.getByTestId('train-import-name').fill('From a colleague');
+  await page.getByTestId('train-import-go').click();
+  await expect(page.getByTestId('train-import-checkpoint')).toBeHidden();
+  await expect(page.getByTestId('train-from-checkpoint').locator('option:checked')).toContainText('From a colleague');
+  await shot(page, '06c-imported-checkpoint');
+  await expect(page.getByTestId('run-item')).toHaveCount(3);
+  await page.getByTestId('train-finetune').locator('summary').click();
+
+  // Tick both trained runs and compare: one curve and one sample grid per run.
+  const items = page.getByTestId('run-item').filter({ hasText: 'emoji run' });
   await expect(items).toHaveCount(2);
   await items.nth(0).getByTestId('run-compare').check();
   await items.nth(1).getByTestId('run-compare').check();

@@ -11,7 +11,7 @@ import type {
   TrainSettingsInput,
 } from '../../../src-preload/contract';
 import { RunCurve } from '../components/train/curves';
-import { api } from '../lib/api';
+import { api, errorMessage, quietApi } from '../lib/api';
 import { jobs, type ActiveJob } from './jobs.svelte';
 import { studio } from './studio.svelte';
 import { toasts } from './toasts.svelte';
@@ -275,6 +275,27 @@ export class Training {
 
   async loadCheckpoints(): Promise<void> {
     this.checkpoints = await api.checkpoints.list();
+  }
+
+  /**
+   * Brings in a checkpoint folder from elsewhere as a finished run and picks it in the form to
+   * fine-tune from. Returns the error to show beside the field, or null when it worked.
+   */
+  async importCheckpoint(dir: string, name: string): Promise<string | null> {
+    try {
+      const ck = await quietApi.checkpoints.import({ dir: dir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      await Promise.all([this.loadCheckpoints(), this.loadRuns()]);
+      const item = this.checkpoints.find((c) => c.id === ck.id);
+      if (item) {
+        this.form.model = item.model;
+        this.form.size = item.size;
+        this.form.fineTune = true;
+        this.form.fromCheckpointId = item.id;
+      }
+      return null;
+    } catch (error) {
+      return errorMessage(error);
+    }
   }
 
   /** The live job of a run, for its ETA. */

@@ -28,8 +28,14 @@ describe('DrawPool', () => {
     const cond = Float32Array.from({ length: n * 3 }, (_, k) => (k % 3 === (Math.floor(k / 3) % 3) ? 1 : 0));
     const one = await new DrawPool(1).draw(join(dir, 'ck'), n, z, cond);
     const pool = new DrawPool(2);
+    // Before the second thread holds the checkpoint, this thread draws alone (nobody waits for a thread starting up).
+    const early = await pool.draw(join(dir, 'ck'), n, z, cond);
+    expect(early.threads).toBe(1);
+    expect(Buffer.compare(Buffer.from(early.pixels), Buffer.from(one.pixels))).toBe(0);
+    await pool.warm(join(dir, 'ck'));
     const two = await pool.draw(join(dir, 'ck'), n, z, cond);
     expect(one.pixels.length).toBe(n * 32 * 32 * 3);
+    expect(two.threads).toBe(2);
     expect(Buffer.compare(Buffer.from(two.pixels), Buffer.from(one.pixels))).toBe(0);
     // And each image is its own: the first alone gives the first image's bytes.
     const first = await pool.draw(join(dir, 'ck'), 1, z.slice(0, 16), cond.slice(0, 3));
