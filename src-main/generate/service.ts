@@ -4,7 +4,6 @@
 // post-processed. The vectors are computed here in JS (seeded), never by the backend.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { encode as encodePng } from 'fast-png';
 import sharp from 'sharp';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT, GeneratorChoiceT, PostProcessStepT } from '../../src-preload/contract';
 import { AtelierError } from '../host/errors';
@@ -13,6 +12,7 @@ import { hashSeed, Rng } from '../ml/random';
 import type { GenerationOriginT, GenerationRecord, NewGeneration } from '../store/generations';
 import type { Project } from '../store/project';
 import type { CheckpointRow, RunRow } from '../store/runs';
+import { encodePng } from './png';
 import { applySteps, contactSheet, encode, type RawImage } from './postprocess';
 import { conditionVector, formatPrompt, parsePrompt, unknownToModel, type ParsedPrompt } from './prompt';
 
@@ -489,10 +489,8 @@ export class GenerationService {
       await Promise.all(
         chunk.map(async (pl, i) => {
           const file = `${folder}/${String(start + i).padStart(4, '0')}.png`;
-          // In JS (fast-png): for a 32 or 64 px image, setting up a libvips pipeline costs more than the encoding.
-          const png = Buffer.from(
-            encodePng({ width: drawn.size, height: drawn.size, channels: 3, depth: 8, data: drawn.pixels.subarray(i * per, (i + 1) * per) }),
-          );
+          // For a 32 or 64 px image, setting up a libvips pipeline costs more than the encoding (see png.ts).
+          const png = encodePng(drawn.pixels.subarray(i * per, (i + 1) * per), drawn.size, drawn.size, 3);
           await writeFile(join(p.dir, file), png);
           if (start + i < MAX_PREVIEWS) previews[start + i] = `data:image/png;base64,${png.toString('base64')}`;
           rows[start + i] = {

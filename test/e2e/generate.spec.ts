@@ -132,7 +132,9 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   const ms = (v: number) => `${Math.round(v)} ms`;
   console.log(
     `64-image grid: ${ms(t.total)} from the click until all 64 images had loaded — generate:run answered at ${ms(t.response)} (engine ${ms(engineMs)}), ` +
-      `first image requested at ${ms(t.firstImage)}, last image received at ${ms(t.lastImage)}`,
+      (Number.isFinite(t.firstImage)
+        ? `first image requested at ${ms(t.firstImage)}, last image received at ${ms(t.lastImage)}`
+        : 'images inline in the answer (no file requests)'),
   );
   await expect(page.getByTestId('result-title')).toContainText('heart');
   await expect(page.getByTestId('result-summary')).toContainText('seed 7 · 64 images');
