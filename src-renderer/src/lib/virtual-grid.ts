@@ -84,6 +84,19 @@ export function visibleRows(layout: GridLayout, scrollTop: number, viewportHeigh
 }
 
 /** Top of a row in scroll-box coordinates (equal to its layout position unless scaled). */
+/** The rows from firstRow up to endRow as a grid renders them: each row's top (offset into the scroll box) and the item indices it holds. */
+export function renderRows(layout: GridLayout, firstRow: number, endRow: number, offset: number): { row: number; top: number; indices: number[] }[] {
+  const out: { row: number; top: number; indices: number[] }[] = [];
+  for (let row = firstRow; row < endRow; row++) {
+    const start = row * layout.columns;
+    const end = Math.min(layout.total, start + layout.columns);
+    const indices: number[] = [];
+    for (let i = start; i < end; i++) indices.push(i);
+    out.push({ row, top: offset + layout.gap + row * layout.rowHeight, indices });
+  }
+  return out;
+}
+
 export function rowTop(layout: GridLayout, visible: VisibleRows, row: number): number {
   const layoutY = layout.gap + row * layout.rowHeight;
   return visible.scrollTop + (layoutY - visible.layoutTop);

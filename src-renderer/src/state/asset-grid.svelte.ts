@@ -15,7 +15,7 @@ import {
   type Modifiers,
   type SelectionState,
 } from '../lib/selection';
-import { gridLayout, scrollTopForIndex, visibleRows } from '../lib/virtual-grid';
+import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
 const GAP = 8;
@@ -64,18 +64,7 @@ export class AssetGrid {
   private offset = $derived(this.visible.scrollTop - this.visible.layoutTop);
 
   /** Rows to render, each with its position and the item indices it holds. */
-  rows = $derived.by(() => {
-    const { layout, firstRow, endRow, offset } = this;
-    const out: { row: number; top: number; indices: number[] }[] = [];
-    for (let row = firstRow; row < endRow; row++) {
-      const start = row * layout.columns;
-      const end = Math.min(layout.total, start + layout.columns);
-      const indices: number[] = [];
-      for (let i = start; i < end; i++) indices.push(i);
-      out.push({ row, top: offset + layout.gap + row * layout.rowHeight, indices });
-    }
-    return out;
-  });
+  rows = $derived(renderRows(this.layout, this.firstRow, this.endRow, this.offset));
 
   private fetch(offset: number, limit: number) {
     return api.assets.list({ offset, limit, ...filterInput(this.filter) });

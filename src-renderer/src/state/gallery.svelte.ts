@@ -7,7 +7,7 @@ import { api } from '../lib/api';
 import { galleryInput, noGalleryFilter, type GalleryFilter } from '../lib/gallery-filter';
 import { PageCache } from '../lib/page-cache';
 import { clickSelection, emptySelection, extendSelection, indexRange, toggleSelection, type Modifiers, type SelectionState } from '../lib/selection';
-import { gridLayout, scrollTopForIndex, visibleRows } from '../lib/virtual-grid';
+import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
 const GAP = 8;
@@ -49,18 +49,7 @@ export class Gallery {
   private offset = $derived(this.visible.scrollTop - this.visible.layoutTop);
 
   /** Rows to render, each with its position and the item indices it holds. */
-  rows = $derived.by(() => {
-    const { layout, firstRow, endRow, offset } = this;
-    const out: { row: number; top: number; indices: number[] }[] = [];
-    for (let row = firstRow; row < endRow; row++) {
-      const start = row * layout.columns;
-      const end = Math.min(layout.total, start + layout.columns);
-      const indices: number[] = [];
-      for (let i = start; i < end; i++) indices.push(i);
-      out.push({ row, top: offset + layout.gap + row * layout.rowHeight, indices });
-    }
-    return out;
-  });
+  rows = $derived(renderRows(this.layout, this.firstRow, this.endRow, this.offset));
 
   /** Start over (new project or new filter): the first page tells the total. */
   reset(): void {

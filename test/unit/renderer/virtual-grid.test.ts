@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridLayout, rowTop, scrollTopForIndex, visibleRows } from '../../../src-renderer/src/lib/virtual-grid';
+import { gridLayout, renderRows, rowTop, scrollTopForIndex, visibleRows } from '../../../src-renderer/src/lib/virtual-grid';
 
 describe('gridLayout', () => {
   it('fits as many fixed cells as the width allows and stretches them to fill it', () => {
@@ -71,5 +71,19 @@ describe('visibleRows', () => {
   it('renders nothing before the viewport is measured', () => {
     const v = visibleRows(layout, 0, 0);
     expect(v.endIndex).toBe(0);
+  });
+});
+
+describe('renderRows', () => {
+  it('lists each row with its top and item indices; the last row holds only what exists', () => {
+    const layout = gridLayout({ width: 100 * 3 + 10 * 4, cellSize: 100, gap: 10, total: 7 });
+    expect(layout.columns).toBe(3);
+    const rows = renderRows(layout, 1, 3, 0);
+    expect(rows.map((r) => r.indices)).toEqual([
+      [3, 4, 5],
+      [6],
+    ]);
+    expect(rows.map((r) => r.top)).toEqual([layout.gap + layout.rowHeight, layout.gap + 2 * layout.rowHeight]);
+    expect(renderRows(layout, 0, 1, -50)[0]!.top).toBe(layout.gap - 50);
   });
 });
