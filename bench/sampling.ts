@@ -14,8 +14,8 @@ import { createStudio } from '../src-main/host/studio.js';
 import { initBackend } from '../src-main/ml/backend.js';
 import { keepPhaseFilters } from '../src-main/ml/wasm-kernels.js';
 import { saveCheckpoint } from '../src-main/ml/checkpoint.js';
-import { DrawPool, drawBytes } from '../src-main/ml/draw-pool.js';
-import { latentFor, samplerFor } from '../src-main/ml/generate.js';
+import { DrawPool } from '../src-main/ml/draw-pool.js';
+import { drawBytes, latentFor, samplerFor } from '../src-main/ml/generate.js';
 import { createSession, defaultTrainConfig, type TrainConfig } from '../src-main/ml/train.js';
 
 function arg(name: string, fallback: string): string {

@@ -62,10 +62,6 @@ export class SamplerClient {
     });
   }
 
-  /** Loads a checkpoint ahead of the first Generate (one throwaway image). */
-  async warm(projectDir: string, checkpointDir: string, latentDim: number): Promise<void> {
-    await this.draw(projectDir, checkpointDir, 1, new Float32Array(latentDim), null);
-  }
 
   /** Stops the process (project closed, studio shutting down). Pending draws fail. */
   stop(): void {
@@ -82,9 +78,6 @@ export class SamplerClient {
     return this.backendName;
   }
 
-  get running(): boolean {
-    return this.channel !== null;
-  }
 
   private connect(projectDir: string): JobChannel {
     if (this.channel && this.projectDir === projectDir) return this.channel;

@@ -3,9 +3,8 @@
 // of the weights), draws the slices at once and puts the pixels back in order. An image depends
 // only on its own latent and condition vector, so the split never changes a single byte.
 import type { Worker } from 'node:worker_threads';
-import { tf } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { samplerFor, toBytes, type Sampler } from './generate.js';
+import { drawBytes, samplerFor, type Sampler } from './generate.js';
 import { spawnWorker } from './parallel.js';
 import { clearPhaseFilters, keepPhaseFilters } from './wasm-kernels.js';
 import type { SliceRequest } from './sampler-worker.js';
@@ -32,18 +31,6 @@ export class SamplerCache {
       void sampler.then((x) => x.dispose(), () => {});
     }
     return s;
-  }
-}
-
-/** n RGB images as bytes from n latent vectors (and condition vectors for a conditional model). */
-export async function drawBytes(sampler: Sampler, n: number, z: Float32Array, cond: Float32Array | null): Promise<Uint8Array> {
-  const { latentDim, classes } = sampler;
-  const c = classes > 0 ? (cond ?? new Float32Array(n * classes)) : null;
-  const images = tf.tidy(() => sampler.draw(tf.tensor2d(z, [n, latentDim]), c ? tf.tensor2d(c, [n, classes]) : null));
-  try {
-    return toBytes((await images.data()) as Float32Array);
-  } finally {
-    images.dispose();
   }
 }
 

@@ -54,6 +54,18 @@ export function samplerFor(state: TrainState): Sampler {
   return { size, latentDim, classes: conditional, draw: (z, cond) => g.apply(z, { training: false, ...(cond ? { cond } : {}) }), dispose: () => g.dispose() };
 }
 
+/** n RGB images as bytes from n latent vectors (and condition vectors for a conditional model). */
+export async function drawBytes(sampler: Sampler, n: number, z: Float32Array, cond: Float32Array | null): Promise<Uint8Array> {
+  const { latentDim, classes } = sampler;
+  const c = classes > 0 ? (cond ?? new Float32Array(n * classes)) : null;
+  const images = tf.tidy(() => sampler.draw(tf.tensor2d(z, [n, latentDim]), c ? tf.tensor2d(c, [n, classes]) : null));
+  try {
+    return toBytes((await images.data()) as Float32Array);
+  } finally {
+    images.dispose();
+  }
+}
+
 export interface GeneratedImages {
   size: number;
   /** One RGB image per entry, size·size·3 bytes, rows top to bottom. */
@@ -85,13 +97,10 @@ export async function generate(source: TrainState | string, opts: GenerateOption
       const n = Math.min(batchSize, count - start);
       const z = new Float32Array(n * latentDim);
       for (let j = 0; j < n; j++) z.set(latentFor(seed, start + j, latentDim, truncation), j * latentDim);
-      const pixels = tf.tidy(() => {
-        const cond = classes > 0 ? tf.tile(tf.tensor2d(opts.cond ?? new Float32Array(classes), [1, classes]), [n, 1]) as tf.Tensor2D : null;
-        return sampler.draw(tf.tensor2d(z, [n, latentDim]), cond);
-      });
-      const values = (await pixels.data()) as Float32Array;
-      pixels.dispose();
-      for (let j = 0; j < n; j++) images.push(toBytes(values.subarray(j * per, (j + 1) * per)));
+      const cond = classes > 0 && opts.cond ? new Float32Array(n * classes) : null;
+      for (let j = 0; cond && j < n; j++) cond.set(opts.cond!, j * classes);
+      const bytes = await drawBytes(sampler, n, z, cond);
+      for (let j = 0; j < n; j++) images.push(bytes.slice(j * per, (j + 1) * per));
     }
     return { size, images };
   } finally {

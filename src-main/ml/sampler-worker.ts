@@ -2,7 +2,8 @@
 // tfjs (WebAssembly) instance and draws the slice of a batch it is sent, one request at a time.
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from './backend.js';
-import { drawBytes, SamplerCache } from './draw-pool.js';
+import { SamplerCache } from './draw-pool.js';
+import { drawBytes } from './generate.js';
 
 const cache = new SamplerCache();
 let queue: Promise<void> = Promise.resolve();

@@ -153,10 +153,6 @@ export class GenerationStore {
     return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
   }
 
-  /** Newest first (the CLI and older callers). */
-  page(offset: number, limit: number): GenerationT[] {
-    return this.list({ offset, limit, sort: 'newest' }).items;
-  }
 
   byIds(ids: readonly number[]): GenerationT[] {
     if (ids.length === 0) return [];

@@ -136,13 +136,13 @@ test('import → select and tag → resolve duplicates → split and lock → un
   await cells.nth(2).click({ modifiers: ['Shift'] });
   await page.keyboard.press('4');
   await expect(page.getByTestId('undo')).toContainText('rate 3 images 4 stars');
-  for (const i of [0, 1, 2]) await expect(cells.nth(i).getByTestId('cell-rating')).toHaveText('4');
-  await expect(cells.nth(3).getByTestId('cell-rating')).toHaveCount(0);
+  for (const i of [0, 1, 2]) await expect(cells.nth(i).getByTestId('asset-cell-rating')).toHaveText('4');
+  await expect(cells.nth(3).getByTestId('asset-cell-rating')).toHaveCount(0);
   // The grid kept the keyboard: arrow on and rate the next one without the mouse.
   await page.keyboard.press('Escape');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('2');
-  await expect(cells.nth(3).getByTestId('cell-rating')).toHaveText('2');
+  await expect(cells.nth(3).getByTestId('asset-cell-rating')).toHaveText('2');
   await expect(page.getByTestId('undo')).toContainText('rate 1 image 2 stars');
 
   // The detail pane: stars show the rating; a click sets it, a click on the same star clears it.
@@ -151,7 +151,7 @@ test('import → select and tag → resolve duplicates → split and lock → un
   await expect(detail.getByTestId('detail-rating-words')).toHaveText('Not rated');
   await detail.getByRole('button', { name: '3 stars' }).click();
   await expect(detail.getByTestId('detail-rating-words')).toHaveText('3 of 5');
-  await expect(cells.nth(5).getByTestId('cell-rating')).toHaveText('3');
+  await expect(cells.nth(5).getByTestId('asset-cell-rating')).toHaveText('3');
   await page.screenshot({ path: 'test-results/e2e-curation-07-rated.png', animations: 'disabled' });
   await detail.getByRole('button', { name: '3 stars' }).click();
   await expect(detail.getByTestId('detail-rating-words')).toHaveText('Not rated');

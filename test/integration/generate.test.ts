@@ -15,25 +15,13 @@ import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import { initBackend } from '../../src-main/ml/backend';
 import { saveCheckpoint } from '../../src-main/ml/checkpoint';
-import { defaultTrainConfig, train, type Dataset } from '../../src-main/ml/train';
+import { defaultTrainConfig, train } from '../../src-main/ml/train';
+import { twoColours } from '../fixtures/two-colours';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 let root: string;
 let dir: string;
 let studio: Studio;
-
-/** Red images (class 0) and blue images (class 1). */
-function twoColours(count: number, size = 32): Dataset {
-  const per = size * size * 3;
-  const pixels = new Uint8Array(count * per);
-  const cond = new Float32Array(count * 2);
-  for (let i = 0; i < count; i++) {
-    const red = i % 2 === 0;
-    for (let p = 0; p < size * size; p++) pixels.set(red ? [220, 30, 30] : [30, 30, 220], i * per + p * 3);
-    cond[i * 2 + (red ? 0 : 1)] = 1;
-  }
-  return { pixels, count, size, cond };
-}
 
 async function call<T>(name: string, input: unknown): Promise<T> {
   const r = await studio.router.call(name, input);

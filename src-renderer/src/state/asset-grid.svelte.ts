@@ -132,7 +132,24 @@ export class AssetGrid {
     return order;
   }
 
-  async click(index: number, asset: AssetT, mods: Modifiers): Promise<void> {
+  /** The last click or shift-extend: a range needs the ids in order first, so it lands a moment later. */
+  private pending: Promise<void> = Promise.resolve();
+
+  /** Resolves once the selection reflects every click so far (a digit pressed right after a shift-click rates the whole range). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.pending = p.catch(() => {});
+    return p;
+  }
+
+  click(index: number, asset: AssetT, mods: Modifiers): Promise<void> {
+    return this.track(this.clickNow(index, asset, mods));
+  }
+
+  private async clickNow(index: number, asset: AssetT, mods: Modifiers): Promise<void> {
     this.focusIndex = index;
     if (!mods.range && !mods.toggle) this.selected = asset;
     const order = mods.range && this.selection.anchor !== null ? await this.idsInOrder() : undefined;
@@ -145,7 +162,11 @@ export class AssetGrid {
     if (asset) this.selection = toggleSelection(this.selection, index, asset.id);
   }
 
-  async extend(from: number, to: number): Promise<void> {
+  extend(from: number, to: number): Promise<void> {
+    return this.track(this.extendNow(from, to));
+  }
+
+  private async extendNow(from: number, to: number): Promise<void> {
     this.selection = extendSelection(this.selection, from, to, await this.idsInOrder());
   }
 

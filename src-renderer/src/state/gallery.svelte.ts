@@ -136,7 +136,24 @@ export class Gallery {
     return order;
   }
 
-  async click(index: number, g: GenerationT, mods: Modifiers): Promise<void> {
+  /** The last click or shift-extend: a range needs the ids in order first, so it lands a moment later. */
+  private pending: Promise<void> = Promise.resolve();
+
+  /** Resolves once the selection reflects every click so far (a digit pressed right after a shift-click rates the whole range). */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.pending = p.catch(() => {});
+    return p;
+  }
+
+  click(index: number, g: GenerationT, mods: Modifiers): Promise<void> {
+    return this.track(this.clickNow(index, g, mods));
+  }
+
+  private async clickNow(index: number, g: GenerationT, mods: Modifiers): Promise<void> {
     this.focusIndex = index;
     const anchor = this.selection.anchor;
     const order = mods.range && anchor !== null ? await this.orderFor(anchor, index) : undefined;
@@ -148,7 +165,11 @@ export class Gallery {
     if (g) this.selection = toggleSelection(this.selection, index, g.id);
   }
 
-  async extend(from: number, to: number): Promise<void> {
+  extend(from: number, to: number): Promise<void> {
+    return this.track(this.extendNow(from, to));
+  }
+
+  private async extendNow(from: number, to: number): Promise<void> {
     const anchor = this.selection.anchor ?? from;
     this.selection = extendSelection(this.selection, from, to, await this.orderFor(anchor, to));
   }

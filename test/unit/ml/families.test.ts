@@ -10,6 +10,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../../src-main/ml/checkpoint.
 import { generate } from '../../../src-main/ml/generate.js';
 import { Rng } from '../../../src-main/ml/random.js';
 import { defaultTrainConfig, fineTuneState, train, type Dataset, type TrainConfig } from '../../../src-main/ml/train.js';
+import { twoColours } from '../../fixtures/two-colours';
 
 let dir: string;
 beforeAll(async () => {
@@ -17,19 +18,6 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'atelier-families-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Two classes of flat colour: red images (class 0) and blue images (class 1), one-hot conditions. */
-function twoColours(count: number, size = 32): Dataset {
-  const per = size * size * 3;
-  const pixels = new Uint8Array(count * per);
-  const cond = new Float32Array(count * 2);
-  for (let i = 0; i < count; i++) {
-    const red = i % 2 === 0;
-    for (let p = 0; p < size * size; p++) pixels.set(red ? [220, 30, 30] : [30, 30, 220], i * per + p * 3);
-    cond[i * 2 + (red ? 0 : 1)] = 1;
-  }
-  return { pixels, count, size, cond };
-}
 
 function noise(count: number, seed = 1): Dataset {
   const rng = new Rng(seed);
