@@ -5,6 +5,7 @@
 //   npx tsx bench/recipe.ts --minutes 12 --out docs/recipe-12min.png [--model dcgan] [--preset small]
 //     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--lr 2e-4] [--lrd 2e-4]
 //     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N] [--beta1 0.5]
+//     [--balance oversample|classWeights]  (as a run's dataset balancing: by tag stratum)
 //     [--steps N]  (stop after N steps instead of a time budget: a trial that is not timed can
 //                   share the machine; 12 idle minutes of the default recipe are ≈ 4,000 steps)
 // With --model cgan or vae the starter set's tags (category, subcategory, skin tone) condition it.
@@ -97,6 +98,10 @@ async function main(): Promise<void> {
     const cond = new Float32Array(assets.length * classes.length);
     const index = new Map(classes.map((c, i) => [c, i]));
     assets.forEach((a, i) => (tagsOf.get(a.id) ?? []).forEach((t) => index.has(t) && (cond[i * classes.length + index.get(t)!] = 1)));
+    const balance = arg('balance');
+    const curation = new Curation(project);
+    const weights =
+      balance === 'oversample' ? Float32Array.from(curation.oversamplingWeights(assets)) : balance === 'classWeights' ? Float32Array.from(curation.classWeights(assets)) : null;
     project.close();
     const cfg = configFromSettings(settings, { classes: classes.length, images: pixels.count });
     if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
@@ -110,7 +115,14 @@ async function main(): Promise<void> {
     const budget = minutes * 60_000;
     let lastLog = 0;
     let lastStep = 0;
-    const data = { pixels: pixels.pixels, count: pixels.count, size: pixels.size, ...(classes.length ? { cond } : {}) };
+    const data = {
+      pixels: pixels.pixels,
+      count: pixels.count,
+      size: pixels.size,
+      ...(classes.length ? { cond } : {}),
+      ...(balance === 'oversample' ? { weights: weights! } : balance === 'classWeights' ? { lossWeights: weights! } : {}),
+    };
+    if (balance) console.log(`balance: ${balance}`);
     const result = await train(data, cfg, {
       workers,
       shouldStop: () => (Number.isFinite(maxSteps) ? lastStep >= maxSteps : performance.now() - started > budget),

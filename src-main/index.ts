@@ -62,11 +62,12 @@ function createWindow(): BrowserWindow {
 }
 
 app.whenReady().then(() => {
-  protocol.handle(FILE_SCHEME, (request) => {
+  protocol.handle(FILE_SCHEME, async (request) => {
     const project = studio.project;
     const url = new URL(request.url);
     const file = project ? insideFolder(project.dir, decodeURIComponent(url.pathname.slice(1))) : null;
     if (!file) return new Response('Not found', { status: 404 });
+    await studio.filesWritten(); // a Generate answers before its PNGs are on disk
     return net.fetch(pathToFileURL(file).toString());
   });
   ipcMain.handle('atelier:invoke', (_event, message: { name?: unknown; input?: unknown } | null) =>

@@ -334,10 +334,17 @@ export const GeneratedBatch = z.object({
   /** Things the person should know, e.g. that an unconditional model ignores tags. */
   notes: z.array(z.string()),
   /**
-   * The PNGs as data: URLs, in item order, so a fresh grid shows without one file request per
-   * image (a 32 px PNG is ~3 KB); '' past the first 256 images (those load from their files).
+   * The first images' pixels (up to 256 images or 768 KB), so a fresh grid draws them at once
+   * without a file request or a PNG decode per image; the rest load from their files.
    */
-  previews: z.array(z.string()),
+  previews: z
+    .object({
+      size: z.number().int().positive(),
+      count,
+      /** base64 of count × size × size × 3 bytes (RGB), images in item order. */
+      rgb: z.string(),
+    })
+    .nullable(),
 });
 
 export const JobKind = z.enum(['train', 'import']);
@@ -624,8 +631,15 @@ export const operations = {
   'generations:get': op(z.object({ id }).strict(), GenerationDetail, 'One generated image with its provenance.'),
   'generations:regenerate': op(
     z.object({ id }).strict(),
-    z.object({ identical: z.boolean(), differingBytes: count, ms: z.number(), backend: z.string() }),
-    'Draw an image again from its stored provenance (and replay its post-processing) and compare it with the file.',
+    z.object({
+      identical: z.boolean(),
+      differingBytes: count,
+      ms: z.number(),
+      backend: z.string(),
+      /** The image's file was missing: the redrawn image was written in its place (nothing to compare). */
+      restored: z.boolean(),
+    }),
+    'Draw an image again from its stored provenance (and replay its post-processing) and compare it with the file (or write the file back when it is missing).',
   ),
   'generations:vary': op(
     z

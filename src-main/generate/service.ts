@@ -56,8 +56,18 @@ interface Plan {
 const MAX_COUNT = 1024;
 /** Images per draw request: bounds the generator process's memory for a 1,024-image prompt. */
 const DRAW_CHUNK = 256;
-/** Images of a batch sent back inline as data: URLs (the rest load from their files). */
+/** Images of a batch sent back inline as pixels (the rest load from their files)… */
 const MAX_PREVIEWS = 256;
+/** …up to this many bytes (256 images of 32 px; 85 of 64 px). */
+const MAX_PREVIEW_BYTES = 256 * 32 * 32 * 3;
+
+/** The first images of a batch as raw RGB, in item order: what a fresh grid draws without a file request. */
+export interface PreviewPixels {
+  size: number;
+  count: number;
+  /** base64 of count × size × size × 3 bytes. */
+  rgb: string;
+}
 
 function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
@@ -73,6 +83,8 @@ export class GenerationService {
   constructor(
     private readonly project: () => Project,
     private readonly drawer: Drawer,
+    /** An image file could not be written after its answer (disk full, folder gone). */
+    private readonly onWriteError: (message: string) => void = () => {},
   ) {}
 
   // --- models -------------------------------------------------------------------------
@@ -323,18 +335,25 @@ export class GenerationService {
   }
 
   /** Draws the image again from its stored vectors, replays its post-processing and compares bytes with its file. */
-  async regenerate(id: number): Promise<{ identical: boolean; differingBytes: number; ms: number; backend: string }> {
+  async regenerate(id: number): Promise<{ identical: boolean; differingBytes: number; ms: number; backend: string; restored: boolean }> {
     const started = performance.now();
     const r = this.record(id);
     const g = this.resolve({ checkpointId: r.checkpointId });
     const drawn = await this.drawer.draw(this.project().dir, g.checkpoint.dir, 1, this.latentOf(r, g), r.cond ?? (g.condLength ? new Float32Array(g.condLength) : null));
     const image = await applySteps({ width: drawn.size, height: drawn.size, channels: 3, data: drawn.pixels }, r.post);
-    const stored = await this.readImage(r);
+    let stored: RawImage;
+    try {
+      stored = await this.readImage(r);
+    } catch (error) {
+      if (!(error instanceof AtelierError && error.code === 'missing-file')) throw error;
+      await this.writeImage(r.file, image);
+      return { identical: false, differingBytes: 0, ms: performance.now() - started, backend: this.drawer.backend(), restored: true };
+    }
     let differing = Math.abs(stored.data.length - image.data.length);
     const n = Math.min(stored.data.length, image.data.length);
     for (let i = 0; i < n; i++) if (stored.data[i] !== image.data[i]) differing++;
     if (stored.channels !== image.channels || stored.width !== image.width) differing = Math.max(differing, 1);
-    return { identical: differing === 0, differingBytes: differing, ms: performance.now() - started, backend: this.drawer.backend() };
+    return { identical: differing === 0, differingBytes: differing, ms: performance.now() - started, backend: this.drawer.backend(), restored: false };
   }
 
   async postprocess(id: number, steps: PostProcessStepT[]): Promise<GenerationT> {
@@ -467,12 +486,19 @@ export class GenerationService {
     return `samples/generated/${stamp()}-${++folderCounter}-ck${g.checkpoint.id}`;
   }
 
-  /** Draws the plans in chunks, writes one PNG each, and stores them as one batch. */
-  private async render(g: Generator, plans: Plan[]): Promise<{ batchId: number; items: GenerationT[]; previews: string[] }> {
+  /**
+   * Draws the plans in chunks and stores them as one batch, and answers with the pixels of the first
+   * images; their PNG files are written right after (`written()` waits for them). The grid shows
+   * from the pixels, so the files' encoding and writing (~25 ms for 64 small images, more on a slow
+   * disk) is not part of the wait after Generate. Every image can be drawn again from its row, so a
+   * crash in that moment loses no work: Regenerate writes a missing file back.
+   */
+  private async render(g: Generator, plans: Plan[]): Promise<{ batchId: number; items: GenerationT[]; previews: PreviewPixels | null }> {
     const p = this.project();
     const folder = this.newFolder(g);
     const rows: NewGeneration[] = [];
-    const previews: string[] = new Array<string>(plans.length).fill('');
+    const files: { file: string; pixels: Uint8Array; size: number }[] = [];
+    let previews: { size: number; parts: Uint8Array[]; bytes: number } | null = null;
     for (let start = 0; start < plans.length; start += DRAW_CHUNK) {
       const chunk = plans.slice(start, start + DRAW_CHUNK);
       const n = chunk.length;
@@ -485,41 +511,69 @@ export class GenerationService {
       }
       const drawn = await this.drawer.draw(p.dir, g.checkpoint.dir, n, z, cond);
       const per = drawn.size * drawn.size * 3;
-      await mkdir(join(p.dir, folder), { recursive: true });
-      await Promise.all(
-        chunk.map(async (pl, i) => {
-          const file = `${folder}/${String(start + i).padStart(4, '0')}.png`;
-          // For a 32 or 64 px image, setting up a libvips pipeline costs more than the encoding (see png.ts).
-          const png = encodePng(drawn.pixels.subarray(i * per, (i + 1) * per), drawn.size, drawn.size, 3);
-          await writeFile(join(p.dir, file), png);
-          if (start + i < MAX_PREVIEWS) previews[start + i] = `data:image/png;base64,${png.toString('base64')}`;
-          rows[start + i] = {
-            checkpointId: g.checkpoint.id,
-            seed: pl.seed,
-            index: pl.index,
-            file,
-            size: drawn.size,
-            width: drawn.size,
-            height: drawn.size,
-            prompt: pl.prompt,
-            latent: pl.latent,
-            cond: pl.cond,
-            truncation: pl.truncation,
-            origin: pl.origin,
-            parentId: pl.parentId,
-            params: pl.params,
-            post: [],
-            backend: this.drawer.backend(),
-            tags: pl.tags,
-          };
-        }),
-      );
+      previews ??= { size: drawn.size, parts: [], bytes: 0 };
+      chunk.forEach((pl, i) => {
+        const file = `${folder}/${String(start + i).padStart(4, '0')}.png`;
+        const pixels = drawn.pixels.subarray(i * per, (i + 1) * per);
+        files.push({ file, pixels, size: drawn.size });
+        if (start + i < MAX_PREVIEWS && previews!.bytes + per <= MAX_PREVIEW_BYTES) {
+          previews!.parts.push(pixels);
+          previews!.bytes += per;
+        }
+        rows[start + i] = {
+          checkpointId: g.checkpoint.id,
+          seed: pl.seed,
+          index: pl.index,
+          file,
+          size: drawn.size,
+          width: drawn.size,
+          height: drawn.size,
+          prompt: pl.prompt,
+          latent: pl.latent,
+          cond: pl.cond,
+          truncation: pl.truncation,
+          origin: pl.origin,
+          parentId: pl.parentId,
+          params: pl.params,
+          post: [],
+          backend: this.drawer.backend(),
+          tags: pl.tags,
+        };
+      });
     }
     const { batchId, ids } = p.generations.addBatch(rows);
-    return { batchId, items: p.generations.byIds(ids), previews };
+    this.track(this.writeFiles(p.dir, folder, files));
+    return {
+      batchId,
+      items: p.generations.byIds(ids),
+      previews: previews && {
+        size: previews.size,
+        count: previews.parts.length,
+        rgb: Buffer.concat(previews.parts).toString('base64'),
+      },
+    };
+  }
+
+  /** One PNG per image, with native zlib (for a 32 or 64 px image a libvips pipeline costs more than the encoding; see png.ts). */
+  private async writeFiles(dir: string, folder: string, files: { file: string; pixels: Uint8Array; size: number }[]): Promise<void> {
+    await mkdir(join(dir, folder), { recursive: true });
+    await Promise.all(files.map((f) => writeFile(join(dir, f.file), encodePng(f.pixels, f.size, f.size, 3))));
+  }
+
+  private readonly writing = new Set<Promise<void>>();
+
+  private track(write: Promise<void>): void {
+    const done = write.catch((error: unknown) => this.onWriteError(error instanceof Error ? error.message : String(error))).finally(() => this.writing.delete(done));
+    this.writing.add(done);
+  }
+
+  /** Resolves once every image file of the answers so far is on disk (or its write has failed and been reported). */
+  async written(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all([...this.writing]);
   }
 
   private async readImage(r: GenerationT): Promise<RawImage> {
+    await this.written();
     const file = this.project().path(r.file);
     let bytes: Buffer;
     try {

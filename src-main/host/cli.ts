@@ -238,6 +238,7 @@ export async function main(argv: string[]): Promise<number> {
         });
         const out = resolve(values.out);
         await mkdir(out, { recursive: true });
+        await studio.filesWritten();
         const files = [];
         for (const g of batch.items) {
           const target = join(out, `${g.id}-seed${g.seed}-${String(g.index).padStart(4, '0')}.png`);

@@ -56,6 +56,8 @@ export interface Studio {
   createProject(dir: string, options?: { starter?: boolean }): Promise<{ project: Project; report: ImportReport | null }>;
   waitForJob(jobId: string): Promise<JobFinishedT>;
   backend(): Promise<BackendInfoT>;
+  /** Resolves once the files of every image generated so far are on disk (a Generate answers before they are). */
+  filesWritten(): Promise<void>;
   close(): void;
   /** The pid of another process that runs this project's training queue, or null if this one does. */
   readonly queueHolder: number | null;
@@ -65,7 +67,7 @@ export function createStudio(options: StudioOptions): Studio {
   const log = options.log ?? ((line: string) => console.error(line));
   const jobs = new JobManager(options.launchJob);
   const sampler = new SamplerClient(options.launchJob);
-  const generation = new GenerationService(() => requireProject(), sampler);
+  const generation = new GenerationService(() => requireProject(), sampler, (message) => log(`a generated image's file could not be written: ${message}`));
   let project: Project | null = null;
   let backendInfo: Promise<BackendInfoT> | null = null;
   const finished = new Map<string, JobFinishedT>();
@@ -335,6 +337,7 @@ export function createStudio(options: StudioOptions): Studio {
       return new Promise((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
     },
     backend,
+    filesWritten: () => generation.written(),
     close() {
       training.shutdown();
       sampler.stop();

@@ -108,6 +108,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (!project) return sendText(res, 404, 'No project is open.');
       const file = insideFolder(project.dir, decodeURIComponent(url.pathname.slice('/files/'.length)));
       if (!file) return sendText(res, 404, 'Not found.');
+      await studio.filesWritten(); // a Generate answers before its PNGs are on disk
       return sendFile(res, file, 'private, max-age=31536000, immutable');
     }
 

@@ -45,6 +45,20 @@ async function imagesLoaded(page: Page, selector: string, count: number): Promis
   );
 }
 
+/** A result grid shows `count` pictures: canvases drawn from the answer's pixels, or decoded <img>s. */
+async function resultsShown(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(
+    (count) => {
+      const grid = document.querySelector('[data-testid="result-grid"]');
+      if (!grid) return false;
+      const imgs = [...grid.querySelectorAll('img')];
+      const drawn = grid.querySelectorAll('canvas[data-drawn="true"]').length;
+      return imgs.length + drawn === count && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    count,
+  );
+}
+
 test('prompt → 64 images → detail, regenerate, variations, interpolation, walk, post-processing, export, rating', async ({ page }) => {
   test.setTimeout(240_000);
   const pageErrors: string[] = [];
@@ -98,22 +112,34 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await page.evaluate(() => {
     const w = window as unknown as { __grid?: { t0: number; t1?: number } };
     const button = document.querySelector('[data-testid="generate"]')!;
+    const shown = () => {
+      const grid = document.querySelector('[data-testid="result-grid"][data-count="64"]');
+      const imgs = grid ? [...grid.querySelectorAll('img')] : [];
+      const drawn = grid ? grid.querySelectorAll('canvas[data-drawn="true"]').length : 0;
+      return grid !== null && imgs.length + drawn === 64 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    };
+    // Watched by DOM changes and a slow poll, not a requestAnimationFrame loop (that would make the
+    // browser produce frames all through the wait); timed at the frame that paints the full grid.
+    let timer = 0;
+    const observer = new MutationObserver(() => check());
     const check = () => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid="result-grid"][data-count="64"] img')];
-      if (imgs.length === 64 && imgs.every((i) => i.complete && i.naturalWidth > 0)) w.__grid!.t1 = performance.now();
-      else requestAnimationFrame(check);
+      if (!shown()) return;
+      observer.disconnect();
+      clearInterval(timer);
+      requestAnimationFrame(() => (w.__grid!.t1 = performance.now()));
     };
     button.addEventListener(
       'click',
       () => {
         w.__grid = { t0: performance.now() };
-        requestAnimationFrame(check);
+        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        timer = window.setInterval(check, 20);
       },
       { capture: true, once: true },
     );
   });
   await page.getByTestId('generate').click();
-  await page.waitForFunction(() => (window as unknown as { __grid?: { t1?: number } }).__grid?.t1 !== undefined, null, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as unknown as { __grid?: { t1?: number } }).__grid?.t1 !== undefined, null, { timeout: 60_000, polling: 250 });
   // Where the time went: the generate:run round trip (engine time inside it), then the 64 image requests.
   const t = await page.evaluate(() => {
     const { t0, t1 } = (window as unknown as { __grid: { t0: number; t1: number } }).__grid;
@@ -136,6 +162,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
         ? `first image requested at ${ms(t.firstImage)}, last image received at ${ms(t.lastImage)}`
         : 'images inline in the answer (no file requests)'),
   );
+  expect(Number.isFinite(t.firstImage), 'the fresh grid draws from the answer, not from 64 file requests').toBe(false);
   await expect(page.getByTestId('result-title')).toContainText('heart');
   await expect(page.getByTestId('result-summary')).toContainText('seed 7 · 64 images');
   await expect(page.getByTestId('generate')).toBeEnabled();
@@ -164,7 +191,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await detail.getByTestId('vary-run').click();
   await expect(page.getByTestId('result-title')).toHaveText(`Variations of #${openId}`);
   await expect(page.getByTestId('result-grid')).toHaveAttribute('data-count', '6');
-  await imagesLoaded(page, '[data-testid="result-grid"] img', 6);
+  await resultsShown(page, 6);
   await shot(page, '05-variations');
 
   // Interpolate to one of the variations, then export the strip as a GIF.
@@ -204,7 +231,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await detail.getByTestId('walk-run').click();
   await expect(page.getByTestId('result-title')).toHaveText(`Latent walk around #${openId}`);
   await expect(page.getByTestId('result-grid')).toHaveAttribute('data-count', '9');
-  await imagesLoaded(page, '[data-testid="result-grid"] img', 9);
+  await resultsShown(page, 9);
   await shot(page, '07-walk');
 
   // Post-process: 8 colours, ×4 nearest → a new image, the original kept as its parent.

@@ -3,7 +3,7 @@
 // its provenance and regenerates bit for bit — also variations, walks, interpolations and
 // post-processed copies — and the gallery filters, exports and animations work on the results.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,9 @@ async function failure(name: string, input: unknown): Promise<{ code: string; me
   return r.error;
 }
 
+/** A generated image's file, once on disk (a Generate answers before its PNGs are written, as the file server waits). */
 async function pixels(file: string): Promise<Buffer> {
+  await studio.filesWritten();
   return sharp(join(dir, file)).raw().toBuffer();
 }
 
@@ -116,6 +118,7 @@ describe('generating from prompts', () => {
     red = await call<GeneratedBatchT>('generate:run', { prompt: 'red, seed:7, n:8' });
     blue = await call<GeneratedBatchT>('generate:run', { prompt: 'blue, seed:7, n:8' });
     expect(red.items).toHaveLength(8);
+    await studio.filesWritten();
     expect(red.items.every((g) => existsSync(join(dir, g.file)) && g.prompt === 'red, seed:7, n:8' && g.seed === 7)).toBe(true);
     expect(await redness(red.items)).toBeGreaterThan(60);
     expect(await redness(blue.items)).toBeLessThan(-60);
@@ -170,6 +173,24 @@ describe('generating from prompts', () => {
     const again = await call<GeneratedBatchT>('generate:run', { prompt: 'red, seed:7, n:2' });
     expect((await pixels(again.items[1]!.file)).equals(await pixels(red.items[1]!.file))).toBe(true);
     expect(generators()).not.toContain(pid);
+  });
+
+  it('answers with the pixels of its files, so a fresh grid needs no file requests', async () => {
+    expect(red.previews).toMatchObject({ size: 32, count: 8 });
+    const inline = Buffer.from(red.previews!.rgb, 'base64');
+    const per = 32 * 32 * 3;
+    expect(inline.length).toBe(8 * per);
+    for (let i = 0; i < 8; i++) expect(inline.subarray(i * per, (i + 1) * per).equals(await pixels(red.items[i]!.file))).toBe(true);
+  });
+
+  it('writes a missing file back when asked to regenerate it', async () => {
+    const g = red.items[6]!;
+    const before = await pixels(g.file);
+    unlinkSync(join(dir, g.file));
+    expect(await failure('generations:export', { ids: [g.id] })).toMatchObject({ code: 'missing-file' });
+    expect(await call('generations:regenerate', { id: g.id })).toMatchObject({ restored: true, identical: false });
+    expect((await pixels(g.file)).equals(before)).toBe(true);
+    expect(await call('generations:regenerate', { id: g.id })).toMatchObject({ restored: false, identical: true });
   });
 
   it('regenerates an image bit-identically from its provenance', async () => {

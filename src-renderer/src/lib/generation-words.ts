@@ -59,6 +59,7 @@ export function postStepWords(step: PostProcessStepT): string {
 /** “Reproduced bit-identically in 120 ms (wasm)” or “Differs from the stored file in 1,234 bytes (wasm)”. */
 export function regenerateWords(r: OpOutput<'generations:regenerate'>): string {
   const on = r.backend ? ` (${r.backend})` : '';
+  if (r.restored) return `Its file was missing: drawn again in ${Math.round(r.ms)} ms${on} and written back`;
   if (r.identical) return `Reproduced bit-identically in ${Math.round(r.ms)} ms${on}`;
   return `Differs from the stored file in ${formatCount(r.differingBytes)} ${r.differingBytes === 1 ? 'byte' : 'bytes'}${on}`;
 }

@@ -8,6 +8,7 @@ import { api, errorMessage, quietApi } from '../lib/api';
 import { debounce } from '../lib/debounce';
 import { formatCount } from '../lib/format';
 import { namesCheckpoint, randomSeed } from '../lib/prompt-editing';
+import { inlinePixels, type InlinePixels } from '../lib/pixels';
 import { Gallery } from './gallery.svelte';
 import { jobs } from './jobs.svelte';
 import { studio } from './studio.svelte';
@@ -35,20 +36,12 @@ export interface Result {
   columns: number | null;
   /** An interpolation's exported animations, by format. */
   animations: Partial<Record<AnimationFormat, { file: string; frames: number }>>;
-  /** The batch's PNGs inline (data: URLs by image id), so a fresh grid needs no file requests. */
-  previews?: Record<number, string>;
+  /** The batch's first images as pixels (by image id), drawn at once without file requests. */
+  pixels?: InlinePixels;
 }
 
 const MAX_RESULTS = 12;
 
-/** id → data: URL for the images a batch sent inline. */
-function previewsOf(batch: { items: GenerationT[]; previews: string[] }): Record<number, string> {
-  const out: Record<number, string> = {};
-  batch.items.forEach((g, i) => {
-    if (batch.previews[i]) out[g.id] = batch.previews[i]!;
-  });
-  return out;
-}
 const PARSE_DELAY = 150;
 
 export class Generations {
@@ -274,7 +267,7 @@ export class Generations {
         title: batch.items[0]?.prompt || 'No prompt',
         summary: `${seed !== undefined ? `seed ${seed} · ` : ''}${formatCount(batch.items.length)} ${batch.items.length === 1 ? 'image' : 'images'} · ${Math.round(batch.ms)} ms`,
         items: batch.items,
-        previews: previewsOf(batch),
+        pixels: inlinePixels(batch.items, batch.previews),
         notes: batch.notes,
         columns: null,
       });
@@ -424,7 +417,7 @@ export class Generations {
       title: `Variations of #${parent.id}`,
       summary: `strength ${strength} · ${batch.items.length} images · ${Math.round(batch.ms)} ms`,
       items: batch.items,
-      previews: previewsOf(batch),
+      pixels: inlinePixels(batch.items, batch.previews),
       notes: batch.notes,
       columns: null,
     });
@@ -442,7 +435,7 @@ export class Generations {
       title: `Interpolation #${from.id} → ${end}`,
       summary: `${batch.items.length} steps · ${Math.round(batch.ms)} ms`,
       items: batch.items,
-      previews: previewsOf(batch),
+      pixels: inlinePixels(batch.items, batch.previews),
       notes: batch.notes,
       columns: null,
     });
@@ -458,7 +451,7 @@ export class Generations {
       title: `Latent walk around #${centre.id}`,
       summary: `${batch.rows}×${batch.columns} · ${direction === 'random' ? 'random direction' : `along ‘${direction.tag}’`} · radius ${radius} · ${Math.round(batch.ms)} ms`,
       items: batch.items,
-      previews: previewsOf(batch),
+      pixels: inlinePixels(batch.items, batch.previews),
       notes: batch.notes,
       columns: batch.columns,
     });

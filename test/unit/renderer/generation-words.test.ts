@@ -34,9 +34,10 @@ describe('generated images in words', () => {
     expect(postStepWords({ op: 'reducePalette', colours: 8 })).toBe('Palette of 8 colours');
     expect(postStepWords({ op: 'backgroundToTransparent', colour: '#ffffff', tolerance: 24 })).toBe('#ffffff → transparent (tolerance 24)');
     expect(postStepWords({ op: 'sharpen', amount: 1.5 })).toBe('Sharpen 1.5');
-    expect(regenerateWords({ identical: true, differingBytes: 0, ms: 116.4, backend: 'wasm' })).toBe('Reproduced bit-identically in 116 ms (wasm)');
-    expect(regenerateWords({ identical: false, differingBytes: 1234, ms: 90, backend: 'tensorflow' })).toBe('Differs from the stored file in 1,234 bytes (tensorflow)');
-    expect(regenerateWords({ identical: false, differingBytes: 1, ms: 90, backend: '' })).toBe('Differs from the stored file in 1 byte');
+    expect(regenerateWords({ identical: true, differingBytes: 0, ms: 116.4, backend: 'wasm', restored: false })).toBe('Reproduced bit-identically in 116 ms (wasm)');
+    expect(regenerateWords({ identical: false, differingBytes: 1234, ms: 90, backend: 'tensorflow', restored: false })).toBe('Differs from the stored file in 1,234 bytes (tensorflow)');
+    expect(regenerateWords({ identical: false, differingBytes: 1, ms: 90, backend: '', restored: false })).toBe('Differs from the stored file in 1 byte');
+    expect(regenerateWords({ identical: false, differingBytes: 0, ms: 41.6, backend: 'wasm', restored: true })).toBe('Its file was missing: drawn again in 42 ms (wasm) and written back');
   });
 
   it('turns the post-processing form into steps, in the order they run, within the contract’s bounds', () => {
