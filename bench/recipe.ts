@@ -3,7 +3,7 @@
 // 8×8 contact sheet of fixed-seed samples (from the EMA generator when on). Not part of
 // `npm run bench` (it takes minutes); run it on an otherwise idle machine:
 //   npx tsx bench/recipe.ts --minutes 12 --out docs/recipe-12min.png [--model dcgan] [--preset small]
-//     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--lr 2e-4] [--lrd 2e-4]
+//     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--no-colour] [--lr 2e-4] [--lrd 2e-4]
 //     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N] [--beta1 0.5]
 //     [--balance oversample|classWeights]  (as a run's dataset balancing: by tag stratum)
 //     [--steps N]  (stop after N steps instead of a time budget: a trial that is not timed can
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
     // Experiments beyond the settings a run exposes.
     if (process.argv.includes('--no-cutout') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, cutout: false };
+    if (process.argv.includes('--no-colour') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, color: false };
     const backend = await initBackend();
     const workers = Number(arg('workers', String(availableParallelism())));
     console.log(`recipe trial: ${minutes} min, ${pixels.count} images, ${backend.name}, ${workers} threads, load ${loadavg()[0]!.toFixed(2)}`);

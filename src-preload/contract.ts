@@ -145,8 +145,11 @@ export const TrainSettings = z
     r1: z.number().min(0).max(100).default(0),
     /** Sample from an exponential moving average of the generator's weights. */
     ema: z.boolean().default(true),
-    /** Differentiable augmentation (colour, translation, cutout) of reals and fakes for D; 'auto' = on below 10,000 images. */
-    diffAugment: z.enum(['auto', 'on', 'off']).default('auto'),
+    /**
+     * Differentiable augmentation of reals and fakes for D (GANs): 'translation' (shifts), 'full' (colour + shifts +
+     * cutout), 'auto' = translation below 10,000 images, or 'off'. 'on' is the older name of 'full'.
+     */
+    diffAugment: z.enum(['auto', 'translation', 'full', 'on', 'off']).default('auto'),
     /** VAE only: weight of the KL term. */
     beta: z.number().min(0).max(10).default(1),
     checkpointEvery: z.number().int().min(1).optional(),
@@ -325,6 +328,23 @@ export const GeneratorChoice = z.object({
 
 /** An interpolation end: a generated image, or a prompt (its seed's first latent). */
 export const LatentEndpoint = z.union([z.object({ generationId: id }).strict(), z.object({ prompt: z.string().max(2000) }).strict()]);
+
+/** What the gallery filters and sorts by (generations:list, generations:ids). */
+const generationFilter = {
+  /** Words that must all appear in the prompt. */
+  text: z.string().max(200).optional(),
+  tag: z.string().max(200).optional(),
+  runId: id.optional(),
+  checkpointId: id.optional(),
+  seed: z.number().int().optional(),
+  batchId: count.optional(),
+  origin: GenerationOrigin.optional(),
+  minRating: z.number().int().min(0).max(5).optional(),
+  /** ISO dates (inclusive from, exclusive to). */
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  sort: z.enum(['newest', 'oldest', 'rating']).default('newest'),
+};
 
 export const GeneratedBatch = z.object({
   batchId: count,
@@ -610,24 +630,13 @@ export const operations = {
     z
       .object({
         ...paging,
-        /** Words that must all appear in the prompt. */
-        text: z.string().max(200).optional(),
-        tag: z.string().max(200).optional(),
-        runId: id.optional(),
-        checkpointId: id.optional(),
-        seed: z.number().int().optional(),
-        batchId: count.optional(),
-        origin: GenerationOrigin.optional(),
-        minRating: z.number().int().min(0).max(5).optional(),
-        /** ISO dates (inclusive from, exclusive to). */
-        from: z.string().max(40).optional(),
-        to: z.string().max(40).optional(),
-        sort: z.enum(['newest', 'oldest', 'rating']).default('newest'),
+        ...generationFilter,
       })
       .strict(),
     z.object({ total: count, items: z.array(Generation) }),
     'A page of generated images matching the filters.',
   ),
+  'generations:ids': op(z.object(generationFilter).strict(), z.object({ ids: z.array(id) }), 'Every generated image id the filters match, in the grid order (select all).'),
   'generations:get': op(z.object({ id }).strict(), GenerationDetail, 'One generated image with its provenance.'),
   'generations:regenerate': op(
     z.object({ id }).strict(),

@@ -17,7 +17,7 @@ Usage:
   atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels 64]
   atelier info <dir>                            what the project holds, and the compute backend
   atelier train <dir> [--model dcgan|cgan|vae] --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
-          [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|on|off] [--lr L] [--workers N]
+          [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|translation|full|off] [--lr L] [--workers N]
           [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
           (without --model: a conditional GAN when the images have tags, else a DCGAN)

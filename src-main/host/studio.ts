@@ -285,6 +285,7 @@ export function createStudio(options: StudioOptions): Studio {
     'prompts:deleteTemplate': ({ id }) => ({ deleted: requireProject().generations.deleteTemplate(id) }),
     'generate:run': (input) => generation.fromPrompt(input),
     'generations:list': (filter) => requireProject().generations.list(filter),
+    'generations:ids': (filter) => ({ ids: requireProject().generations.ids(filter) }),
     'generations:get': ({ id }) => generation.detail(id),
     'generations:regenerate': ({ id }) => generation.regenerate(id),
     'generations:vary': (input) => generation.vary(input),

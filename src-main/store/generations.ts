@@ -187,6 +187,22 @@ export class GenerationStore {
   }
 
   list(f: GenerationFilter): { total: number; items: GenerationT[] } {
+    const { clause, pageClause, args, order } = this.filter(f);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...args, f.limit, f.offset) as Row[];
+    return { total, items: rows.map(fromRow) };
+  }
+
+  /** Every id the filter matches, in the grid's order (select all). */
+  ids(f: Omit<GenerationFilter, 'limit' | 'offset'>): number[] {
+    const { clause, args, order } = this.filter(f);
+    return this.db.prepare(`SELECT g.id FROM generations g ${clause} ORDER BY ${order}`).pluck().all(...args) as number[];
+  }
+
+  /** WHERE clauses for a filter: `clause` for counting and id lists, `pageClause` for reading a page in order. */
+  private filter(f: Omit<GenerationFilter, 'limit' | 'offset'>): { clause: string; pageClause: string; args: (string | number)[]; order: string } {
     const where: string[] = [];
     const args: (string | number)[] = [];
     for (const word of (f.text ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean)) {
@@ -231,11 +247,7 @@ export class GenerationStore {
     const clause = where.length ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '') : '';
     const pageClause = where.length && f.sort !== 'rating' ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '+') : clause;
     const order = { newest: 'g.id DESC', oldest: 'g.id ASC', rating: 'g.rating DESC, g.id DESC' }[f.sort];
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...args, f.limit, f.offset) as Row[];
-    return { total, items: rows.map(fromRow) };
+    return { clause, pageClause, args, order };
   }
 
   rate(ids: readonly number[], rating: number): number {

@@ -276,6 +276,14 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await dialog.getByRole('button', { name: 'Close' }).first().click();
   await expect(dialog).toBeHidden();
 
+  // Select all (Ctrl/Cmd+A): every image the gallery's filter matches, on screen or not.
+  const selectAll = page.getByTestId('gallery-select-all');
+  const total = Number(((await selectAll.textContent()) ?? '').replace(/\D/g, ''));
+  expect(total).toBeGreaterThan(64);
+  await page.keyboard.press('ControlOrMeta+a');
+  await expect(page.getByTestId('gallery-selection-count')).toHaveText(total.toLocaleString('en'));
+  await expect(selectAll).toBeHidden();
+
   // Filter by rating: only the five-star image is left.
   await page.keyboard.press('Escape');
   await page.getByTestId('filter-min-rating').getByRole('button', { name: '5 stars' }).click();

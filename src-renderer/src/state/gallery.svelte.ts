@@ -6,7 +6,7 @@ import type { GenerationT } from '../../../src-preload/contract';
 import { api } from '../lib/api';
 import { galleryInput, noGalleryFilter, type GalleryFilter } from '../lib/gallery-filter';
 import { PageCache } from '../lib/page-cache';
-import { clickSelection, emptySelection, extendSelection, indexRange, toggleSelection, type Modifiers, type SelectionState } from '../lib/selection';
+import { clickSelection, emptySelection, extendSelection, indexRange, selectAll, toggleSelection, type Modifiers, type SelectionState } from '../lib/selection';
 import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
@@ -172,6 +172,16 @@ export class Gallery {
   private async extendNow(from: number, to: number): Promise<void> {
     const anchor = this.selection.anchor ?? from;
     this.selection = extendSelection(this.selection, from, to, await this.orderFor(anchor, to));
+  }
+
+  /** Every image the filter matches (Ctrl/Cmd+A), however many are loaded. */
+  selectAll(): Promise<void> {
+    return this.track(this.selectAllNow());
+  }
+
+  private async selectAllNow(): Promise<void> {
+    const { ids } = await api.generations.ids(galleryInput(this.filter));
+    this.selection = selectAll(ids);
   }
 
   clearSelection(): void {

@@ -490,7 +490,12 @@ export class Generations {
 
   async rate(ids: number[], rating: number): Promise<void> {
     if (ids.length === 0) return;
-    const done = await this.act('rate', () => quietApi.generations.rate({ ids, rating }));
+    // The engine takes 10,000 ids a call; a select-all of a big gallery goes in several.
+    const done = await this.act('rate', async () => {
+      let updated = 0;
+      for (let i = 0; i < ids.length; i += 10_000) updated += (await quietApi.generations.rate({ ids: ids.slice(i, i + 10_000), rating })).updated;
+      return { updated };
+    });
     if (!done) return;
     const changed = new Set(ids);
     const patch = (g: GenerationT): GenerationT => (changed.has(g.id) ? { ...g, rating } : g);

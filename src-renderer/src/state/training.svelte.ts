@@ -37,7 +37,7 @@ export interface RunForm {
   dNorm: 'spectral' | 'batch' | 'none';
   r1: number | null;
   ema: boolean;
-  diffAugment: 'auto' | 'on' | 'off';
+  diffAugment: 'auto' | 'translation' | 'full' | 'off';
   beta: number | null;
   lrG: number | null;
   lrD: number | null;

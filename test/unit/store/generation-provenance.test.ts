@@ -102,6 +102,10 @@ describe('GenerationStore', () => {
     expect(list({ minRating: 5 }).total).toBe(2);
     expect(list({ sort: 'rating' }).items.map((g) => g.rating)).toEqual([5, 5, 0]);
     expect(list({ batchId: 1, sort: 'oldest' }).items.map((g) => g.id)).toEqual(ids);
+    // Select all: the same matches in the same order as the pages, without paging.
+    expect(store.ids({ sort: 'newest' })).toEqual([...ids].reverse());
+    expect(store.ids({ sort: 'rating' })).toEqual(list({ sort: 'rating' }).items.map((g) => g.id));
+    expect(store.ids({ text: 'fox', minRating: 5, sort: 'oldest' })).toEqual([ids[0]]);
     expect(plan(db, 'SELECT generation_id FROM generation_tags WHERE tag = ?', 'winter')).toMatch(/USING (PRIMARY KEY|COVERING INDEX)/);
     expect(plan(db, 'SELECT id FROM generations WHERE rating >= ? ORDER BY rating DESC, id DESC', 4)).toContain('generations_by_rating');
     db.close();
