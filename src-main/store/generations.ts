@@ -219,7 +219,7 @@ export class GenerationStore {
       where.push('%g.checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)');
       args.push(f.runId);
     }
-    const eq: [keyof GenerationFilter, string][] = [
+    const eq: ['checkpointId' | 'seed' | 'batchId' | 'origin', string][] = [
       ['checkpointId', '%g.checkpoint_id'],
       ['seed', 'g.seed'],
       ['batchId', 'g.batch_id'],
