@@ -283,6 +283,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await page.keyboard.press('ControlOrMeta+a');
   await expect(page.getByTestId('gallery-selection-count')).toHaveText(total.toLocaleString('en'));
   await expect(selectAll).toBeHidden();
+  await shot(page, '09b-select-all');
 
   // Filter by rating: only the five-star image is left.
   await page.keyboard.press('Escape');

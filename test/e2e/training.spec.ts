@@ -115,6 +115,11 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await expect(page.getByTestId('checkpoint-row').first()).toBeVisible();
   await page.getByTestId('run-settings').scrollIntoViewIfNeeded();
   await shot(page, '06-validation-settings');
+  // DiffAugment's choices: Auto is the recipe's (shifts below 10,000 images).
+  const diffAugment = page.getByTestId('train-diffaugment');
+  await diffAugment.scrollIntoViewIfNeeded();
+  await expect(diffAugment.getByRole('radio')).toHaveText(['Auto', 'Shifts', 'Full', 'Off']);
+  await shot(page, '06a-diffaugment');
 
   // A second, shorter run to compare with, balancing the tags by weighting the loss.
   await page.getByTestId('new-run-form').scrollIntoViewIfNeeded();
