@@ -1,8 +1,13 @@
+/// <reference lib="dom" />
 // A gallery of 100,000 generated images (rows with real 100-value latents and 109-tag condition
-// vectors, no pixels): how long each gallery filter, rating 10,000 images and opening an image's
-// provenance take through the same router the app uses. Prints numbers; never fails on a timing.
-//   npx tsx bench/gallery-100k.ts [N]
-import { mkdtempSync, rmSync } from 'node:fs';
+// vectors; their files are 64 real 32 px PNGs shared by all rows): how long each gallery filter,
+// rating 10,000 images and opening an image's provenance take through the same router the app
+// uses; then, when the studio is built and Chromium is installed, the same gallery in the browser:
+// first screen, a jump to the end, select all, and how many cells the page holds meanwhile.
+// Prints numbers; never fails on a timing.
+//   npx tsx bench/gallery-100k.ts [N] [--shot gallery.png]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +16,14 @@ import { createStudio } from '../src-main/host/studio';
 import { Rng } from '../src-main/ml/random';
 import type { NewGeneration } from '../src-main/store/generations';
 import { Project } from '../src-main/store/project';
+import { encodePng } from '../src-main/generate/png';
+import { writeFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
 
-const N = Number(process.argv[2] ?? 100_000);
+const N = Number(process.argv[2] && /^\d+$/.test(process.argv[2]) ? process.argv[2] : 100_000);
+const shotAt = process.argv.includes('--shot') ? process.argv[process.argv.indexOf('--shot') + 1] : undefined;
+const CLI = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'atelier-bench-gallery-'));
 const ms = (t: number) => `${(performance.now() - t).toFixed(1)} ms`;
 const TAGS = Array.from({ length: 109 }, (_, i) => `tag ${i}`);
@@ -22,6 +33,13 @@ function makeGallery(path: string): void {
   const runId = p.runs.create({ name: 'bench cGAN', model: 'cgan', size: 32, preset: 'small', steps: 1, batchSize: 32, seed: 1, settings: { classes: TAGS, config: { latentDim: 100, classes: 109 } }, assets: [], status: 'done' });
   const ck = [p.runs.addCheckpoint(runId, 500, 'checkpoints/a'), p.runs.addCheckpoint(runId, 1000, 'checkpoints/b')];
   const rng = new Rng(1);
+  // 64 real images (colour gradients) that every row's file points at.
+  mkdirSync(p.path('samples/generated/shared'), { recursive: true });
+  for (let i = 0; i < 64; i++) {
+    const px = new Uint8Array(32 * 32 * 3);
+    for (let k = 0; k < 32 * 32; k++) px.set([(k % 32) * 8, (i * 4) % 256, Math.floor(k / 32) * 8], k * 3);
+    writeFileSync(p.path(`samples/generated/shared/${i}.png`), encodePng(px, 32, 32, 3));
+  }
   for (let start = 0; start < N; start += 64) {
     const seed = rng.int(2 ** 31);
     const a = TAGS[rng.int(TAGS.length)]!;
@@ -36,7 +54,7 @@ function makeGallery(path: string): void {
         checkpointId: ck[rng.int(2)]!,
         seed,
         index: i,
-        file: `samples/generated/b${start}/${i}.png`,
+        file: `samples/generated/shared/${i}.png`,
         size: 32,
         width: 32,
         height: 32,
@@ -104,6 +122,66 @@ try {
   await call('generations:get', { id: 77_777 % N || 1 });
   console.log(`one image's provenance (generations:get): ${ms(t)}`);
   studio.close();
+  await inBrowser(join(dir, 'g'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The gallery page in Chromium against the built headless studio. */
+async function inBrowser(project: string): Promise<void> {
+  if (!existsSync(CLI) || !existsSync(CHROMIUM)) {
+    console.log(`in the browser: skipped (needs ${existsSync(CLI) ? CHROMIUM : 'the build: npx electron-vite build'})`);
+    return;
+  }
+  const child = spawn(process.execPath, [CLI, 'studio', project, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      child.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
+    });
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await page.addInitScript('globalThis.__name = (f) => f'); // tsx's helper for named functions in evaluate()
+    await page.goto(url);
+    const cells = page.getByTestId('gallery-cell');
+    /** Every cell on screen shows its decoded image. */
+    const settled = () =>
+      page.waitForFunction(() => {
+        const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid="gallery-cell"] img')];
+        return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      }, null, { polling: 16, timeout: 30_000 });
+    let t = performance.now();
+    await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+    await page.getByTestId('tab-gallery').click();
+    await settled();
+    console.log(`in the browser: Generate → Gallery with ${N.toLocaleString('en')} images, first screen shown in ${ms(t)}; ${await cells.count()} cells in the page`);
+    const grid = page.getByTestId('gallery-grid');
+    t = performance.now();
+    await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.waitForFunction((n) => !!document.querySelector(`[data-testid="gallery-cell"][data-index="${n - 1}"]`), N, { polling: 16 });
+    await settled();
+    console.log(`  jump to the end (image ${N.toLocaleString('en')}): shown in ${ms(t)}; ${await cells.count()} cells in the page`);
+    t = performance.now();
+    await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
+    await page.waitForFunction((n) => !!document.querySelector(`[data-testid="gallery-cell"][data-index="${Math.floor(n / 2)}"]`), N, { polling: 16 }).catch(() => {});
+    await settled();
+    console.log(`  jump to the middle: shown in ${ms(t)}`);
+    await cells.first().click();
+    t = performance.now();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.getByTestId('gallery-selection-count').filter({ hasText: N.toLocaleString('en') }).waitFor();
+    console.log(`  select all (Ctrl+A, ${N.toLocaleString('en')} ids): ${ms(t)}`);
+    if (shotAt) {
+      await page.screenshot({ path: shotAt });
+      console.log(`  screenshot: ${shotAt}`);
+    }
+  } finally {
+    await browser.close();
+    child.kill();
+  }
 }
