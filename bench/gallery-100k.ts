@@ -147,7 +147,7 @@ async function inBrowser(project: string): Promise<void> {
     });
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     await page.addInitScript('globalThis.__name = (f) => f'); // tsx's helper for named functions in evaluate()
-    await page.goto(url);
+    await page.goto(url, { waitUntil: 'networkidle' }); // the Data view has loaded: what follows is Generate's own
     const cells = page.getByTestId('gallery-cell');
     /** Every cell on screen shows its decoded image. */
     const settled = () =>
@@ -159,7 +159,20 @@ async function inBrowser(project: string): Promise<void> {
     await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
     await page.getByTestId('tab-gallery').click();
     await settled();
-    console.log(`in the browser: Generate → Gallery with ${N.toLocaleString('en')} images, first screen shown in ${ms(t)}; ${await cells.count()} cells in the page`);
+    console.log(`in the browser: Generate → Gallery with ${N.toLocaleString('en')} images, first screen shown in ${ms(t)} (this also starts the generator process); ${await cells.count()} cells in the page`);
+    const slow = await page.evaluate(() =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((e) => e.name.includes('/api/') && e.duration > 50)
+        .map((e) => `${e.name.replace(/^.*\/api\//, '').replace(/\?.*/, '')} ${Math.round(e.duration)} ms`),
+    );
+    if (slow.length) console.log(`  requests over 50 ms while it opened: ${slow.join(', ')}`);
+    // Again, now that the generator process (started by opening Generate) is up: the gallery alone.
+    await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Data' }).click();
+    await page.getByTestId('gallery-grid').waitFor({ state: 'detached' });
+    t = performance.now();
+    await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+    await settled();
+    console.log(`  back to Generate → Gallery: shown in ${ms(t)}`);
     const grid = page.getByTestId('gallery-grid');
     t = performance.now();
     await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
