@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { armPressTimer, pressTiming } from '../test/e2e/press-timer';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -130,51 +131,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < presses; i++) {
       const seed = 100 + i;
       await page.getByTestId('generate-seed').fill(String(seed));
-      await page.evaluate(({ n, seed }) => {
-        type W = { __press?: { t0: number; t1?: number } };
-        const w = window as unknown as W;
-        const button = document.querySelector('[data-testid="generate"]')!;
-        // On screen: the new grid holds n images, every one decoded (an <img>) or drawn (a <canvas>).
-        const shown = () => {
-          const grid = document.querySelector(`[data-testid="result-grid"][data-count="${n}"]`);
-          const summary = document.querySelector('[data-testid="result-summary"]')?.textContent ?? '';
-          if (!grid || !summary.startsWith(`seed ${seed} ·`)) return false;
-          const imgs = [...grid.querySelectorAll('img')];
-          const canvases = grid.querySelectorAll('canvas[data-drawn="true"]').length;
-          return imgs.length + canvases === n && imgs.every((i) => i.complete && i.naturalWidth > 0);
-        };
-        // Watched without a requestAnimationFrame loop (which would make the browser produce frames
-        // throughout the wait, taking CPU from the drawing): DOM changes, plus a slow poll for <img>
-        // decodes; the time is taken at the start of the frame that paints the finished grid.
-        let timer = 0;
-        const observer = new MutationObserver(() => check());
-        const check = () => {
-          if (!shown()) return;
-          observer.disconnect();
-          clearInterval(timer);
-          requestAnimationFrame(() => (w.__press!.t1 = performance.now()));
-        };
-        button.addEventListener(
-          'click',
-          () => {
-            w.__press = { t0: performance.now() };
-            observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-            timer = window.setInterval(check, 20);
-          },
-          { capture: true, once: true },
-        );
-      }, { n: count, seed });
+      await armPressTimer(page, count, `seed ${seed} ·`);
       const before = { s: cpuSeconds(isStudio), b: cpuSeconds(isBrowser), t: performance.now() };
       await page.getByTestId('generate').click();
-      await page.waitForFunction(() => (window as unknown as { __press?: { t1?: number } }).__press?.t1 !== undefined, null, { timeout: 60_000, polling: 250 });
+      const t = await pressTiming(page);
       cpu.s += cpuSeconds(isStudio) - before.s;
       cpu.b += cpuSeconds(isBrowser) - before.b;
       cpu.wall += (performance.now() - before.t) / 1000;
-      const t = await page.evaluate(() => {
-        const { t0, t1 } = (window as unknown as { __press: { t0: number; t1: number } }).__press;
-        const runs = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.name.endsWith('/api/generate:run'));
-        return { total: t1 - t0, response: runs[runs.length - 1]!.responseEnd - t0 };
-      });
       const summary = (await page.getByTestId('result-summary').textContent()) ?? '';
       totals.push(t.total);
       answered.push(t.response);

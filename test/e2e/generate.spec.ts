@@ -6,6 +6,7 @@
 // rating. Screenshots land in test-results/generate-*.png to be looked at.
 import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
+import { armPressTimer, pressTiming } from './press-timer';
 import { studioWithProject, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
@@ -109,60 +110,16 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await page.getByTestId('generate-count').fill('64');
   await page.getByTestId('generate-seed').fill('7');
   await expect(page.getByTestId('seed-lock')).toHaveAttribute('aria-pressed', 'true');
-  await page.evaluate(() => {
-    const w = window as unknown as { __grid?: { t0: number; t1?: number } };
-    const button = document.querySelector('[data-testid="generate"]')!;
-    const shown = () => {
-      const grid = document.querySelector('[data-testid="result-grid"][data-count="64"]');
-      const imgs = grid ? [...grid.querySelectorAll('img')] : [];
-      const drawn = grid ? grid.querySelectorAll('canvas[data-drawn="true"]').length : 0;
-      return grid !== null && imgs.length + drawn === 64 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-    };
-    // Watched by DOM changes and a slow poll, not a requestAnimationFrame loop (that would make the
-    // browser produce frames all through the wait); timed at the frame that paints the full grid.
-    let timer = 0;
-    const observer = new MutationObserver(() => check());
-    const check = () => {
-      if (!shown()) return;
-      observer.disconnect();
-      clearInterval(timer);
-      requestAnimationFrame(() => (w.__grid!.t1 = performance.now()));
-    };
-    button.addEventListener(
-      'click',
-      () => {
-        w.__grid = { t0: performance.now() };
-        observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-        timer = window.setInterval(check, 20);
-      },
-      { capture: true, once: true },
-    );
-  });
+  await armPressTimer(page, 64, 'seed 7 ·');
   await page.getByTestId('generate').click();
-  await page.waitForFunction(() => (window as unknown as { __grid?: { t1?: number } }).__grid?.t1 !== undefined, null, { timeout: 60_000, polling: 250 });
-  // Where the time went: the generate:run round trip (engine time inside it), then the 64 image requests.
-  const t = await page.evaluate(() => {
-    const { t0, t1 } = (window as unknown as { __grid: { t0: number; t1: number } }).__grid;
-    const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const run = entries.find((e) => e.name.endsWith('/api/generate:run'))!;
-    const files = entries.filter((e) => e.name.includes('/files/samples/generated/') && e.startTime >= t0);
-    return {
-      total: t1 - t0,
-      response: run.responseEnd - t0,
-      firstImage: Math.min(...files.map((e) => e.startTime)) - t0,
-      lastImage: Math.max(...files.map((e) => e.responseEnd)) - t0,
-    };
-  });
+  const t = await pressTiming(page);
   const summary = (await page.getByTestId('result-summary').textContent()) ?? '';
   const engineMs = Number(/(\d+) ms/.exec(summary)?.[1] ?? NaN);
-  const ms = (v: number) => `${Math.round(v)} ms`;
   console.log(
-    `64-image grid: ${ms(t.total)} from the click until all 64 images had loaded — generate:run answered at ${ms(t.response)} (engine ${ms(engineMs)}), ` +
-      (Number.isFinite(t.firstImage)
-        ? `first image requested at ${ms(t.firstImage)}, last image received at ${ms(t.lastImage)}`
-        : 'images inline in the answer (no file requests)'),
+    `64-image grid: ${Math.round(t.total)} ms from the click until all 64 images were painted — generate:run answered at ${Math.round(t.response)} ms ` +
+      `(engine ${engineMs} ms), ${t.fileRequests} image files requested`,
   );
-  expect(Number.isFinite(t.firstImage), 'the fresh grid draws from the answer, not from 64 file requests').toBe(false);
+  expect(t.fileRequests, 'the fresh grid draws from the answer, not from 64 file requests').toBe(0);
   await expect(page.getByTestId('result-title')).toContainText('heart');
   await expect(page.getByTestId('result-summary')).toContainText('seed 7 · 64 images');
   await expect(page.getByTestId('generate')).toBeEnabled();
