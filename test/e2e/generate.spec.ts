@@ -99,12 +99,16 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await expect(input).toHaveValue(`${first}, heart`);
   await expect(problem).toHaveCount(0);
 
-  // Opening the view warmed the generator with one image; a first batch of 64 through the API makes
-  // sure every drawing worker has the model loaded before the timed Generate (the gallery is not on
-  // screen now, so nothing else changes).
-  const warm = await page.request.post(new URL('/api/generate:run', page.url()).href, { data: { prompt: 'heart, n:64, seed:1' } });
-  expect(warm.ok()).toBe(true);
-  console.log(`First 64-image batch after opening the view (API, no UI): engine ${Math.round(((await warm.json()) as { result: { ms: number } }).result.ms)} ms`);
+  // Opening the view warmed the generator with one image; two batches of 64 through the API make
+  // sure every drawing worker has the model loaded before the timed Generate, as after any first
+  // use (the gallery is not on screen now, so nothing else changes).
+  const warmMs: number[] = [];
+  for (const seed of [1, 2]) {
+    const warm = await page.request.post(new URL('/api/generate:run', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` } });
+    expect(warm.ok()).toBe(true);
+    warmMs.push(Math.round(((await warm.json()) as { result: { ms: number } }).result.ms));
+  }
+  console.log(`The first two 64-image batches after opening the view (API, no UI): engine ${warmMs.join(' and ')} ms`);
 
   // 64 images, seed locked by typing it; timed from the click until every image has decoded.
   await page.getByTestId('generate-count').fill('64');
