@@ -11,10 +11,9 @@ import {
   emptySelection,
   extendSelection,
   selectAll,
-  toggleSelection,
   type Modifiers,
-  type SelectionState,
 } from '../lib/selection';
+import { SelectableGrid } from './selectable-grid.svelte';
 import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
@@ -23,7 +22,7 @@ const GAP = 8;
 export const cellSizes = { small: 88, medium: 120, large: 176 } as const;
 export type CellSize = keyof typeof cellSizes;
 
-export class AssetGrid {
+export class AssetGrid extends SelectableGrid<AssetT> {
   tags = $state.raw<TagCountT[]>([]);
   filter = $state.raw<AssetFilter>(noFilter);
   tag = $derived(this.filter.tag);
@@ -36,8 +35,6 @@ export class AssetGrid {
   selected = $state<AssetT | null>(null);
   /** Which cell has keyboard focus. */
   focusIndex = $state(0);
-  selection = $state.raw<SelectionState>(emptySelection);
-  selectedCount = $derived(this.selection.ids.size);
   /** Bumped when pages arrive: cells re-read `item(i)` on it. */
   private version = $state(0);
   /** Every id the filter matches, in grid order; fetched when a range needs it. */
@@ -119,10 +116,6 @@ export class AssetGrid {
     return this.cache.get(index);
   }
 
-  isSelected(id: number): boolean {
-    return this.selection.ids.has(id);
-  }
-
   /** The filter's ids in grid order (for ranges and select-all), fetched once per filter. */
   idsInOrder(): Promise<number[]> {
     const order = (this.order ??= api.assets.ids(filterInput(this.filter)).then((r) => r.ids));
@@ -130,19 +123,6 @@ export class AssetGrid {
       if (this.order === order) this.order = null;
     });
     return order;
-  }
-
-  /** The last click or shift-extend: a range needs the ids in order first, so it lands a moment later. */
-  private pending: Promise<void> = Promise.resolve();
-
-  /** Resolves once the selection reflects every click so far (a digit pressed right after a shift-click rates the whole range). */
-  settled(): Promise<void> {
-    return this.pending;
-  }
-
-  private track(p: Promise<void>): Promise<void> {
-    this.pending = p.catch(() => {});
-    return p;
   }
 
   click(index: number, asset: AssetT, mods: Modifiers): Promise<void> {
@@ -157,11 +137,6 @@ export class AssetGrid {
     if (mods.toggle && !mods.range && this.selection.ids.has(asset.id)) this.selected = asset;
   }
 
-  toggle(index: number): void {
-    const asset = this.item(index);
-    if (asset) this.selection = toggleSelection(this.selection, index, asset.id);
-  }
-
   extend(from: number, to: number): Promise<void> {
     return this.track(this.extendNow(from, to));
   }
@@ -172,10 +147,6 @@ export class AssetGrid {
 
   async selectAll(): Promise<void> {
     this.selection = selectAll(await this.idsInOrder());
-  }
-
-  clearSelection(): void {
-    this.selection = emptySelection;
   }
 
   /** What bulk actions act on: the selection, or the open image when nothing is selected. */

@@ -6,7 +6,8 @@ import type { GenerationT } from '../../../src-preload/contract';
 import { api } from '../lib/api';
 import { galleryInput, noGalleryFilter, type GalleryFilter } from '../lib/gallery-filter';
 import { PageCache } from '../lib/page-cache';
-import { clickSelection, emptySelection, extendSelection, indexRange, selectAll, toggleSelection, type Modifiers, type SelectionState } from '../lib/selection';
+import { clickSelection, emptySelection, extendSelection, indexRange, selectAll, type Modifiers } from '../lib/selection';
+import { SelectableGrid } from './selectable-grid.svelte';
 import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
 const PAGE_SIZE = 200;
@@ -15,15 +16,13 @@ export const CELL = 112;
 /** `generations:rate` takes at most this many ids; a shift-range never grows beyond it. */
 export const MAX_RANGE = 10_000;
 
-export class Gallery {
+export class Gallery extends SelectableGrid<GenerationT> {
   filter = $state.raw<GalleryFilter>(noGalleryFilter);
   total = $state<number | null>(null);
   width = $state(0);
   height = $state(0);
   scrollTop = $state(0);
   focusIndex = $state(0);
-  selection = $state.raw<SelectionState>(emptySelection);
-  selectedCount = $derived(this.selection.ids.size);
   /** Bumped when pages arrive: cells re-read `item(i)` on it. */
   private version = $state(0);
   /** Set when images were added or changed while the gallery was off screen: `total` is behind. */
@@ -102,10 +101,6 @@ export class Gallery {
     return this.cache.get(index);
   }
 
-  isSelected(id: number): boolean {
-    return this.selection.ids.has(id);
-  }
-
   /** Ids at grid positions [a, b] (either order), from the cache where it has them, else from the engine. */
   async idsBetween(a: number, b: number): Promise<number[]> {
     const [start, endIncl] = indexRange(a, b);
@@ -136,19 +131,6 @@ export class Gallery {
     return order;
   }
 
-  /** The last click or shift-extend: a range needs the ids in order first, so it lands a moment later. */
-  private pending: Promise<void> = Promise.resolve();
-
-  /** Resolves once the selection reflects every click so far (a digit pressed right after a shift-click rates the whole range). */
-  settled(): Promise<void> {
-    return this.pending;
-  }
-
-  private track(p: Promise<void>): Promise<void> {
-    this.pending = p.catch(() => {});
-    return p;
-  }
-
   click(index: number, g: GenerationT, mods: Modifiers): Promise<void> {
     return this.track(this.clickNow(index, g, mods));
   }
@@ -158,11 +140,6 @@ export class Gallery {
     const anchor = this.selection.anchor;
     const order = mods.range && anchor !== null ? await this.orderFor(anchor, index) : undefined;
     this.selection = clickSelection(this.selection, index, g.id, mods, order);
-  }
-
-  toggle(index: number): void {
-    const g = this.item(index);
-    if (g) this.selection = toggleSelection(this.selection, index, g.id);
   }
 
   extend(from: number, to: number): Promise<void> {
@@ -182,10 +159,6 @@ export class Gallery {
   private async selectAllNow(): Promise<void> {
     const { ids } = await api.generations.ids(galleryInput(this.filter));
     this.selection = selectAll(ids);
-  }
-
-  clearSelection(): void {
-    this.selection = emptySelection;
   }
 
   get selectedIds(): number[] {
