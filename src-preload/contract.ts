@@ -58,9 +58,19 @@ export const AssetDetail = Asset.extend({
   quality: z.record(z.string(), z.number()).nullable(),
 });
 
+/** The longest tag name, in characters (a folder name used as a tag is cut to it). */
+export const TAG_MAX_LENGTH = 100;
+/** A tag's name: trimmed, 1–100 characters, no control characters (tabs, newlines). */
+export const tagName = z
+  .string()
+  .trim()
+  .min(1, 'a tag needs a name')
+  .max(TAG_MAX_LENGTH, `a tag is at most ${TAG_MAX_LENGTH} characters`)
+  .regex(/^[^\p{Cc}]*$/u, 'a tag cannot hold control characters (tabs, line breaks)');
+
 /** What the grid can be narrowed to; the fields combine. */
 const assetFilter = {
-  tag: z.string().min(1).optional(),
+  tag: tagName.optional(),
   split: z.enum(['train', 'val', 'test', 'none']).optional(),
   flag: QualityFlag.optional(),
   excluded: z.boolean().optional(),
@@ -424,6 +434,8 @@ export const operations = {
       version: z.string(),
       backend: BackendInfo,
       project: ProjectSummary.nullable(),
+      /** Where new projects go when the studio limits them to one folder (the headless studio); null in the desktop app. */
+      projectsRoot: z.string().nullable(),
       credits: z.array(Credit),
     }),
     'What this studio is running on and which project is open.',
@@ -458,12 +470,12 @@ export const operations = {
     'Rate images 1–5 stars, or clear their rating with 0 (one undoable edit for the whole selection).',
   ),
   'tags:apply': op(
-    z.object({ ids: selection, add: z.array(z.string().min(1)).default([]), remove: z.array(z.string().min(1)).default([]) }).strict(),
+    z.object({ ids: selection, add: z.array(tagName).max(100).default([]), remove: z.array(tagName).max(100).default([]) }).strict(),
     z.object({ added: count, removed: count }),
     'Add and remove tags on a selection.',
   ),
   'tags:rename': op(
-    z.object({ from: z.string().min(1), to: z.string().trim().min(1) }).strict(),
+    z.object({ from: z.string().min(1).max(1000), to: tagName }).strict(),
     z.object({ merged: z.boolean() }),
     'Rename a tag; renaming onto an existing tag merges the two.',
   ),

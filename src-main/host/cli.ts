@@ -2,7 +2,9 @@
 // With --json, the last line of stdout is one JSON object; failures exit non-zero
 // with a one-line error on stderr.
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobProgressT, OpInput, OpName, OpOutput } from '../../src-preload/contract';
 import { AtelierError } from './errors';
@@ -23,7 +25,9 @@ Usage:
           (without --model: a conditional GAN when the images have tags, else a DCGAN)
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
-  atelier studio [<dir>] [--port P]             serve the app on 127.0.0.1 (headless studio)
+  atelier studio [<dir>] [--port P] [--projects <folder>]
+                                                serve the app on 127.0.0.1 (headless studio); its pages create
+                                                projects only inside --projects (default: the folder holding <dir>, else ~/Atelier)
 
 Every verb accepts --json: its last line of stdout is then one JSON object.`;
 
@@ -44,6 +48,7 @@ const options = {
   prompt: { type: 'string' },
   truncation: { type: 'string' },
   port: { type: 'string' },
+  projects: { type: 'string' },
   balance: { type: 'string' },
   'no-augment': { type: 'boolean' },
   preset: { type: 'string' },
@@ -82,7 +87,16 @@ export async function main(argv: string[]): Promise<number> {
   const say = (line: string) => {
     if (!json) process.stdout.write(`${line}\n`);
   };
-  const studio = createStudio({ launchJob: forkLauncher(jobEntryBeside(import.meta.url)), log: (l) => process.stderr.write(`${l}\n`), runQueue: verb === 'studio' });
+  // A page of the headless studio may create projects only inside one folder: --projects,
+  // else the folder holding the project it serves, else ~/Atelier.
+  const projectsRoot =
+    verb === 'studio' ? resolve(values.projects ?? (rest[0] ? dirname(resolve(rest[0])) : join(homedir(), 'Atelier'))) : null;
+  const studio = createStudio({
+    launchJob: forkLauncher(jobEntryBeside(import.meta.url)),
+    log: (l) => process.stderr.write(`${l}\n`),
+    runQueue: verb === 'studio',
+    projectsRoot,
+  });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
     const result = await studio.router.call(name, input);
     if (!result.ok) throw new AtelierError(result.error.code, result.error.message);
@@ -263,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'studio': {
         if (rest[0]) studio.openProject(resolve(rest[0]));
+        if (projectsRoot) mkdirSync(projectsRoot, { recursive: true });
         const server = await startWebServer({ studio, rendererDir: RENDERER_DIR, port: number('port', 0), log: (l) => process.stderr.write(`${l}\n`) });
         const backend = await studio.backend();
         say(`Atelier studio ${VERSION} (compute: ${backend.name})${studio.project ? ` — ${studio.project.dir}` : ''}`);

@@ -1,7 +1,7 @@
 // The engine's composition root: the open project, the job manager and every
 // contract operation bound to them. Adapters (Electron, web, CLI) sit on top.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
 import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
@@ -46,6 +46,12 @@ export interface StudioOptions {
   lockProjects?: boolean;
   /** Whether openProject runs the training queue unless told otherwise (default true; the CLI says false). */
   runQueue?: boolean;
+  /**
+   * Where `project:create` may make projects (the headless studio sets it: a page may
+   * only create folders under it; relative names are taken inside it). Null: anywhere
+   * the person chooses (the desktop app and the CLI).
+   */
+  projectsRoot?: string | null;
 }
 
 export interface Studio {
@@ -73,9 +79,29 @@ export function createStudio(options: StudioOptions): Studio {
   const finished = new Map<string, JobFinishedT>();
   const waiters = new Map<string, ((f: JobFinishedT) => void)[]>();
 
+  const projectsRoot = options.projectsRoot ? resolve(options.projectsRoot) : null;
+  /** The folder `dir` names, refused unless it lies inside the projects root (when there is one). */
+  const underProjectsRoot = (dir: string): string => {
+    if (!projectsRoot) return resolve(dir);
+    const full = resolve(projectsRoot, dir);
+    if (!insideOrBelow(projectsRoot, full)) {
+      throw new AtelierError('outside-projects-folder', `The studio creates projects only inside ${projectsRoot}; ${full} is outside it. Give a folder name, or a path inside it.`);
+    }
+    return full;
+  };
   const requireProject = (): Project => {
     if (!project) throw new AtelierError('no-project', 'No project is open. Open or create a project first.');
     return project;
+  };
+  /** The open project, once every id names one of its images (an edit never half-applies to a stale selection). */
+  const requireImages = (ids: readonly number[]): Project => {
+    const p = requireProject();
+    const missing = p.assets.missing(ids);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      throw new AtelierError('not-found', `${missing.length === 1 ? 'There is no image' : 'There are no images'} ${shown} in this project; nothing was changed.`);
+    }
+    return p;
   };
   const setProject = (next: Project) => {
     if (project && project !== next) {
@@ -127,9 +153,10 @@ export function createStudio(options: StudioOptions): Studio {
       version: VERSION,
       backend: await backend(),
       project: project?.summary() ?? null,
+      projectsRoot,
       credits: [STARTER_CREDIT],
     }),
-    'project:create': async ({ dir, starter }) => (await studio.createProject(dir, { starter })).project.summary(),
+    'project:create': async ({ dir, starter }) => (await studio.createProject(underProjectsRoot(dir), { starter })).project.summary(),
     'project:open': ({ dir }) => studio.openProject(dir).summary(),
     'project:setBackground': ({ color }) => {
       const p = requireProject();
@@ -155,10 +182,10 @@ export function createStudio(options: StudioOptions): Studio {
       };
     },
     'assets:ids': (filter) => ({ ids: requireProject().assets.ids(toFilter(filter)) }),
-    'assets:exclude': ({ ids, excluded }) => ({ changed: requireProject().assets.setExcluded(ids, excluded) }),
-    'assets:rate': ({ ids, rating }) => ({ updated: requireProject().assets.setRating(ids, rating) }),
+    'assets:exclude': ({ ids, excluded }) => ({ changed: requireImages(ids).assets.setExcluded(ids, excluded) }),
+    'assets:rate': ({ ids, rating }) => ({ updated: requireImages(ids).assets.setRating(ids, rating) }),
     'tags:list': () => requireProject().assets.tags(),
-    'tags:apply': ({ ids, add, remove }) => requireProject().assets.applyTags(ids, add, remove),
+    'tags:apply': ({ ids, add, remove }) => requireImages(ids).assets.applyTags(ids, add, remove),
     'tags:rename': ({ from, to }) => {
       try {
         return requireProject().assets.renameTag(from, to);
@@ -353,6 +380,25 @@ export function createStudio(options: StudioOptions): Studio {
     },
   };
   return studio;
+}
+
+/**
+ * True when `full` is strictly inside `root`, judged on real paths: the deepest
+ * part of `full` that exists is resolved through symlinks, so a link inside the
+ * root that points elsewhere does not count as inside.
+ */
+function insideOrBelow(root: string, full: string): boolean {
+  let existing = full;
+  const rest: string[] = [];
+  while (!existsSync(existing)) {
+    const up = dirname(existing);
+    if (up === existing) break;
+    rest.unshift(existing.slice(up.length).replace(/^[\\/]/, ''));
+    existing = up;
+  }
+  const realRoot = existsSync(root) ? realpathSync(root) : root;
+  const real = join(realpathSync(existing), ...rest);
+  return real.startsWith(realRoot + sep);
 }
 
 function toAsset(a: AssetRow & { tags: string[] }) {

@@ -1,5 +1,6 @@
 // Assets (content-addressed originals), their tags, curation state (quality flags,
 // split, exclusion, star rating) and the undo log for bulk edits.
+import { TAG_MAX_LENGTH } from '../../src-preload/contract';
 import type { Db } from './db';
 
 export type Split = 'train' | 'val' | 'test';
@@ -142,8 +143,13 @@ export class AssetStore {
     return this.tagId.get(name)!.id;
   }
 
+  /** Which of `ids` name no image in this project (in the order given). */
+  missing(ids: readonly number[]): number[] {
+    return this.db.prepare('SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM assets)').pluck().all(JSON.stringify(ids)) as number[];
+  }
+
   private link(assetId: number, tag: string): void {
-    const name = tag.trim();
+    const name = [...tag.trim().replace(/\p{Cc}+/gu, ' ')].slice(0, TAG_MAX_LENGTH).join('').trim();
     if (name) this.linkTag.run(assetId, this.ensureTag(name));
   }
 
@@ -294,11 +300,12 @@ export class AssetStore {
     const removed: [number, number][] = [];
     this.db.transaction(() => {
       for (const name of new Set(add.map((t) => t.trim()).filter(Boolean))) {
-        const tagId = this.ensureTag(name);
         const fresh = this.db
           .prepare('SELECT value FROM json_each(?) WHERE value NOT IN (SELECT asset_id FROM asset_tags WHERE tag_id = ?) AND value IN (SELECT id FROM assets)')
           .pluck()
-          .all(list, tagId) as number[];
+          .all(list, this.tagId.get(name)?.id ?? -1) as number[];
+        if (fresh.length === 0) continue; // a tag is made only when an image carries it
+        const tagId = this.ensureTag(name);
         this.db.prepare('INSERT INTO asset_tags (asset_id, tag_id) SELECT value, ? FROM json_each(?)').run(tagId, JSON.stringify(fresh));
         for (const id of fresh) added.push([id, tagId]);
       }

@@ -1,6 +1,7 @@
 // A project is one folder: atelier.db plus content-addressed assets, thumbnails,
 // checkpoints and samples. Everything a team must never lose lives under it.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AtelierError } from '../host/errors';
 import { AssetStore } from './assets';
@@ -39,15 +40,22 @@ export class Project {
     this.imports = new ImportReportStore(db);
   }
 
-  /** Creates the folder layout and database; refuses a folder that already holds other files. */
+  /**
+   * Creates the folder layout and database in a new folder, or in an existing one
+   * that is empty (not even dot-files), not hidden and not a system folder: a
+   * project never lands in `~/.ssh`, `/etc` or a folder someone is using.
+   */
   static create(dir: string): Project {
     const full = resolve(dir);
+    refuseUnsafeProjectFolder(full);
     if (existsSync(full)) {
       if (!statSync(full).isDirectory()) throw new AtelierError('not-a-folder', `${full} exists and is not a folder.`);
       if (existsSync(join(full, DB_FILE))) throw new AtelierError('project-exists', `${full} already holds an Atelier project. Open it instead.`);
-      const entries = readdirSync(full).filter((e) => !e.startsWith('.'));
+      const entries = readdirSync(full);
       if (entries.length > 0) {
-        throw new AtelierError('folder-not-empty', `${full} is not empty (${entries.length} items). Choose an empty or new folder for a project.`);
+        const hidden = entries.filter((e) => e.startsWith('.')).length;
+        const what = hidden === entries.length ? `${entries.length} hidden item${entries.length === 1 ? '' : 's'}, such as ${entries[0]}` : `${entries.length} items`;
+        throw new AtelierError('folder-not-empty', `${full} is not empty (${what}). Choose an empty or new folder for a project.`);
       }
     }
     makeFolder(full);
@@ -105,6 +113,44 @@ export class Project {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Folders (and everything under them) a project is never created in. */
+const SYSTEM_FOLDERS = [
+  '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/run', '/sbin', '/sys', '/usr',
+  '/var/cache', '/var/lib', '/var/log', '/var/run', '/var/spool',
+  '/System', '/Library', '/Applications', '/private/etc', '/private/var/db',
+];
+
+/**
+ * Refuses hidden folders, system folders, the disk's root and the home folder itself.
+ * Hidden means: a folder the project would create, the project folder itself, or the
+ * existing folder it lands in starts with a dot (`~/.ssh/x`, `~/.config/atelier`); a
+ * checkout that happens to live under a hidden folder further up may still hold projects.
+ */
+export function refuseUnsafeProjectFolder(full: string): void {
+  const judged: string[] = [];
+  let dir = full;
+  for (;;) {
+    judged.push(basename(dir));
+    if (existsSync(dir) && dir !== full) break;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  const hidden = judged.find((part) => part.startsWith('.'));
+  if (hidden) {
+    throw new AtelierError('hidden-folder', `${full} is inside the hidden folder ${hidden}. Choose a visible folder for a project.`);
+  }
+  const posix = full.replace(/\\/g, '/');
+  const windows = /^[a-z]:\/(windows|program files( \(x86\))?|programdata)(\/|$)/i.test(posix);
+  const system = SYSTEM_FOLDERS.find((s) => posix === s || posix.startsWith(`${s}/`));
+  if (system || windows) {
+    throw new AtelierError('system-folder', `${full} is a system folder${system ? ` (under ${system})` : ''}. Choose a folder of your own for a project.`);
+  }
+  if (dirname(full) === full || full === resolve(homedir())) {
+    throw new AtelierError('system-folder', `${full} is ${dirname(full) === full ? 'the root of the disk' : 'your home folder'}. Choose a folder inside it for a project.`);
   }
 }
 

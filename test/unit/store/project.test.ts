@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Project } from '../../../src-main/store/project';
@@ -34,10 +34,31 @@ describe('project folder', () => {
   });
 
   it('names the folder it cannot create, instead of hanging', () => {
-    expect(() => Project.create('/proc/atelier-nope/x')).toThrow('Cannot create the folder /proc/atelier-nope');
     const file = join(temp(), 'file.txt');
     writeFileSync(file, 'x');
     expect(() => Project.create(join(file, 'p'))).toThrow(`Cannot create the folder ${join(file, 'p')}`);
+  });
+
+  it('never creates a project in a folder holding only hidden files, in a hidden folder, or in a system folder', () => {
+    const dir = temp();
+    // An ~/.ssh-like folder: only dot-files, and itself hidden.
+    mkdirSync(join(dir, 'keys'));
+    writeFileSync(join(dir, 'keys', '.authorized_keys'), 'ssh-ed25519 AAAA');
+    expect(() => Project.create(join(dir, 'keys'))).toThrow('is not empty (1 hidden item, such as .authorized_keys)');
+    mkdirSync(join(dir, '.ssh'));
+    expect(() => Project.create(join(dir, '.ssh'))).toThrow('is inside the hidden folder .ssh');
+    expect(() => Project.create(join(dir, '.config', 'atelier'))).toThrow('is inside the hidden folder .config');
+    expect(existsSync(join(dir, '.ssh', 'atelier.db'))).toBe(false);
+    expect(existsSync(join(dir, '.config'))).toBe(false);
+    for (const system of ['/etc/atelier-test', '/usr/local/atelier-test', '/proc/atelier-nope/x', '/']) {
+      expect(() => Project.create(system)).toThrow(/system folder|root of the disk/);
+    }
+    expect(existsSync('/etc/atelier-test')).toBe(false);
+    expect(() => Project.create(homedir())).toThrow('your home folder');
+    // A checkout that lives under a hidden folder further up may still hold its projects.
+    mkdirSync(join(dir, '.local', 'atelier'), { recursive: true });
+    Project.create(join(dir, '.local', 'atelier', 'projects', 'starter')).close();
+    expect(existsSync(join(dir, '.local', 'atelier', 'projects', 'starter', 'atelier.db'))).toBe(true);
   });
 
   it('says plainly when a folder is not a project, or its database is not a database', () => {
