@@ -70,8 +70,19 @@ export function createRouter(handlers: Handlers, log: (line: string) => void = (
 /** "train:start: steps must be at least 1 (got 0); seed: expected a number" */
 export function describeIssues(name: string, error: z.ZodError): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'input';
-    return `${where}: ${issue.message}`;
+    const where = issue.path.length > 0 ? clip(issue.path.map(String).join('.'), 80) : 'input';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.slice(0, 5).map((k) => JSON.stringify(clip(k, 40)));
+      const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
+      return `${where}: unknown key${issue.keys.length === 1 ? '' : 's'} ${keys.join(', ')}${more}`;
+    }
+    return `${where}: ${clip(issue.message, 200)}`;
   });
-  return `${name} was given invalid input — ${parts.join('; ')}`;
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more problems)` : '';
+  return `${clip(name, 80)} was given invalid input — ${parts.join('; ')}${more}`;
+}
+
+/** A message part never grows with what a caller sent: long text is cut with an ellipsis. */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

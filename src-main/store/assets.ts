@@ -441,9 +441,16 @@ export class AssetStore {
         case 'exclude':
           this.db.prepare('UPDATE assets SET excluded = ? WHERE id IN (SELECT value FROM json_each(?))').run(p.excluded ? 0 : 1, JSON.stringify(p.ids));
           break;
-        case 'rename-tag':
-          this.db.prepare('UPDATE tags SET name = ? WHERE id = ?').run(p.from, p.tagId);
+        case 'rename-tag': {
+          // The old name may have come back since (a later tag edit, itself undone, leaves
+          // the tag behind): then the renamed tag's images join it instead of clashing.
+          const existing = this.tagId.get(p.from)?.id;
+          if (existing !== undefined && existing !== p.tagId) {
+            this.db.prepare('INSERT OR IGNORE INTO asset_tags (asset_id, tag_id) SELECT asset_id, ? FROM asset_tags WHERE tag_id = ?').run(existing, p.tagId);
+            this.db.prepare('DELETE FROM tags WHERE id = ?').run(p.tagId);
+          } else this.db.prepare('UPDATE tags SET name = ? WHERE id = ?').run(p.from, p.tagId);
           break;
+        }
         case 'merge-tag': {
           const restored = this.ensureTag(p.from);
           const members = [...p.moved, ...p.alreadyHad];

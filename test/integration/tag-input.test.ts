@@ -80,4 +80,17 @@ describe('tag input', () => {
     expect(await call('tags:apply', { ids, add: [`  ${name}  `] })).toMatchObject({ ok: true, result: { added: 3 } });
     expect(await tagNames()).toContain(name);
   });
+
+  it('undoes a rename even when the old name has come back since (found by the fuzz suite)', async () => {
+    expect(await call('tags:apply', { ids: [ids[0]], add: ['fox'] })).toMatchObject({ ok: true });
+    expect(await call('tags:rename', { from: 'fox', to: 'vixen' })).toMatchObject({ ok: true, result: { merged: false } });
+    expect(await call('tags:apply', { ids: [ids[1]], add: ['fox'] })).toMatchObject({ ok: true, result: { added: 1 } });
+    expect(await call('edits:undo', {})).toMatchObject({ ok: true }); // the second 'fox' link goes, its tag stays
+    expect(await call('edits:undo', {})).toMatchObject({ ok: true, result: { undone: 'rename tag fox to vixen' } });
+    const names = await tagNames();
+    expect(names).toContain('fox');
+    expect(names).not.toContain('vixen');
+    const foxes = await call('assets:list', { tag: 'fox', limit: 10 });
+    expect(foxes.ok && (foxes.result as { items: { id: number }[] }).items.map((a) => a.id)).toEqual([ids[0]]);
+  });
 });
