@@ -1,9 +1,15 @@
 // The Electron entry, kept thin: app lifecycle, the window, the project-file
 // protocol, and the router bound to ipcMain. Everything else is the engine.
-import { app, BrowserWindow, ipcMain, net, protocol, shell, utilityProcess } from 'electron';
+// Its doors: IPC answers only the app's own page, no web permission is ever
+// granted, project files come only from the folders the page shows (with the
+// same headers as the headless studio), and the page's CSP is in index.html.
+import { app, BrowserWindow, ipcMain, protocol, session, shell, utilityProcess, type WebFrameMain } from 'electron';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { insideFolder } from './host/files';
+import { isAppPageUrl, type AppPages } from './host/app-page';
+import { FILE_CSP, openProjectFile, projectFileHeaders } from './host/files';
 import type { JobMessage, LaunchJob } from './host/job-protocol';
 import { jobEntryBeside } from './host/jobs';
 import { createStudio } from './host/studio';
@@ -22,6 +28,44 @@ const launchJob: LaunchJob = () => {
 };
 
 const studio = createStudio({ launchJob });
+
+const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
+const DEV_URL = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null;
+const APP_PAGES: AppPages = { rendererFile: pathToFileURL(RENDERER_HTML).href, devUrl: DEV_URL };
+
+/** The main frame of the app's own page (not a subframe, not a page it was navigated to). */
+function isAppFrame(frame: WebFrameMain | null): boolean {
+  try {
+    return frame !== null && frame.parent === null && isAppPageUrl(frame.url, APP_PAGES);
+  } catch {
+    return false; // a frame that is gone
+  }
+}
+
+/** A project file for the page, by the same rules and with the same headers as the headless studio's /files/. */
+async function projectFileResponse(request: Request): Promise<Response> {
+  const plain = { 'content-type': 'text/plain; charset=utf-8', 'content-security-policy': FILE_CSP, 'x-content-type-options': 'nosniff' };
+  const project = studio.project;
+  const url = new URL(request.url);
+  if (!project || url.host !== 'project') return new Response('Not found', { status: 404, headers: plain });
+  let relative: string;
+  try {
+    relative = decodeURIComponent(url.pathname.slice(1));
+  } catch {
+    return new Response('Bad request', { status: 400, headers: plain });
+  }
+  await studio.filesWritten(); // a Generate answers before its PNGs are on disk
+  const file = await openProjectFile(project.dir, relative);
+  if (!file) return new Response('Not found', { status: 404, headers: plain });
+  const headers = projectFileHeaders(file.type, file.size);
+  if (request.method === 'HEAD' || file.size === 0) {
+    await file.handle.close().catch(() => {});
+    return new Response(null, { status: 200, headers });
+  }
+  // The stream owns the descriptor: closed at the end, on an error, or when the page cancels.
+  const body = Readable.toWeb(createReadStream('', { fd: file.handle, start: 0, end: file.size - 1 })) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: 200, headers });
+}
 
 function projectFromArgs(): string | null {
   const i = process.argv.indexOf('--project');
@@ -48,6 +92,7 @@ function createWindow(): BrowserWindow {
   win.once('ready-to-show', () => win.show());
   // No navigation away from the app and no new windows; links open in the browser.
   win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.on('will-redirect', (event) => event.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
@@ -56,23 +101,28 @@ function createWindow(): BrowserWindow {
     if (!win.isDestroyed()) win.webContents.send('atelier:event', { event, payload });
   });
   win.on('closed', unsubscribe);
-  if (!app.isPackaged && process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  if (DEV_URL) void win.loadURL(DEV_URL);
+  else void win.loadFile(RENDERER_HTML);
   return win;
 }
 
+// No web contents of the app ever hosts a <webview>.
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
 app.whenReady().then(() => {
-  protocol.handle(FILE_SCHEME, async (request) => {
-    const project = studio.project;
-    const url = new URL(request.url);
-    const file = project ? insideFolder(project.dir, decodeURIComponent(url.pathname.slice(1))) : null;
-    if (!file) return new Response('Not found', { status: 404 });
-    await studio.filesWritten(); // a Generate answers before its PNGs are on disk
-    return net.fetch(pathToFileURL(file).toString());
+  // The app asks for no web permission (camera, notifications, clipboard reads, HID, …): deny them all.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setDevicePermissionHandler(() => false);
+  protocol.handle(FILE_SCHEME, (request) => projectFileResponse(request));
+  ipcMain.handle('atelier:invoke', (event, message: { name?: unknown; input?: unknown } | null) => {
+    if (!isAppFrame(event.senderFrame)) {
+      return { ok: false, error: { code: 'forbidden', message: 'Only the Atelier page may call the engine.' } };
+    }
+    return studio.router.call(message?.name, message?.input);
   });
-  ipcMain.handle('atelier:invoke', (_event, message: { name?: unknown; input?: unknown } | null) =>
-    studio.router.call(message?.name, message?.input),
-  );
   const dir = projectFromArgs();
   if (dir) {
     try {

@@ -1,18 +1,36 @@
 // The headless studio: the renderer and the contract over HTTP + WebSocket on
-// 127.0.0.1 only. A random token per launch is printed in the URL; the first
-// visit trades it for a same-site cookie, and nothing is served without one.
+// 127.0.0.1 only. Two secrets per launch:
+//  - the token, printed in the launch URL (`/?token=…`). It authorises the API
+//    (header `x-atelier-token`) and the event socket (subprotocol
+//    `atelier-token.<token>`), and lives only in the page's memory (and the tab's
+//    sessionStorage, so a reload keeps working).
+//  - a session key in an HttpOnly, SameSite=Strict cookie named per port. It
+//    authorises GETs only: the page, its scripts and /files/ images, which cannot
+//    carry a header. Browsers send cookies to every port of 127.0.0.1, so the cookie
+//    is never the token and never enough for the API.
+// The first visit with `?token=` is answered by a 303 that sets the cookie and
+// sends the page to `/#token=…`: the fragment never reaches a server, the page reads
+// it and strips it from the address bar at once.
+// Every POST and the socket must come from the studio's own origin; API bodies must
+// be JSON. Project files come only from the folders the page shows (see files.ts).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { insideFolder } from './files';
+import { insideFolder, openProjectFile, projectFileHeaders, type OpenedFile } from './files';
 import type { Studio } from './studio';
 
-const COOKIE = 'atelier_token';
 const MAX_BODY = 1 << 20;
-const CSP =
-  "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** How much of an oversized body is read (and dropped) so the client gets its 413 before the connection closes. */
+const MAX_DRAIN = 32 << 20;
+/** The subprotocol the event socket speaks, and the prefix of the one that carries the token. */
+const WS_PROTOCOL = 'atelier';
+const WS_TOKEN_PREFIX = 'atelier-token.';
+/** Every response that is not the page or a project file: nothing may run or load in it, nobody may frame it. */
+const LOCKED_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -27,6 +45,29 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** The page's policy: its own scripts and styles, images from itself, and connections only back to this studio. */
+export function pageCsp(port: number): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Replaces the launch token (as `token=…` and as itself) in a log line. */
+export function redactToken(line: string, token?: string): string {
+  let out = line.replace(/(token=)[^&#\s"'<>]+/gi, '$1[redacted]');
+  if (token) out = out.split(token).join('[redacted]');
+  return out;
+}
+
 export interface WebServerOptions {
   studio: Studio;
   rendererDir: string;
@@ -36,6 +77,7 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
+  /** The launch URL (with the token): open it once in a browser. */
   url: string;
   port: number;
   token: string;
@@ -45,93 +87,162 @@ export interface WebServer {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { studio, rendererDir } = options;
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const tokenBytes = Buffer.from(token);
-  const log = options.log ?? (() => {});
+  const sessionKey = randomBytes(24).toString('base64url');
+  const rawLog = options.log ?? (() => {});
+  const log = (line: string) => rawLog(redactToken(line, token));
+  let port = 0;
+  const cookieName = () => `atelier_session_${port}`;
 
-  const authorized = (req: IncomingMessage): boolean => {
-    const given = (req.headers['x-atelier-token'] as string | undefined) ?? readCookie(req, COOKIE);
-    if (!given) return false;
-    const bytes = Buffer.from(given);
-    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
+  const isToken = (given: string | undefined | null) => given != null && safeEqual(given, token);
+  const hasTokenHeader = (req: IncomingMessage) => isToken(header(req, 'x-atelier-token'));
+  const hasSessionCookie = (req: IncomingMessage) => {
+    const given = readCookie(req, cookieName());
+    return given !== undefined && safeEqual(given, sessionKey);
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) => serve(req, res));
+  // A client that asks before sending a large body (Expect: 100-continue) hears 413 without sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > MAX_BODY) {
+      res.shouldKeepAlive = false;
+      return tooLarge(res);
+    }
+    res.writeContinue();
+    serve(req, res);
+  });
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((error: unknown) => {
       log(`web: ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: 'The studio failed to answer.' } });
       else res.destroy();
     });
-  });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!hostAllowed(req, port)) return sendJson(res, 421, { ok: false, error: { code: 'bad-host', message: 'The studio only answers on 127.0.0.1.' } });
+    res.setHeader('Content-Security-Policy', LOCKED_CSP);
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (!hostAllowed(req, port)) return sendError(res, 421, 'bad-host', 'The studio only answers on 127.0.0.1.');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return sendError(res, 400, 'bad-url', 'The request URL cannot be read.');
+    }
+    const path = decodePath(url.pathname);
+    if (path === null) return sendError(res, 400, 'bad-url', 'The request URL has a malformed % escape.');
 
+    // The launch URL: trade the token for the session cookie and hand it to the page in the
+    // fragment. Always to `/` of this origin, whatever the path (`/.//host` must not become `//host`).
     const offered = url.searchParams.get('token');
-    if (req.method === 'GET' && offered !== null) {
-      const bytes = Buffer.from(offered);
-      if (bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes)) {
-        url.searchParams.delete('token');
-        res.writeHead(303, {
-          'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-          Location: url.pathname + url.search,
-        });
-        return void res.end();
-      }
-    }
-    if (!authorized(req)) {
-      if (url.pathname.startsWith('/api/')) {
-        return sendJson(res, 401, { ok: false, error: { code: 'unauthorized', message: 'This request has no valid studio token.' } });
-      }
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
-      return void res.end('Atelier studio: open the link with the token that was printed when the studio started.\n');
+    if ((req.method === 'GET' || req.method === 'HEAD') && offered !== null && isToken(offered)) {
+      res.writeHead(303, {
+        'Set-Cookie': `${cookieName()}=${sessionKey}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: `/#token=${token}`,
+        'cache-control': 'no-store',
+      });
+      return void res.end();
     }
 
-    if (url.pathname.startsWith('/api/')) {
-      if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'method', message: 'Use POST for API calls.' } });
-      const name = decodeURIComponent(url.pathname.slice('/api/'.length));
-      let input: unknown;
-      try {
-        const body = await readBody(req);
-        input = body.length === 0 ? {} : JSON.parse(body);
-      } catch (error) {
-        return sendJson(res, 400, { ok: false, error: { code: 'invalid-input', message: `${name}: the request body is not JSON (${(error as Error).message}).` } });
-      }
-      const result = await studio.router.call(name, input);
-      return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+    if (url.pathname.startsWith('/api/')) return handleApi(req, res, path.slice('/api/'.length));
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
+    if (!hasSessionCookie(req) && !hasTokenHeader(req)) {
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end('Atelier studio: open the link with the token that was printed when the studio started.\n');
     }
 
     if (url.pathname.startsWith('/files/')) {
       const project = studio.project;
       if (!project) return sendText(res, 404, 'No project is open.');
-      const file = insideFolder(project.dir, decodeURIComponent(url.pathname.slice('/files/'.length)));
-      if (!file) return sendText(res, 404, 'Not found.');
       await studio.filesWritten(); // a Generate answers before its PNGs are on disk
-      return sendFile(res, file, 'private, max-age=31536000, immutable');
+      const file = await openProjectFile(project.dir, path.slice('/files/'.length));
+      if (!file) return sendText(res, 404, 'Not found.');
+      return sendOpened(req, res, file, { ...projectFileHeaders(file.type, file.size), 'cache-control': 'private, max-age=31536000, immutable' });
     }
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
-    const asset = url.pathname === '/' ? null : insideFolder(rendererDir, url.pathname.slice(1));
-    const index = join(rendererDir, 'index.html');
-    if (!asset && !existsSync(index)) {
-      return sendText(res, 500, `The renderer is not built (${index} is missing). Run \`npm run build\` first.`);
-    }
-    res.setHeader('Content-Security-Policy', CSP);
-    return sendFile(res, asset ?? index, asset ? 'no-cache' : 'no-store');
+    // The renderer's files; any other path is the page (it routes by the fragment).
+    const asset = url.pathname === '/' || url.pathname === '/index.html' ? null : insideFolder(rendererDir, path.slice(1));
+    const opened = asset ? await openRegular(asset) : null;
+    if (!opened) return sendPage(req, res);
+    return sendOpened(req, res, opened, {
+      'content-type': TYPES[extname(asset!).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': String(opened.size),
+      'cache-control': 'no-cache',
+    });
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/events' || !authorized(req) || !hostAllowed(req, port)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      return;
+  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (!hasTokenHeader(req)) return sendError(res, 401, 'unauthorized', 'This request has no valid studio token (x-atelier-token). Open the link the studio printed when it started.');
+    if (req.method !== 'POST') return sendError(res, 405, 'method', 'Use POST for API calls.');
+    if (!originAllowed(req, port)) return sendError(res, 403, 'bad-origin', 'API calls are only taken from the studio page itself.');
+    if (mediaType(req) !== 'application/json') return sendError(res, 415, 'unsupported-media-type', 'API calls must send content-type: application/json.');
+    const body = await readBody(req);
+    if (body.tooLarge) {
+      if (body.incomplete) res.shouldKeepAlive = false;
+      return tooLarge(res, body.incomplete ? req : undefined);
     }
+    let input: unknown;
+    try {
+      input = body.text.length === 0 ? {} : JSON.parse(body.text);
+    } catch (error) {
+      return sendError(res, 400, 'invalid-input', `${name}: the request body is not JSON (${(error as Error).message}).`);
+    }
+    const result = await studio.router.call(name, input);
+    return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+  }
+
+  async function sendPage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const index = join(rendererDir, 'index.html');
+    let html: string;
+    try {
+      html = await readFile(index, 'utf8');
+    } catch {
+      return sendText(res, 500, `The renderer is not built (${index} is missing). Run \`npm run build\` first.`);
+    }
+    // The page's <meta> policy is the desktop app's (file://); here the header below is the policy.
+    html = html.replace(/<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>\s*/i, '');
+    const bytes = Buffer.from(html);
+    res.writeHead(200, {
+      'content-type': TYPES['.html']!,
+      'content-length': bytes.length,
+      'cache-control': 'no-store',
+      'content-security-policy': pageCsp(port),
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (status: string) => {
+      socket.once('finish', () => socket.destroy());
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on('error', () => socket.destroy());
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    } catch {
+      return refuse('400 Bad Request');
+    }
+    if (!hostAllowed(req, port)) return refuse('421 Misdirected Request');
+    if (pathname !== '/events') return refuse('404 Not Found');
+    if (!originAllowed(req, port)) return refuse('403 Forbidden');
+    const offered = (header(req, 'sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
+    const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
+    if (!offered.includes(WS_PROTOCOL) || !isToken(given)) return refuse('401 Unauthorized');
     sockets.handleUpgrade(req, socket, head, (ws) => {
       const unsubscribe = studio.router.subscribe((event, payload) => ws.send(JSON.stringify({ event, payload })));
       ws.on('close', unsubscribe);
+      ws.on('error', () => ws.terminate());
     });
   });
 
@@ -140,7 +251,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
@@ -155,9 +266,38 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 }
 
+function safeEqual(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function hostAllowed(req: IncomingMessage, port: number): boolean {
   const host = req.headers.host;
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+/** The request comes from a page of this studio (browsers always send Origin on POST and on a WebSocket). */
+function originAllowed(req: IncomingMessage, port: number): boolean {
+  const origin = header(req, 'origin');
+  return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function decodePath(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -168,29 +308,71 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+type Body = { tooLarge: false; text: string } | { tooLarge: true; incomplete: boolean };
+
+/**
+ * The request body as text, at most MAX_BODY bytes. A larger one is read to its end
+ * and dropped (up to MAX_DRAIN), so the 413 reaches a client that is still sending
+ * instead of a reset connection.
+ */
+function readBody(req: IncomingMessage): Promise<Body> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let size = Number(req.headers['content-length']) > MAX_BODY ? MAX_BODY + 1 : 0;
+    let settled = false;
+    const settle = (body: Body) => {
+      if (settled) return;
+      settled = true;
+      resolveBody(body);
+    };
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY) chunks.push(chunk);
+      else if (size > MAX_DRAIN) {
+        req.pause();
+        settle({ tooLarge: true, incomplete: true });
+      }
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => settle(size > MAX_BODY ? { tooLarge: true, incomplete: false } : { tooLarge: false, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', (error) => (settled ? undefined : reject(error)));
   });
 }
 
-function sendFile(res: ServerResponse, file: string, cache: string): void {
-  res.writeHead(200, {
-    'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'content-length': statSync(file).size,
-    'cache-control': cache,
+function tooLarge(res: ServerResponse, unread?: IncomingMessage): void {
+  sendError(res, 413, 'too-large', `The request body is larger than ${MAX_BODY} bytes.`);
+  // The rest of a body too large even to drain: close once the answer is written.
+  if (unread) res.once('finish', () => unread.socket.destroy());
+}
+
+/** A regular file opened for reading (its size from the descriptor), or null. */
+async function openRegular(file: string): Promise<OpenedFile | null> {
+  try {
+    const handle = await open(file, 'r');
+    const stats = await handle.stat().catch(() => null);
+    if (!stats?.isFile()) {
+      await handle.close();
+      return null;
+    }
+    return { handle, size: stats.size, type: '' };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Streams an opened file. The stream owns the descriptor: it is closed when the file
+ * has been sent, when reading fails, and when the client goes away mid-way.
+ */
+function sendOpened(req: IncomingMessage, res: ServerResponse, file: OpenedFile, headers: Record<string, string>): void {
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD' || file.size === 0) {
+    void file.handle.close().catch(() => {});
+    return void res.end();
+  }
+  const stream = createReadStream('', { fd: file.handle, start: 0, end: file.size - 1 });
+  pipeline(stream, res, (error) => {
+    if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') res.destroy();
   });
-  createReadStream(file).pipe(res);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -199,8 +381,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { ok: false, error: { code, message } });
+}
+
 function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
 }
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { armPressTimer, pressTiming } from './press-timer';
-import { studioWithProject, type RunningStudio } from './studio';
+import { apiHeaders, studioWithProject, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
 
@@ -104,7 +104,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   // use (the gallery is not on screen now, so nothing else changes).
   const warmMs: number[] = [];
   for (const seed of [1, 2]) {
-    const warm = await page.request.post(new URL('/api/generate:run', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` } });
+    const warm = await page.request.post(new URL('/api/generate:run', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` }, headers: apiHeaders(studio.url) });
     expect(warm.ok()).toBe(true);
     warmMs.push(Math.round(((await warm.json()) as { result: { ms: number } }).result.ms));
   }

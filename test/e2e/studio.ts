@@ -9,9 +9,19 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'out/main/cli.js');
 
 export interface RunningStudio {
+  /** The launch URL (`/?token=…`): the page trades it for a session cookie and keeps the token in memory. */
   url: string;
   dir: string;
   stop(): void;
+}
+
+/**
+ * What the studio page itself sends with an API call, for a test that calls the API
+ * directly (page.request): the token header, its own origin, and JSON.
+ */
+export function apiHeaders(launchUrl: string): Record<string, string> {
+  const url = new URL(launchUrl);
+  return { 'x-atelier-token': url.searchParams.get('token') ?? '', origin: url.origin, 'content-type': 'application/json' };
 }
 
 /** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
