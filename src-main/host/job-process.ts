@@ -36,6 +36,10 @@ async function run(request: JobRequest): Promise<void> {
   else await runSampler(request);
 }
 
+function onSkip(source: { hash: string }, reason: string): void {
+  post({ type: 'skipped', hash: source.hash, reason });
+}
+
 /** Set by a `pause` message; the loop checkpoints and stops at the next step boundary. */
 let pauseRequested = false;
 
@@ -44,20 +48,25 @@ async function runTraining(request: TrainRequest): Promise<void> {
   const classes = config.classes;
   post({ type: 'progress', step: 0, total: config.steps, message: `Preparing ${request.assets.length.toLocaleString('en')} images at ${config.size}×${config.size}` });
   const cacheDir = join(projectDir, 'cache');
-  const data = await trainingPixels(request.assets, { size: config.size, background: request.background, cacheDir });
+  const data = await trainingPixels(request.assets, { size: config.size, background: request.background, cacheDir, onSkip });
+  // An image that cannot be decoded is left out (the engine names it and excludes it); the run goes on.
+  const assets = data.kept.map((i) => request.assets[i]!);
+  if (data.count < 2) {
+    throw new Error(`Only ${data.count} of the ${request.assets.length.toLocaleString('en')} training images could be decoded; training needs at least two.`);
+  }
   const condOf = (list: { classes: number[] }[]) => {
     if (classes === 0) return undefined;
     const cond = new Float32Array(list.length * classes);
     list.forEach((a, i) => a.classes.forEach((c) => c < classes && (cond[i * classes + c] = 1)));
     return cond;
   };
-  const weights = request.assets.some((a) => a.weight !== 1) ? Float32Array.from(request.assets, (a) => a.weight) : undefined;
+  const weights = assets.some((a) => a.weight !== 1) ? Float32Array.from(assets, (a) => a.weight) : undefined;
   const dataset: Dataset = {
     pixels: data.pixels,
     count: data.count,
     size: data.size,
     ...(weights ? (request.weighting === 'loss' ? { lossWeights: weights } : { weights }) : {}),
-    ...(classes > 0 ? { cond: condOf(request.assets)! } : {}),
+    ...(classes > 0 ? { cond: condOf(assets)! } : {}),
     ...(request.augmentation ? { augment: request.augmentation } : {}),
   };
   const validation = await validationSet(request, dataset, condOf);
@@ -129,8 +138,9 @@ async function validationSet(request: TrainRequest, train: Dataset, condOf: (l: 
   });
   const trainPart = gather(train.pixels, train.cond, pick(train.count));
   if (request.val.length === 0) return { train: trainPart, val: null };
-  const valPixels = await trainingPixels(request.val, { size, background: request.background, cacheDir: join(request.projectDir, 'cache') });
-  return { train: trainPart, val: gather(valPixels.pixels, condOf(request.val), pick(valPixels.count)) };
+  const valPixels = await trainingPixels(request.val, { size, background: request.background, cacheDir: join(request.projectDir, 'cache'), onSkip });
+  if (valPixels.count === 0) return { train: trainPart, val: null };
+  return { train: trainPart, val: gather(valPixels.pixels, condOf(valPixels.kept.map((i) => request.val[i]!)), pick(valPixels.count)) };
 }
 
 /** E[sign(D(x))] on training and held-out images (StyleGAN2-ADA's r_t heuristic), in batches of 64. */

@@ -60,6 +60,8 @@ export type JobMessage =
   | { type: 'validation'; step: number; dTrain: number; dVal: number | null }
   | { type: 'sample'; step: number; file: string }
   | { type: 'paused'; step: number }
+  /** An image the job could not decode (damaged since import): left out of this run. */
+  | { type: 'skipped'; hash: string; reason: string }
   | { type: 'drawn'; id: number; size: number; latentDim: number; classes: number; pixels: string; ms: number }
   | { type: 'draw-failed'; id: number; error: ErrorPayloadT }
   | { type: 'done' }

@@ -312,6 +312,22 @@ export class TrainingQueue {
             case 'paused':
               active.paused = true;
               break;
+            case 'skipped': {
+              // Damaged since import: named, excluded from the dataset (undoable), and the run goes on without it.
+              const id = p.assets.findByHash(message.hash);
+              const name = id !== null ? (p.assets.get(id)?.name ?? `image ${id}`) : `the image ${message.hash.slice(0, 12)}`;
+              if (id !== null) p.assets.setExcluded([id], true);
+              this.o.emit(
+                'job:progress',
+                this.o.progress(rec, {
+                  type: 'progress',
+                  step: 0,
+                  total: run.steps,
+                  message: `${name} cannot be decoded (${message.reason}); it was left out of this run and excluded from the dataset.`,
+                }),
+              );
+              break;
+            }
           }
         },
         onFinish: (rec, error) => {

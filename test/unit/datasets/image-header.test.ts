@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readImageHeader, safeSvg } from '../../../src-main/datasets/image-header';
+import { readImageHeader, safeSvg, unsupportedFormat } from '../../../src-main/datasets/image-header';
 import { decodePngRgba } from '../../../src-main/datasets/png-fast';
 
 const image = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 4, background: { r: 200, g: 30, b: 90, alpha: 0.5 } } });
@@ -16,7 +16,33 @@ describe('image header', () => {
   ] as const)('reads %s format and size without decoding', async (format, make) => {
     const bytes = await make();
     const meta = await sharp(bytes).metadata();
-    expect(readImageHeader(bytes)).toEqual({ format, width: meta.width, height: meta.height });
+    expect(readImageHeader(bytes)).toEqual({ format, width: meta.width, height: meta.height, orientation: 1 });
+  });
+
+  it('reads the EXIF orientation of a JPEG and a PNG, and leaves a WebP whose EXIF follows its pixels to the decoder', async () => {
+    const turned = (f: 'jpeg' | 'png' | 'webp') => image(40, 20)[f]().withMetadata({ orientation: 6 }).toBuffer();
+    expect(readImageHeader(await turned('jpeg'))).toEqual({ format: 'jpg', width: 40, height: 20, orientation: 6 });
+    expect(readImageHeader(await turned('png'))).toEqual({ format: 'png', width: 40, height: 20, orientation: 6 });
+    expect(readImageHeader(await turned('webp'))).toEqual({ format: 'webp', width: 40, height: 20 });
+    expect(readImageHeader(await image(40, 20).jpeg().withMetadata({ orientation: 3 }).toBuffer())?.orientation).toBe(3);
+  });
+
+  it('names HEIC, PSD and BMP instead of calling them unknown, and still takes AVIF', async () => {
+    const ftyp = (major: string, ...compatible: string[]) => {
+      const box = Buffer.concat([Buffer.alloc(4), Buffer.from('ftyp'), Buffer.from(major), Buffer.alloc(4), ...compatible.map((c) => Buffer.from(c))]);
+      box.writeUInt32BE(box.length, 0);
+      return Buffer.concat([box, Buffer.alloc(32)]);
+    };
+    for (const heic of [ftyp('heic', 'mif1', 'heic'), ftyp('mif1', 'mif1', 'heic'), ftyp('heix'), ftyp('msf1', 'hevc')]) {
+      expect(readImageHeader(heic)).toBeNull();
+      expect(unsupportedFormat(heic)).toBe('a HEIC photo: Atelier cannot read HEIC yet; export it as JPEG or PNG.');
+    }
+    expect(readImageHeader(ftyp('mif1', 'mif1', 'avif'))).toEqual({ format: 'avif' });
+    expect(unsupportedFormat(Buffer.concat([Buffer.from('8BPS'), Buffer.from([0, 1]), Buffer.alloc(20)]))).toBe('a Photoshop document (PSD): flatten it and export it as PNG.');
+    const bmp = Buffer.alloc(54);
+    bmp.write('BM', 0);
+    expect(unsupportedFormat(bmp)).toBe('a BMP image: Atelier cannot read BMP; export it as PNG.');
+    expect(unsupportedFormat(Buffer.from('hello, this is text'))).toBeNull();
   });
 
   it('knows SVG, TIFF and AVIF by their first bytes, and nothing else', async () => {
@@ -55,6 +81,16 @@ describe('fast PNG path', () => {
       expect(Buffer.from(fast.data)).toEqual(ref);
     }
     expect(decoded).toBeGreaterThanOrEqual(2);
+  });
+
+  it('throws on a bad chunk checksum (which sharp refuses) and leaves a PNG with an EXIF orientation to sharp', async () => {
+    const bytes = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#336699' } }).png().toBuffer();
+    for (const at of [29, bytes.length - 1]) {
+      const bad = Buffer.from(bytes);
+      bad[at] = bad[at]! ^ 0xff;
+      expect(() => decodePngRgba(bad)).toThrow(/checksum/);
+    }
+    expect(decodePngRgba(await sharp(bytes).withMetadata({ orientation: 6 }).png().toBuffer())).toBeNull();
   });
 
   it('throws on a truncated PNG rather than returning garbage', async () => {
