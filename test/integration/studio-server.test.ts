@@ -248,6 +248,30 @@ describe('atelier studio', () => {
     });
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.body).error.code).toBe('too-large');
+    // A client that asks first (Expect: 100-continue, as curl does) hears 413 before sending the body,
+    // and gets its 100 Continue for a body of a fair size.
+    const ask = (length: number) =>
+      new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = request(
+          { host: '127.0.0.1', port: studio.port, path: '/api/app:info', method: 'POST', headers: { ...headers, expect: '100-continue', 'content-length': String(length) } },
+          (r) => {
+            let body = '';
+            r.on('data', (d: Buffer) => (body += d.toString()));
+            r.on('end', () => resolve({ status: r.statusCode ?? 0, body, continued }));
+          },
+        );
+        req.on('continue', () => {
+          continued = true;
+          req.end(' '.repeat(length - 2) + '{}');
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const refused = await ask(8 << 20);
+    expect(refused).toMatchObject({ status: 413, continued: false });
+    expect(JSON.parse(refused.body).error.code).toBe('too-large');
+    expect(await ask(1000)).toMatchObject({ status: 200, continued: true });
     expect((await fetch(`${base}/api/app:info`, { method: 'POST', body: '{}', headers })).status).toBe(200);
   });
 
