@@ -146,13 +146,23 @@ interface Limits {
   maxUnpackedBytes: number;
   /** Bytes unpacked (or about to be) from archive members so far in this import. */
   unpacked: number;
+  /** Each archive is opened once per import; closed when it ends. */
+  archives: Map<string, number>;
 }
 
 async function runImport(project: Project, items: ImportItem[], options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxFileBytes = options.maxFileBytes ?? fileByteLimit(maxPixels);
-  const limits: Limits = { maxPixels, maxFileBytes, maxUnpackedBytes: options.maxUnpackedBytes ?? unpackedByteLimit(maxFileBytes), unpacked: 0 };
+  const limits: Limits = { maxPixels, maxFileBytes, maxUnpackedBytes: options.maxUnpackedBytes ?? unpackedByteLimit(maxFileBytes), unpacked: 0, archives: new Map() };
+  try {
+    return await importWithin(project, items, options, limits, started);
+  } finally {
+    for (const fd of limits.archives.values()) closeSync(fd);
+  }
+}
+
+async function importWithin(project: Project, items: ImportItem[], options: ImportOptions, limits: Limits, started: number): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, duplicates: 0, failed: [], seconds: 0, assetIds: [] };
   const seen = new Set<string>();
   // A file already in the project adds its tags to the stored original instead of a second copy.
@@ -324,12 +334,17 @@ function entrySource(entry: ArchiveEntry, name: string, limits: Limits): Source 
       `${name} was not unpacked: this import has already unpacked ${bytesText(limits.unpacked)} from archives, and the limit for one import is ${bytesText(limits.maxUnpackedBytes)}.`,
     );
   }
+  let fd = limits.archives.get(entry.archive);
+  if (fd === undefined) {
+    fd = openSync(entry.archive, 'r');
+    limits.archives.set(entry.archive, fd);
+  }
   limits.unpacked += entry.size;
-  const reader = new EntryReader(entry);
+  const reader = new EntryReader(entry, fd);
   let held = 0;
   return {
     size: entry.size,
-    head: () => reader.head(HEADER_BYTES),
+    head: async () => reader.head(HEADER_BYTES),
     async all() {
       await budget.take(entry.size);
       held = entry.size;
@@ -340,7 +355,6 @@ function entrySource(entry: ArchiveEntry, name: string, limits: Limits): Source 
       limits.unpacked -= entry.size - reader.unpacked;
       budget.give(held);
       held = 0;
-      await reader.close();
     },
     tooBig: (n, limit) => `${n} unpacks to ${bytesText(entry.size)}, above the ${bytesText(limit)} limit for one file; it was not unpacked.`,
   };

@@ -3,7 +3,6 @@
 // before a byte is inflated, and a member is inflated streaming, stopping the moment it
 // produces more than it declared or more than the import allows.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { Inflate } from 'fflate';
 
@@ -26,7 +25,12 @@ export interface ArchiveEntry {
 
 /** A central directory bigger than this (about a million members) is refused. */
 const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
-/** Compressed bytes fed to the inflater at a time: at most ~1,000 times this (16 MB) comes out per step. */
+/**
+ * Compressed bytes fed to the inflater at a time: at most ~1,000 times this comes out per
+ * step (deflate's limit), so a bomb costs at most 4 MB before its header is judged and 16 MB
+ * per step after.
+ */
+const HEAD_CHUNK = 4 * 1024;
 const INPUT_CHUNK = 16 * 1024;
 
 export class ZipError extends Error {}
@@ -135,13 +139,13 @@ export class EntryError extends Error {
 }
 
 /**
- * Inflates one member a piece at a time. `head(n)` unpacks until at least n bytes are out
+ * Inflates one member a piece at a time, reading from `fd` (the archive, opened once per
+ * import; reads are small and synchronous). `head(n)` unpacks until at least n bytes are out
  * (or the member ends); `all()` unpacks the rest. Output beyond the declared size, a bad
- * checksum or a stream that ends early throw EntryError. Call close() when done.
+ * checksum or a stream that ends early throw EntryError.
  */
 export class EntryReader {
-  private handle: Awaited<ReturnType<typeof open>> | null = null;
-  private position = 0;
+  private position = -1;
   private left: number;
   /** Output before `all()` (the header); then `out`, allocated once at the declared size. */
   private readonly chunks: Uint8Array[] = [];
@@ -152,7 +156,10 @@ export class EntryReader {
   private readonly inflater: Inflate | null;
   private overflow = false;
 
-  constructor(readonly entry: ArchiveEntry) {
+  constructor(
+    readonly entry: ArchiveEntry,
+    private readonly fd: number,
+  ) {
     this.left = entry.compressedSize;
     if (entry.method === 8) {
       this.inflater = new Inflate((chunk, final) => {
@@ -181,21 +188,28 @@ export class EntryReader {
     this.crc = crc32(chunk, this.crc);
   }
 
-  private async start(): Promise<void> {
-    if (this.handle) return;
-    this.handle = await open(this.entry.archive, 'r');
+  private read(buf: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(this.fd, buf, done, buf.length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  private start(): void {
+    if (this.position >= 0) return;
     const local = Buffer.alloc(30);
-    const { bytesRead } = await this.handle.read(local, 0, 30, this.entry.offset);
-    if (bytesRead < 30 || local.readUInt32LE(0) !== 0x04034b50) throw new EntryError('its local header is missing', 'damaged');
+    if (this.read(local, this.entry.offset) < 30 || local.readUInt32LE(0) !== 0x04034b50) throw new EntryError('its local header is missing', 'damaged');
     this.position = this.entry.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
   }
 
-  private async step(): Promise<void> {
-    await this.start();
-    const length = Math.min(INPUT_CHUNK, this.left);
+  private step(chunk: number): void {
+    this.start();
+    const length = Math.min(chunk, this.left);
     const input = Buffer.allocUnsafe(length);
-    const { bytesRead } = length > 0 ? await this.handle!.read(input, 0, length, this.position) : { bytesRead: 0 };
-    if (bytesRead < length) throw new EntryError('the archive ends in the middle of it', 'damaged');
+    if (this.read(input, this.position) < length) throw new EntryError('the archive ends in the middle of it', 'damaged');
     this.position += length;
     this.left -= length;
     const last = this.left === 0;
@@ -217,8 +231,8 @@ export class EntryReader {
     return this.ended || this.left === 0;
   }
 
-  async head(n: number): Promise<Uint8Array> {
-    while (this.produced < n && !this.finished) await this.step();
+  head(n: number): Uint8Array {
+    while (this.produced < n && !this.finished) this.step(HEAD_CHUNK);
     if (this.out) return this.out.subarray(0, Math.min(n, this.produced));
     return concat(this.chunks, Math.min(n, this.produced));
   }
@@ -234,16 +248,14 @@ export class EntryReader {
       }
       this.chunks.length = 0;
     }
-    while (!this.finished) await this.step();
+    // A big member lets the rest of the process breathe every megabyte of input.
+    for (let steps = 1; !this.finished; steps++) {
+      this.step(INPUT_CHUNK);
+      if (steps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     if (this.produced !== this.entry.size) throw new EntryError(`it unpacks to ${this.produced} bytes, not the ${this.entry.size} its archive declares`, 'damaged');
     if ((this.crc >>> 0) !== this.entry.crc >>> 0) throw new EntryError('its checksum does not match', 'damaged');
     return this.out;
-  }
-
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    await handle?.close();
   }
 }
 

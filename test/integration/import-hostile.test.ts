@@ -150,7 +150,8 @@ describe('zip bombs and huge files (item 6)', () => {
     const liar = await deflatedZeros(256 * 1024 * 1024);
     // Declares 100 bytes; would inflate to 256 MiB.
     const lying: RawEntry = { name: 'liar.png', data: liar.data, method: 8, crc: liar.crc, size: 100 };
-    writeFileSync(join(dir, 'a.zip'), zipOf([lying, deflated(await png(30, 30, '#aa0000'), 'one.png')]));
+    const badSum = { ...deflated(await png(30, 30, '#00aa00'), 'badsum.png'), crc: 12345 };
+    writeFileSync(join(dir, 'a.zip'), zipOf([lying, deflated(await png(30, 30, '#aa0000'), 'one.png'), badSum]));
     // Three honest PNGs of ~600 KB each: with a 1.5 MB limit for the whole import, the third is refused.
     const noisy = async (seed: number) => {
       const px = Buffer.alloc(400 * 400 * 4);
@@ -166,6 +167,7 @@ describe('zip bombs and huge files (item 6)', () => {
     expect(reasonFor(report.failed, 'b.zip/n3.png')).toMatch(
       /^n3\.png was not unpacked: this import has already unpacked 1\.\d MB from archives, and the limit for one import is 1\.5 MB\.$/,
     );
+    expect(reasonFor(report.failed, 'a.zip/badsum.png')).toBe('badsum.png is damaged in its archive: its checksum does not match; it was not imported.');
     expect(report.imported).toBe(3); // one.png, n1.png, n2.png
     expect(grewBy).toBeLessThan(150 * MB);
     project.close();
