@@ -191,8 +191,10 @@ async function importWithin(project: Project, items: ImportItem[], options: Impo
     results.fill(null, inserted, end);
     inserted = end;
     if (batch.length === 0) return;
-    report.assetIds.push(...project.assets.insertMany(batch));
-    report.imported += batch.length;
+    const ids = project.assets.insertMany(batch);
+    report.assetIds.push(...ids);
+    report.imported += ids.length;
+    report.duplicates += batch.length - ids.length; // stored by another process in the meantime
   };
 
   let next = 0;

@@ -89,7 +89,8 @@ export class AssetStore {
     this.byHash = db.prepare<[string], { id: number }>('SELECT id FROM assets WHERE hash = ?');
     this.insertAsset = db.prepare(
       `INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb, phash, quality, flags, split)
-       VALUES (@hash, @ext, @name, @width, @height, @bytes, @hasAlpha, @thumb, @phash, @quality, @flags, @split)`,
+       VALUES (@hash, @ext, @name, @width, @height, @bytes, @hasAlpha, @thumb, @phash, @quality, @flags, @split)
+       ON CONFLICT(hash) DO NOTHING`,
     );
     this.insertTag = db.prepare('INSERT INTO tags (name) VALUES (?) ON CONFLICT(name) DO NOTHING');
     this.tagId = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?');
@@ -100,7 +101,11 @@ export class AssetStore {
     return this.byHash.get(hash)?.id ?? null;
   }
 
-  /** Inserts a batch in one transaction; returns the new ids in order. */
+  /**
+   * Inserts a batch in one transaction; returns the new ids in order. An image whose
+   * hash is already stored (another process imported it a moment ago) is not stored
+   * twice: its tags join the stored one and it has no id in the answer.
+   */
   insertMany(items: NewAsset[]): number[] {
     const ids: number[] = [];
     this.db.transaction(() => {
@@ -119,6 +124,11 @@ export class AssetStore {
           flags: item.flags ?? 0,
           split: item.split ?? null,
         });
+        if (info.changes === 0) {
+          const existing = this.findByHash(item.hash)!;
+          for (const tag of item.tags) this.link(existing, tag);
+          continue;
+        }
         const id = Number(info.lastInsertRowid);
         for (const tag of item.tags) this.link(id, tag);
         ids.push(id);

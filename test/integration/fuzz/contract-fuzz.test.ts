@@ -154,9 +154,9 @@ describe('contract fuzz', () => {
       }
     }
     // Bodies that are not JSON objects at all, names that are not operations.
-    const raw: { path: string; body: string | Uint8Array; status: number[] }[] = [
+    const raw: { path: string; body: string | Blob; status: number[] }[] = [
       { path: '/api/assets:list', body: '{"limit": 1', status: [400] },
-      { path: '/api/assets:list', body: Uint8Array.from({ length: 512 }, () => Math.floor(rng() * 256)), status: [400] },
+      { path: '/api/assets:list', body: new Blob([Uint8Array.from({ length: 512 }, () => Math.floor(rng() * 256))]), status: [400] },
       { path: '/api/assets:list', body: 'null', status: [400] },
       { path: '/api/assets:list', body: '[]', status: [400] },
       { path: '/api/assets:list', body: '1e999999', status: [400] },
