@@ -132,11 +132,11 @@ async function main(): Promise<void> {
       await saveCheckpoint(project.path(folder), session.state());
       session.dispose();
       const checkpointId = project.runs.addCheckpoint(runId, 1, folder);
-      await call('generate:options', { checkpointId });
+      await call('generations:options', { checkpointId });
       await new Promise((r) => setTimeout(r, 3000)); // the drawing threads load it in the background
       const engine: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const r = await call('generate:run', { prompt: `seed:${i}, n:64`, checkpointId });
+        const r = await call('generations:create', { prompt: `seed:${i}, n:64`, checkpointId });
         if (i >= 2) engine.push(r.ms);
       }
       console.log(`Generate press, 64 images, ${label} (draw in the generator process + 64 PNGs + rows): median ${median(engine).toFixed(1)} ms, p90 ${p90(engine).toFixed(1)} ms`);

@@ -173,8 +173,8 @@ export async function main(argv: string[]): Promise<number> {
           const sampleEvery = number('sample-every');
           const checkpointEvery = number('checkpoint-every');
           const workers = number('workers');
-          ({ runId } = await call('train:start', {
-            model: (values.model ?? (await call('train:options', {})).recommended) as 'dcgan',
+          ({ runId } = await call('runs:start', {
+            model: (values.model ?? (await call('runs:options', {})).recommended) as 'dcgan',
             size: number('size', 32) as 32,
             preset: (values.preset ?? 'small') as 'small',
             steps: number('steps', 200)!,
@@ -243,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
         const seed = number('seed');
         const checkpointId = number('checkpoint');
         const truncation = values.truncation !== undefined ? Number(values.truncation) : undefined;
-        const batch = await call('generate:run', {
+        const batch = await call('generations:create', {
           prompt: values.prompt ?? '',
           count: number('count', 16)!,
           ...(seed !== undefined ? { seed } : {}),

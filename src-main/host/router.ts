@@ -67,7 +67,7 @@ export function createRouter(handlers: Handlers, log: (line: string) => void = (
   };
 }
 
-/** "train:start: steps must be at least 1 (got 0); seed: expected a number" */
+/** "runs:start: steps must be at least 1 (got 0); seed: expected a number" */
 export function describeIssues(name: string, error: z.ZodError): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length > 0 ? clip(issue.path.map(String).join('.'), 80) : 'input';

@@ -205,9 +205,9 @@ export function createStudio(options: StudioOptions): Studio {
     'splits:lock': ({ to }) => new Curation(requireProject()).lock(to),
     'splits:info': () => new Curation(requireProject()).splitInfo(),
     'imports:latest': () => requireProject().imports.latest(),
-    'augment:get': () => new Curation(requireProject()).augmentation(),
-    'augment:set': ({ policy }) => new Curation(requireProject()).setAugmentation(policy),
-    'augment:preview': async ({ id, policy, count, seed, size }) => {
+    'augmentation:get': () => new Curation(requireProject()).augmentation(),
+    'augmentation:set': ({ policy }) => new Curation(requireProject()).setAugmentation(policy),
+    'augmentation:preview': async ({ id, policy, count, seed, size }) => {
       const p = requireProject();
       const a = p.assets.get(id);
       if (!a) throw new AtelierError('not-found', `There is no image ${id} in this project.`);
@@ -256,16 +256,16 @@ export function createStudio(options: StudioOptions): Studio {
       emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: cancelled ? 'cancelled' : 'done' });
       return stored;
     },
-    'train:options': async () => {
+    'runs:options': async () => {
       const options = training.options();
       return { ...options, models: await modelSizes(options.classes.length, backend) };
     },
-    'train:start': (settings) => {
+    'runs:start': (settings) => {
       requireQueueOwner();
       const runId = training.enqueue(settings);
       return { runId, status: requireProject().runs.get(runId)!.status };
     },
-    'train:sweep': ({ base, grid }) => {
+    'runs:sweep': ({ base, grid }) => {
       requireQueueOwner();
       const p = requireProject();
       const lrs = grid.lr ?? [undefined];
@@ -295,7 +295,7 @@ export function createStudio(options: StudioOptions): Studio {
     'runs:cancel': ({ runId }) => training.cancel(runId),
     'checkpoints:list': () => requireProject().runs.allCheckpoints(),
     'checkpoints:import': async ({ dir, name }) => importCheckpoint(requireProject(), dir, name),
-    'generate:options': ({ checkpointId }) => {
+    'generations:options': ({ checkpointId }) => {
       const generators = generation.generators();
       const vocabulary = generation.vocabulary();
       if (generators.length === 0) return { generators, current: null, vocabulary, note: null };
@@ -304,13 +304,13 @@ export function createStudio(options: StudioOptions): Studio {
       generation.warm(g.checkpoint.id).catch((err: unknown) => log(`generator warm-up failed: ${err instanceof Error ? err.message : String(err)}`));
       return { generators, current: generation.choice(g.checkpoint, g.run), vocabulary, note: generation.note(g) };
     },
-    'prompt:parse': ({ text, checkpointId }) => generation.parse(text, checkpointId),
-    'prompt:complete': ({ text, cursor, limit }) => completePrompt(text, cursor, generation.vocabulary(), limit),
+    'prompts:parse': ({ text, checkpointId }) => generation.parse(text, checkpointId),
+    'prompts:complete': ({ text, cursor, limit }) => completePrompt(text, cursor, generation.vocabulary(), limit),
     'prompts:history': ({ limit }) => requireProject().generations.history(limit),
     'prompts:templates': () => requireProject().generations.templates(),
     'prompts:saveTemplate': ({ name, text }) => requireProject().generations.saveTemplate(name, text),
     'prompts:deleteTemplate': ({ id }) => ({ deleted: requireProject().generations.deleteTemplate(id) }),
-    'generate:run': (input) => generation.fromPrompt(input),
+    'generations:create': (input) => generation.fromPrompt(input),
     'generations:list': (filter) => requireProject().generations.list(filter),
     'generations:ids': (filter) => ({ ids: requireProject().generations.ids(filter) }),
     'generations:get': ({ id }) => generation.detail(id),

@@ -104,7 +104,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   // use (the gallery is not on screen now, so nothing else changes).
   const warmMs: number[] = [];
   for (const seed of [1, 2]) {
-    const warm = await page.request.post(new URL('/api/generate:run', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` }, headers: apiHeaders(studio.url) });
+    const warm = await page.request.post(new URL('/api/generations:create', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` }, headers: apiHeaders(studio.url) });
     expect(warm.ok()).toBe(true);
     warmMs.push(Math.round(((await warm.json()) as { result: { ms: number } }).result.ms));
   }
@@ -120,7 +120,7 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   const summary = (await page.getByTestId('result-summary').textContent()) ?? '';
   const engineMs = Number(/(\d+) ms/.exec(summary)?.[1] ?? NaN);
   console.log(
-    `64-image grid: ${Math.round(t.total)} ms from the click until all 64 images were painted — generate:run answered at ${Math.round(t.response)} ms ` +
+    `64-image grid: ${Math.round(t.total)} ms from the click until all 64 images were painted — generations:create answered at ${Math.round(t.response)} ms ` +
       `(engine ${engineMs} ms), ${t.fileRequests} image files requested`,
   );
   expect(t.fileRequests, 'the fresh grid draws from the answer, not from 64 file requests').toBe(0);

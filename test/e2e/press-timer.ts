@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 export interface PressTiming {
   /** ms from the click until the full grid is painted. */
   total: number;
-  /** ms from the click until the generate:run answer had arrived. */
+  /** ms from the click until the generations:create answer had arrived. */
   response: number;
   /** Image files the page requested for the grid (0 when it drew from the answer's pixels). */
   fileRequests: number;
@@ -60,7 +60,7 @@ export async function pressTiming(page: Page): Promise<PressTiming> {
   return page.evaluate(() => {
     const { t0, t1 } = (window as unknown as { __press: { t0: number; t1: number } }).__press;
     const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-    const runs = entries.filter((e) => e.name.endsWith('/api/generate:run') && e.startTime >= t0);
+    const runs = entries.filter((e) => e.name.endsWith('/api/generations:create') && e.startTime >= t0);
     const files = entries.filter((e) => e.name.includes('/files/samples/generated/') && e.startTime >= t0);
     return { total: t1 - t0, response: (runs[runs.length - 1]?.responseEnd ?? NaN) - t0, fileRequests: files.length };
   });

@@ -104,7 +104,7 @@ describe('generating from prompts', () => {
 
   it('offers the checkpoint and the project vocabulary, and says nothing is missing for a conditional model', async () => {
     const options = await call<{ generators: { checkpointId: number; classes: string[] }[]; current: { checkpointId: number } | null; vocabulary: string[]; note: string | null }>(
-      'generate:options',
+      'generations:options',
       {},
     );
     expect(options.generators).toHaveLength(1);
@@ -115,8 +115,8 @@ describe('generating from prompts', () => {
   });
 
   it('steers the model by tag: a red prompt draws red, a blue prompt blue', async () => {
-    red = await call<GeneratedBatchT>('generate:run', { prompt: 'red, seed:7, n:8' });
-    blue = await call<GeneratedBatchT>('generate:run', { prompt: 'blue, seed:7, n:8' });
+    red = await call<GeneratedBatchT>('generations:create', { prompt: 'red, seed:7, n:8' });
+    blue = await call<GeneratedBatchT>('generations:create', { prompt: 'blue, seed:7, n:8' });
     expect(red.items).toHaveLength(8);
     await studio.filesWritten();
     expect(red.items.every((g) => existsSync(join(dir, g.file)) && g.prompt === 'red, seed:7, n:8' && g.seed === 7)).toBe(true);
@@ -126,24 +126,24 @@ describe('generating from prompts', () => {
   });
 
   it('gives the same images for the same seed, however many are asked for', async () => {
-    const three = await call<GeneratedBatchT>('generate:run', { prompt: 'red', seed: 7, count: 3 });
+    const three = await call<GeneratedBatchT>('generations:create', { prompt: 'red', seed: 7, count: 3 });
     for (let i = 0; i < 3; i++) expect((await pixels(three.items[i]!.file)).equals(await pixels(red.items[i]!.file))).toBe(true);
     expect((await pixels(red.items[0]!.file)).equals(await pixels(red.items[1]!.file))).toBe(false);
   });
 
   it('refuses an unknown tag with the closest known ones, and an unknown run by name', async () => {
-    const bad = await failure('generate:run', { prompt: 'redd, n:2' });
+    const bad = await failure('generations:create', { prompt: 'redd, n:2' });
     expect(bad.code).toBe('invalid-prompt');
     expect(bad.message).toContain("'red'");
-    const parsed = await call<{ ok: boolean; problems: { term: string; suggestions: string[] }[] }>('prompt:parse', { text: 'red, bleu' });
+    const parsed = await call<{ ok: boolean; problems: { term: string; suggestions: string[] }[] }>('prompts:parse', { text: 'red, bleu' });
     expect(parsed.ok).toBe(false);
     expect(parsed.problems[0]).toMatchObject({ term: 'bleu', suggestions: ['blue'] });
-    expect((await failure('generate:run', { prompt: 'red, @run9' })).message).toContain('run 9');
-    expect((await failure('generate:run', { prompt: 'red', checkpointId: 99 })).code).toBe('not-found');
+    expect((await failure('generations:create', { prompt: 'red, @run9' })).message).toContain('run 9');
+    expect((await failure('generations:create', { prompt: 'red', checkpointId: 99 })).code).toBe('not-found');
   });
 
   it('completes tags and option keys, and keeps the prompt history', async () => {
-    const done = await call<{ from: number; to: number; options: { tag: string }[] }>('prompt:complete', { text: 'red, bl', cursor: 7 });
+    const done = await call<{ from: number; to: number; options: { tag: string }[] }>('prompts:complete', { text: 'red, bl', cursor: 7 });
     expect(done.from).toBe(5);
     expect(done.options[0]!.tag).toBe('blue');
     const history = await call<{ text: string; uses: number }[]>('prompts:history', {});
@@ -170,7 +170,7 @@ describe('generating from prompts', () => {
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
-    const again = await call<GeneratedBatchT>('generate:run', { prompt: 'red, seed:7, n:2' });
+    const again = await call<GeneratedBatchT>('generations:create', { prompt: 'red, seed:7, n:2' });
     expect((await pixels(again.items[1]!.file)).equals(await pixels(red.items[1]!.file))).toBe(true);
     expect(generators()).not.toContain(pid);
   });
@@ -202,7 +202,7 @@ describe('generating from prompts', () => {
 describe('exploring', () => {
   let parent: GenerationT;
   beforeAll(async () => {
-    parent = (await call<GeneratedBatchT>('generate:run', { prompt: 'red, seed:11, n:1' })).items[0]!;
+    parent = (await call<GeneratedBatchT>('generations:create', { prompt: 'red, seed:11, n:1' })).items[0]!;
   });
 
   it('makes variations near an image: strength 0 is the image itself, more strength moves further', async () => {
@@ -243,7 +243,7 @@ describe('exploring', () => {
 
 describe('post-processing, export and the gallery', () => {
   it('post-processes into a new image, keeps the original, and regenerates the result exactly', async () => {
-    const original = (await call<GeneratedBatchT>('generate:run', { prompt: 'blue, seed:21, n:1' })).items[0]!;
+    const original = (await call<GeneratedBatchT>('generations:create', { prompt: 'blue, seed:21, n:1' })).items[0]!;
     const before = await pixels(original.file);
     const post = await call<GenerationT>('generations:postprocess', {
       id: original.id,

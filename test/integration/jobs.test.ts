@@ -56,7 +56,7 @@ describe('jobs', () => {
         }
       });
     });
-    const r = await local.router.call('train:start', { steps: 5 });
+    const r = await local.router.call('runs:start', { steps: 5 });
     expect(r.ok).toBe(true);
     const finished = await finishedJob;
     expect(finished).toMatchObject({ status: 'failed', error: { code: 'job-crashed' } });
@@ -70,11 +70,11 @@ describe('jobs', () => {
   it('generation without any checkpoint says to train first', async () => {
     const fresh = createStudio({ launchJob: forkLauncher(JOB_PROCESS), log: () => {} });
     await fresh.createProject(join(root, 'empty'));
-    expect(await fresh.router.call('generate:run', { count: 4 })).toEqual({
+    expect(await fresh.router.call('generations:create', { count: 4 })).toEqual({
       ok: false,
       error: { code: 'no-checkpoint', message: 'There is no trained model yet. Train one first, then generate.' },
     });
-    expect(await fresh.router.call('train:start', { steps: 4 })).toMatchObject({ ok: false, error: { code: 'empty-dataset' } });
+    expect(await fresh.router.call('runs:start', { steps: 4 })).toMatchObject({ ok: false, error: { code: 'empty-dataset' } });
     fresh.close();
   });
 });

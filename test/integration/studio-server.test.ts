@@ -132,7 +132,7 @@ describe('atelier studio', () => {
     const charset = await fetch(`${base}/api/tags:list`, { method: 'POST', body: '{}', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } });
     expect(charset.status).toBe(200);
 
-    const malformed = await fetch(`${base}/api/train:start`, { method: 'POST', body: '{not json', headers });
+    const malformed = await fetch(`${base}/api/runs:start`, { method: 'POST', body: '{not json', headers });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { message: string } }).error.message).toContain('not JSON');
   });

@@ -41,7 +41,7 @@ it('names the unreadable image, excludes it and finishes the run on the others',
   const stop = studio.router.subscribe((event, payload) => {
     if (event === 'job:progress') messages.push((payload as { message: string }).message);
   });
-  const started = await studio.router.call('train:start', { model: 'dcgan', size: 32, preset: 'small', batchSize: 4, workers: 1, steps: 2, checkpointEvery: 2, sampleEvery: 2 });
+  const started = await studio.router.call('runs:start', { model: 'dcgan', size: 32, preset: 'small', batchSize: 4, workers: 1, steps: 2, checkpointEvery: 2, sampleEvery: 2 });
   if (!started.ok) throw new Error(started.error.message);
   const runId = (started.result as { runId: number }).runId;
   const run = await new Promise<RunT>((resolve) => {

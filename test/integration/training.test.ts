@@ -74,8 +74,8 @@ function contiguous(steps: number[], to: number): boolean {
 
 describe('training queue', () => {
   it('runs queued work in order, one run per free core', async () => {
-    const a = await call<{ runId: number; status: string }>(studio, 'train:start', { ...quick, steps: 100_000, workers: 64 });
-    const b = await call<{ runId: number; status: string }>(studio, 'train:start', { ...quick, steps: 6 });
+    const a = await call<{ runId: number; status: string }>(studio, 'runs:start', { ...quick, steps: 100_000, workers: 64 });
+    const b = await call<{ runId: number; status: string }>(studio, 'runs:start', { ...quick, steps: 6 });
     expect(a.status).toBe('running');
     expect(b.status).toBe('queued'); // a uses every core; b waits its turn
     await call(studio, 'runs:cancel', { runId: a.runId });
@@ -93,7 +93,7 @@ describe('training queue', () => {
   });
 
   it('pauses at a checkpoint and resumes from it to one unbroken curve', async () => {
-    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 30, checkpointEvery: 50 });
+    const { runId } = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 30, checkpointEvery: 50 });
     await until(studio, runId, ['running'], (r) => r.stepsDone >= 3);
     await call(studio, 'runs:pause', { runId });
     const paused = await until(studio, runId, ['paused']);
@@ -112,7 +112,7 @@ describe('training queue', () => {
   });
 
   it('a killed job process fails the run with a reason; resume continues from its last checkpoint', async () => {
-    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 40, checkpointEvery: 4 });
+    const { runId } = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 40, checkpointEvery: 4 });
     await until(studio, runId, ['running'], (r) => r.latestCheckpointId !== null && r.stepsDone >= 6);
     const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
       .split('\n')
@@ -139,7 +139,7 @@ describe('training queue', () => {
   });
 
   it('a sweep queues one run per combination and runs them side by side, one core each', async () => {
-    const { sweepId, runIds } = await call<{ sweepId: number; runIds: number[] }>(studio, 'train:sweep', {
+    const { sweepId, runIds } = await call<{ sweepId: number; runIds: number[] }>(studio, 'runs:sweep', {
       base: { ...quick, steps: 4, name: 'lr sweep' },
       grid: { lr: [1e-4, 4e-4] },
     });
@@ -150,7 +150,7 @@ describe('training queue', () => {
     expect(runs.map((r) => r.status)).toEqual(['running', 'running']); // two cores here, one each
     for (const id of runIds) expect((await until(studio, id, ['done', 'failed'])).status).toBe('done');
     expect(runs.map((r) => (studio.project!.runs.get(r.id)!.settings.config as { lrG: number }).lrG)).toEqual([1e-4, 4e-4]);
-    const tooMany = await studio.router.call('train:sweep', { base: { ...quick, steps: 4 }, grid: { lr: [1, 2, 3, 4, 5].map((x) => x * 1e-4), batchSize: [4, 8, 16, 32] } });
+    const tooMany = await studio.router.call('runs:sweep', { base: { ...quick, steps: 4 }, grid: { lr: [1, 2, 3, 4, 5].map((x) => x * 1e-4), batchSize: [4, 8, 16, 32] } });
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('20 runs') } });
   });
 
@@ -159,7 +159,7 @@ describe('training queue', () => {
     // Two cool images also get "accent", which sorts first: strata accent 2, cool 4, warm 6 of 12.
     await call(studio, 'tags:apply', { ids: cool.slice(0, 2), add: ['accent'] });
     try {
-      const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 3, balance: 'classWeights' });
+      const { runId } = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 3, balance: 'classWeights' });
       const train = studio.project!.runs.assets(runId).filter((r) => r.role === 'train');
       expect(train).toHaveLength(12);
       const weightOf = new Map(train.map((r) => [r.assetId, r.weight]));
@@ -176,7 +176,7 @@ describe('training queue', () => {
       expect(weighted.map((l) => l.step)).toEqual([1, 2, 3]);
       // The same run unweighted: step 1 draws the same batch (no oversampling) and G's loss comes
       // before any update, so it matches; D's differs because the job weighted its real terms.
-      const plain = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 1 });
+      const plain = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 1 });
       expect((await until(studio, plain.runId, ['done', 'failed'])).status).toBe('done');
       const [first] = (await call<RunDetailT>(studio, 'runs:get', { runId: plain.runId })).losses;
       expect(first!.lossG).toBe(weighted[0]!.lossG);
@@ -188,7 +188,7 @@ describe('training queue', () => {
 
   it('validates on the val split at each checkpoint, and fine-tunes from a checkpoint with frozen layers', async () => {
     await call(studio, 'splits:assign', { train: 50, val: 50, test: 0, seed: 3 });
-    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 4, checkpointEvery: 2 });
+    const { runId } = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 4, checkpointEvery: 2 });
     expect((await until(studio, runId, ['done', 'failed'])).status).toBe('done');
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
     expect(detail.checkpoints.map((c) => c.step)).toEqual([2, 4]);
@@ -200,11 +200,11 @@ describe('training queue', () => {
     expect(detail.settings).toMatchObject({ images: 6, valImages: 6 });
 
     const parent = detail.checkpoints.at(-1)!.id;
-    const wrongLayer = await studio.router.call('train:start', { ...quick, steps: 2, fromCheckpointId: parent, freeze: ['generator/nope'] });
+    const wrongLayer = await studio.router.call('runs:start', { ...quick, steps: 2, fromCheckpointId: parent, freeze: ['generator/nope'] });
     expect(wrongLayer).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('generator/nope') } });
-    const wrongSize = await studio.router.call('train:start', { ...quick, preset: 'medium', steps: 2, fromCheckpointId: parent });
+    const wrongSize = await studio.router.call('runs:start', { ...quick, preset: 'medium', steps: 2, fromCheckpointId: parent });
     expect(wrongSize).toMatchObject({ ok: false, error: { code: 'incompatible-checkpoint' } });
-    const tuned = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 3, fromCheckpointId: parent, freeze: ['generator/fc'], lrScale: 0.1 });
+    const tuned = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 3, fromCheckpointId: parent, freeze: ['generator/fc'], lrScale: 0.1 });
     const done = await until(studio, tuned.runId, ['done', 'failed']);
     expect(done.status).toBe('done');
     expect(done.parentCheckpointId).toBe(parent);
@@ -223,7 +223,7 @@ describe('training queue', () => {
     expect(ck.dir).toBe(`checkpoints/imported-${ck.runId}/step-${source.step}`);
     const run = studio.project!.runs.get(ck.runId)!;
     expect(run).toMatchObject({ name: 'From a colleague', status: 'done', model: 'dcgan', stepsDone: source.step });
-    const { runId } = await call<{ runId: number }>(studio, 'train:start', { ...quick, steps: 2, fromCheckpointId: ck.id });
+    const { runId } = await call<{ runId: number }>(studio, 'runs:start', { ...quick, steps: 2, fromCheckpointId: ck.id });
     expect((await until(studio, runId, ['done', 'failed'])).status).toBe('done');
 
     const empty = join(root, 'not-a-checkpoint');

@@ -27,7 +27,7 @@ export function acceptCompletion(text: string, from: number, to: number, option:
   return { text: `${head}, `, cursor: head.length + 2 };
 }
 
-/** A span of the prompt the parser objected to (`prompt:parse` problems). */
+/** A span of the prompt the parser objected to (`prompts:parse` problems). */
 export interface Span {
   start: number;
   end: number;
@@ -62,7 +62,7 @@ export function problemRuns(text: string, problems: readonly Span[]): Run[] {
 
 export const MAX_SEED = 2 ** 31 - 1;
 
-/** A seed in the range `generate:run` takes. */
+/** A seed in the range `generations:create` takes. */
 export function randomSeed(random: () => number = Math.random): number {
   return Math.min(MAX_SEED, Math.floor(random() * (MAX_SEED + 1)));
 }

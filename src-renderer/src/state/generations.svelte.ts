@@ -13,8 +13,8 @@ import { Gallery } from './gallery.svelte';
 import { jobs } from './jobs.svelte';
 import { studio } from './studio.svelte';
 
-export type Parsed = OpOutput<'prompt:parse'>;
-export type Completions = OpOutput<'prompt:complete'>;
+export type Parsed = OpOutput<'prompts:parse'>;
+export type Completions = OpOutput<'prompts:complete'>;
 export type HistoryEntry = OpOutput<'prompts:history'>[number];
 export type Template = OpOutput<'prompts:templates'>[number];
 export type Regenerated = OpOutput<'generations:regenerate'> & { id: number };
@@ -50,7 +50,7 @@ export class Generations {
   vocabulary = $state.raw<string[]>([]);
   checkpointId = $state<number | null>(null);
   private optionsNote = $state<string | null>(null);
-  /** True once `generate:options` has answered for this project. */
+  /** True once `generations:options` has answered for this project. */
   loaded = $state(false);
   loadError = $state<string | null>(null);
   current = $derived(this.generators.find((g) => g.checkpointId === this.checkpointId) ?? null);
@@ -167,7 +167,7 @@ export class Generations {
   /** What can draw; also warms the generator for the chosen checkpoint, so the first Generate is quick. */
   async loadOptions(checkpointId: number | null = this.checkpointId): Promise<void> {
     try {
-      const o = await quietApi.generate.options(checkpointId === null ? {} : { checkpointId });
+      const o = await quietApi.generations.options(checkpointId === null ? {} : { checkpointId });
       this.generators = o.generators;
       this.vocabulary = o.vocabulary;
       this.checkpointId = o.current?.checkpointId ?? null;
@@ -216,7 +216,7 @@ export class Generations {
       return;
     }
     try {
-      const parsed = await quietApi.prompt.parse({ text, ...(this.checkpointId === null ? {} : { checkpointId: this.checkpointId }) });
+      const parsed = await quietApi.prompts.parse({ text, ...(this.checkpointId === null ? {} : { checkpointId: this.checkpointId }) });
       if (ticket !== this.parseTicket) return;
       this.parsed = parsed;
       this.parsedText = text;
@@ -228,7 +228,7 @@ export class Generations {
   async complete(text: string, cursor: number): Promise<void> {
     const ticket = ++this.completeTicket;
     try {
-      const c = await quietApi.prompt.complete({ text, cursor, limit: 8 });
+      const c = await quietApi.prompts.complete({ text, cursor, limit: 8 });
       if (ticket === this.completeTicket && text === this.text) this.completions = c;
     } catch {
       if (ticket === this.completeTicket) this.completions = null; // Completion is a convenience: typing still works.
@@ -251,7 +251,7 @@ export class Generations {
     if (this.parsedText !== this.text) void this.parse();
     this.closeCompletions();
     if (!this.seedLocked && this.promptSets.seed === null) this.seed = randomSeed();
-    const input: OpInput<'generate:run'> = { prompt: this.text, count: this.count, seed: this.seed };
+    const input: OpInput<'generations:create'> = { prompt: this.text, count: this.count, seed: this.seed };
     if (!namesCheckpoint(this.text)) input.checkpointId = this.checkpointId;
     if (this.truncation !== null) input.truncation = this.truncation;
     this.generating = true;
@@ -259,7 +259,7 @@ export class Generations {
     this.generateStarted = performance.now();
     this.error = null;
     try {
-      const batch = await quietApi.generate.run(input);
+      const batch = await quietApi.generations.create(input);
       const seed = batch.items[0]?.seed;
       this.msPerImage = batch.items.length > 0 ? batch.ms / batch.items.length : this.msPerImage;
       this.push({

@@ -16,11 +16,11 @@ import { jobs, type ActiveJob } from './jobs.svelte';
 import { studio } from './studio.svelte';
 import { toasts } from './toasts.svelte';
 
-export type TrainOptions = OpOutput<'train:options'>;
+export type TrainOptions = OpOutput<'runs:options'>;
 export type CheckpointItem = OpOutput<'checkpoints:list'>[number];
 export type ModelKind = RunT['model'];
 export type RunStatus = RunT['status'];
-export type SweepGrid = OpInput<'train:sweep'>['grid'];
+export type SweepGrid = OpInput<'runs:sweep'>['grid'];
 
 /** What the new-run form edits; empty optional numbers (null) mean "the engine's default". */
 export interface RunForm {
@@ -259,7 +259,7 @@ export class Training {
   async enter(): Promise<void> {
     await Promise.all([
       this.loadRuns(),
-      api.train.options().then((o) => {
+      api.runs.options().then((o) => {
         // The first time the view learns what the project holds, start the form on the recommended family.
         if (this.options === null && this.form.model === 'dcgan' && !this.form.fineTune) this.form.model = o.recommended;
         this.options = o;
@@ -348,7 +348,7 @@ export class Training {
     if (this.starting || formProblems(this.form).length > 0) return;
     this.starting = true;
     try {
-      const { runId } = await api.train.start(formSettings($state.snapshot(this.form) as RunForm));
+      const { runId } = await api.runs.start(formSettings($state.snapshot(this.form) as RunForm));
       await this.loadRuns();
       this.select(runId);
     } catch {
@@ -362,7 +362,7 @@ export class Training {
     if (this.sweeping || formProblems(this.form).length > 0) return false;
     this.sweeping = true;
     try {
-      const { runIds } = await api.train.sweep({ base: formSettings($state.snapshot(this.form) as RunForm), grid });
+      const { runIds } = await api.runs.sweep({ base: formSettings($state.snapshot(this.form) as RunForm), grid });
       await this.loadRuns();
       if (runIds[0] !== undefined) this.select(runIds[0]);
       toasts.push('success', `${runIds.length} runs added to the queue.`);

@@ -30,8 +30,8 @@ const OUTSIDE = new Set<OpName>([
   'project:open',
   'assets:import',
   'checkpoints:import',
-  'train:start',
-  'train:sweep',
+  'runs:start',
+  'runs:sweep',
   'generations:export',
   'generations:animate',
 ]);

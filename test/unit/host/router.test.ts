@@ -29,10 +29,10 @@ describe('router validates every input against the contract', () => {
   });
 
   it.each([
-    ['train:start', { steps: 'many' }, 'steps'],
-    ['train:start', { steps: 0 }, 'steps'],
-    ['train:start', { steps: 10, size: 48 }, 'size'],
-    ['train:start', { steps: 10, shell: 'rm -rf /' }, 'shell'],
+    ['runs:start', { steps: 'many' }, 'steps'],
+    ['runs:start', { steps: 0 }, 'steps'],
+    ['runs:start', { steps: 10, size: 48 }, 'size'],
+    ['runs:start', { steps: 10, shell: 'rm -rf /' }, 'shell'],
     ['assets:list', { limit: 1e9 }, 'limit'],
     ['assets:list', null, 'input'],
     ['project:open', { dir: '' }, 'dir'],
@@ -42,7 +42,7 @@ describe('router validates every input against the contract', () => {
     ['assets:rate', { ids: [1], rating: 2.5 }, 'rating: rating is a whole number of stars'],
     ['assets:rate', { ids: [], rating: 3 }, 'ids'],
     ['assets:list', { minRating: 9 }, 'minRating'],
-    ['generate:run', { count: -1 }, 'count'],
+    ['generations:create', { count: -1 }, 'count'],
     ['generations:postprocess', { id: 1, steps: [{ op: 'upscale', factor: 3, kernel: 'nearest' }] }, 'factor'],
     ['generations:rate', { ids: [1], rating: 6 }, 'rating'],
   ])('%s with %j is refused naming %s', async (name, input, field) => {
@@ -57,8 +57,8 @@ describe('router validates every input against the contract', () => {
   });
 
   it('passes parsed input with defaults to the service', async () => {
-    const { router, reached } = routerWith({ 'train:start': () => ({ runId: 1, status: 'queued' as const }) });
-    const result = await router.call('train:start', { steps: 20 });
+    const { router, reached } = routerWith({ 'runs:start': () => ({ runId: 1, status: 'queued' as const }) });
+    const result = await router.call('runs:start', { steps: 20 });
     expect(result).toEqual({ ok: true, result: { runId: 1, status: 'queued' } });
     expect(reached[0]!.input).toEqual({
       model: 'dcgan',

@@ -32,7 +32,7 @@ describe('prompt editing', () => {
     expect(problemRuns('', [{ start: 0, end: 4 }])).toEqual([]);
   });
 
-  it('draws seeds within the range generate:run takes', () => {
+  it('draws seeds within the range generations:create takes', () => {
     expect(randomSeed(() => 0)).toBe(0);
     expect(randomSeed(() => 0.999999999999)).toBeLessThanOrEqual(MAX_SEED);
     for (let i = 0; i < 100; i++) {

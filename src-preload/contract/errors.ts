@@ -1,0 +1,57 @@
+// Every error code that can reach a person, in one list: a program branches on the
+// code, a person reads the message. The engine's AtelierError takes only these.
+import { z } from 'zod';
+
+export const ErrorCode = z.enum([
+  // Anything: a bug in Atelier (the message says so; the log has the stack).
+  'internal',
+  // The contract and the adapters.
+  'unknown-operation',
+  'invalid-input',
+  'unauthorized',
+  'forbidden',
+  'bad-host',
+  'bad-origin',
+  'bad-url',
+  'method',
+  'unsupported-media-type',
+  'too-large',
+  'offline',
+  'bad-response',
+  'io',
+  // Projects and their folders.
+  'no-project',
+  'not-a-project',
+  'not-a-folder',
+  'project-exists',
+  'project-busy',
+  'folder-not-empty',
+  'hidden-folder',
+  'system-folder',
+  'outside-projects-folder',
+  'cannot-create-folder',
+  'store-unreadable',
+  // Data.
+  'not-found',
+  'invalid-state',
+  'missing-file',
+  'missing-asset',
+  'empty-dataset',
+  'no-classes',
+  // Training.
+  'no-queue',
+  'run-failed',
+  'job-crashed',
+  'no-checkpoint',
+  'invalid-checkpoint',
+  'incompatible-checkpoint',
+  // Generation.
+  'invalid-prompt',
+  'unconditional',
+  'generator-stopped',
+  'generator-crashed',
+]);
+export type ErrorCodeT = z.output<typeof ErrorCode>;
+
+export const ErrorPayload = z.object({ code: z.string(), message: z.string() });
+export type ErrorPayloadT = z.output<typeof ErrorPayload>;

@@ -1,0 +1,137 @@
+// Generation: prompts, generators, generated images and their provenance, the gallery filter.
+import { z } from 'zod';
+import { count, id, projectFile, empty } from './common';
+
+/** One image → image operation, stored with a post-processed image and replayed to regenerate it. */
+export const PostProcessStep = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4)]), kernel: z.enum(['lanczos', 'nearest']) }).strict(),
+  z.object({ op: z.literal('sharpen'), amount: z.number().min(0).max(10) }).strict(),
+  z.object({ op: z.literal('reducePalette'), colours: z.number().int().min(2).max(256) }).strict(),
+  z
+    .object({ op: z.literal('backgroundToTransparent'), colour: z.string().regex(/^#[0-9a-f]{6}$/i), tolerance: z.number().min(0).max(255) })
+    .strict(),
+]);
+
+/** How a generated image came about. */
+export const GenerationOrigin = z.enum(['prompt', 'variation', 'interpolation', 'walk', 'postprocess']);
+
+export const Generation = z.object({
+  id,
+  file: projectFile,
+  seed: z.number().int(),
+  /** Position in its batch. */
+  index: count,
+  checkpointId: id,
+  runId: id,
+  /** The model's resolution; width/height are the file's (larger after an upscale). */
+  size: count,
+  width: count,
+  height: count,
+  createdAt: z.string(),
+  /** The canonical prompt it was made from ('' when none). */
+  prompt: z.string(),
+  truncation: z.number().nullable(),
+  origin: GenerationOrigin,
+  /** The image it was derived from (variation, post-processing, a walk's centre). */
+  parentId: id.nullable(),
+  /** Images made by one press of a button share a batch. */
+  batchId: count,
+  /** 0 = not rated, else 1–5 stars. */
+  rating: z.number().int().min(0).max(5),
+  /** Post-processing applied, in order (empty for a drawn image). */
+  post: z.array(PostProcessStep),
+});
+
+export const GenerationDetail = Generation.extend({
+  runName: z.string(),
+  model: z.enum(['dcgan', 'cgan', 'vae']),
+  checkpointStep: count,
+  /** The tfjs backend that drew it; regeneration is bit-identical on the same backend. */
+  backend: z.string(),
+  /** The condition vector's non-zero entries by tag (negative weight = a negative tag). */
+  conditioning: z.array(z.object({ tag: z.string(), weight: z.number() })),
+  /** Euclidean norm of the latent vector (≈ √dim for an untruncated draw). */
+  latentNorm: z.number(),
+  latentDim: count,
+  /** Origin-specific parameters: variation strength, interpolation position, walk offsets. */
+  params: z.record(z.string(), z.union([z.number(), z.string()])),
+  children: count,
+});
+
+export const PromptTerm = z.object({ tag: z.string(), weight: z.number() });
+export const ParsedPrompt = z.object({
+  tags: z.array(PromptTerm),
+  negative: z.array(z.string()),
+  seed: z.number().int().nullable(),
+  count: z.number().int().nullable(),
+  truncation: z.number().nullable(),
+  checkpoint: z.object({ kind: z.enum(['run', 'checkpoint']), id: z.number().int() }).nullable(),
+});
+export const PromptProblem = z.object({
+  term: z.string(),
+  start: count,
+  end: count,
+  message: z.string(),
+  suggestions: z.array(z.string()),
+});
+
+/** A checkpoint as the Generate view offers it. */
+export const GeneratorChoice = z.object({
+  checkpointId: id,
+  runId: id,
+  runName: z.string(),
+  step: count,
+  model: z.enum(['dcgan', 'cgan', 'vae']),
+  size: count,
+  /** Tags the model was trained on, in condition-vector order (empty: unconditional). */
+  classes: z.array(z.string()),
+  createdAt: z.string(),
+});
+
+/** An interpolation end: a generated image, or a prompt (its seed's first latent). */
+export const LatentEndpoint = z.union([z.object({ generationId: id }).strict(), z.object({ prompt: z.string().max(2000) }).strict()]);
+
+/** What the gallery filters and sorts by (generations:list, generations:ids). */
+export const generationFilter = {
+  /** Words that must all appear in the prompt. */
+  text: z.string().max(200).optional(),
+  tag: z.string().max(200).optional(),
+  runId: id.optional(),
+  checkpointId: id.optional(),
+  seed: z.number().int().optional(),
+  batchId: count.optional(),
+  origin: GenerationOrigin.optional(),
+  minRating: z.number().int().min(0).max(5).optional(),
+  /** ISO dates (inclusive from, exclusive to). */
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  sort: z.enum(['newest', 'oldest', 'rating']).default('newest'),
+};
+
+export const GeneratedBatch = z.object({
+  batchId: count,
+  items: z.array(Generation),
+  /** Engine time from the request to the rows being stored (drawing, encoding, writing). */
+  ms: z.number(),
+  /** Things the person should know, e.g. that an unconditional model ignores tags. */
+  notes: z.array(z.string()),
+  /**
+   * The first images' pixels (up to 256 images or 768 KB), so a fresh grid draws them at once
+   * without a file request or a PNG decode per image; the rest load from their files.
+   */
+  previews: z
+    .object({
+      size: z.number().int().positive(),
+      count,
+      /** base64 of count × size × size × 3 bytes (RGB), images in item order. */
+      rgb: z.string(),
+    })
+    .nullable(),
+});
+
+export type GenerationT = z.output<typeof Generation>;
+export type GenerationDetailT = z.output<typeof GenerationDetail>;
+export type GeneratedBatchT = z.output<typeof GeneratedBatch>;
+export type GeneratorChoiceT = z.output<typeof GeneratorChoice>;
+export type PostProcessStepT = z.output<typeof PostProcessStep>;
+export type ParsedPromptT = z.output<typeof ParsedPrompt>;

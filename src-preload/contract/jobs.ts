@@ -1,0 +1,51 @@
+// Background jobs (imports, training runs) and the events they push.
+import { z } from 'zod';
+import { count, id } from './common';
+import { RunStatus } from './training';
+import { ErrorPayload } from './errors';
+
+export const JobKind = z.enum(['train', 'import']);
+export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
+
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  status: JobStatus,
+  runId: id.nullable(),
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+  startedAt: z.string(),
+});
+
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  runId: id.nullable(),
+  step: count,
+  total: count,
+  fraction: z.number().min(0).max(1),
+  message: z.string(),
+  lossD: z.number().optional(),
+  lossG: z.number().optional(),
+  recon: z.number().optional(),
+  kl: z.number().optional(),
+  imgPerSec: z.number().optional(),
+});
+
+/** A run changed: status, a new sample grid, a checkpoint or validation. Refetch it with runs:get. */
+export const RunChanged = z.object({ runId: id, status: RunStatus, reason: z.enum(['status', 'sample', 'checkpoint']) });
+
+export const JobFinished = z.object({
+  jobId: z.string(),
+  kind: JobKind,
+  runId: id.nullable(),
+  status: z.enum(['done', 'cancelled', 'failed']),
+  error: ErrorPayload.optional(),
+  generationIds: z.array(id).optional(),
+  checkpointId: id.optional(),
+});
+
+export type JobT = z.output<typeof Job>;
+export type JobProgressT = z.output<typeof JobProgress>;
+export type JobFinishedT = z.output<typeof JobFinished>;

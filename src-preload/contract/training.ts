@@ -1,0 +1,134 @@
+// Training: model families, run settings, runs, losses, checkpoints, samples.
+import { z } from 'zod';
+import { count, id, projectFile } from './common';
+
+/** dcgan: unconditional; cgan: conditioned on tags (projection discriminator); vae: variational autoencoder (conditioned on tags when the project has any). */
+export const ModelKind = z.enum(['dcgan', 'cgan', 'vae']);
+export const ModelPreset = z.enum(['small', 'medium']);
+export const ImageSize = z.union([z.literal(32), z.literal(64)]);
+export const GanLoss = z.enum(['ns', 'hinge']);
+
+/** Everything that defines a run, as chosen in the Train view (defaults are the studio's recipe). */
+export const TrainSettings = z
+  .object({
+    /** Shown in the run list and comparison; generated from the settings when absent. */
+    name: z.string().trim().min(1).max(80).optional(),
+    model: ModelKind.default('dcgan'),
+    size: ImageSize.default(32),
+    preset: ModelPreset.default('small'),
+    steps: z.number().int().min(1).max(1_000_000),
+    batchSize: z.number().int().min(2).max(512).default(32),
+    seed: z.number().int().nonnegative().default(1),
+    /** Learning rates; the family's default when absent (fine-tuning scales them by lrScale). */
+    lrG: z.number().positive().max(0.1).optional(),
+    lrD: z.number().positive().max(0.1).optional(),
+    /** GAN loss: non-saturating (the DCGAN paper's) or hinge. Ignored for a VAE. */
+    loss: GanLoss.default('hinge'),
+    /** Generator upsampling: nearest ×2 + 3×3 conv (no checkerboard) or ConvTranspose (the reference DCGAN); the recipe's choice when absent. */
+    upsample: z.enum(['resize', 'transposed']).optional(),
+    /** Discriminator normalisation: BatchNorm (DCGAN), spectral norm, or none; the recipe's choice when absent (R1 needs spectral or none). */
+    dNorm: z.enum(['batch', 'spectral', 'none']).optional(),
+    /** R1 gradient penalty weight γ on real images; 0 turns it off. Ignored for a VAE. */
+    r1: z.number().min(0).max(100).default(0),
+    /** Sample from an exponential moving average of the generator's weights. */
+    ema: z.boolean().default(true),
+    /**
+     * Differentiable augmentation of reals and fakes for D (GANs): 'translation' (shifts), 'full' (colour + shifts +
+     * cutout), 'auto' = translation below 10,000 images, or 'off'. 'on' is the older name of 'full'.
+     */
+    diffAugment: z.enum(['auto', 'translation', 'full', 'on', 'off']).default('auto'),
+    /** VAE only: weight of the KL term. */
+    beta: z.number().min(0).max(10).default(1),
+    checkpointEvery: z.number().int().min(1).optional(),
+    /** A fixed-seed sample grid is drawn every this many steps. */
+    sampleEvery: z.number().int().min(1).optional(),
+    /**
+     * Rare tags (by each image's first tag) count as much as common ones: 'oversample' draws their
+     * images more often; 'classWeights' draws every image as often but weights each real image's
+     * loss by its tag's inverse frequency (mean weight 1 over the training set).
+     */
+    balance: z.enum(['none', 'oversample', 'classWeights']).default('none'),
+    /** Apply the dataset's augmentation policy to the real images. */
+    augment: z.boolean().default(true),
+    /** Fine-tune: start from this checkpoint's weights (same family and size). */
+    fromCheckpointId: id.optional(),
+    /** Fine-tune: layers kept fixed, by name prefix (see runs:options). */
+    freeze: z.array(z.string().min(1)).max(64).default([]),
+    /** Fine-tune: learning rates are multiplied by this. */
+    lrScale: z.number().positive().max(1).default(1),
+    /** Processes that train this run together (data-parallel); the number of cores when absent. */
+    workers: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
+
+export const Run = z.object({
+  id,
+  name: z.string(),
+  model: ModelKind,
+  size: ImageSize,
+  preset: ModelPreset,
+  steps: count,
+  batchSize: count,
+  seed: z.number().int(),
+  status: RunStatus,
+  stepsDone: count,
+  /** Latest losses: D and G for a GAN; reconstruction and KL for a VAE (the others null). */
+  lossD: z.number().nullable(),
+  lossG: z.number().nullable(),
+  recon: z.number().nullable(),
+  kl: z.number().nullable(),
+  imgPerSec: z.number().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  latestCheckpointId: id.nullable(),
+  /** The checkpoint a fine-tuning run started from. */
+  parentCheckpointId: id.nullable(),
+  /** Runs started together by one sweep share this id. */
+  sweepId: id.nullable(),
+  /** The full settings the run was started with (defaults filled in). */
+  settings: z.record(z.string(), z.unknown()),
+  /** Latest sample grid (project file), null before the first. */
+  latestSample: projectFile.nullable(),
+  /** True when validation says D has started to memorise the training images. */
+  overfitting: z.boolean(),
+});
+
+/** One step's losses; which are present depends on the family (GAN: d, g; VAE: recon, kl). */
+export const LossPoint = z.object({
+  step: count,
+  lossD: z.number().nullable(),
+  lossG: z.number().nullable(),
+  recon: z.number().nullable(),
+  kl: z.number().nullable(),
+});
+
+export const Checkpoint = z.object({
+  id,
+  runId: id,
+  step: count,
+  dir: projectFile,
+  createdAt: z.string(),
+  /**
+   * Validation (StyleGAN2-ADA's overfitting heuristic): share of images D calls real, as
+   * E[sign(D(x))] in [−1, 1], on training images and on the val split. A growing gap = memorising.
+   */
+  dTrain: z.number().nullable(),
+  dVal: z.number().nullable(),
+});
+
+export const RunSample = z.object({ step: count, file: projectFile });
+
+export const RunDetail = Run.extend({
+  losses: z.array(LossPoint),
+  samples: z.array(RunSample),
+  checkpoints: z.array(Checkpoint),
+});
+
+export type RunT = z.output<typeof Run>;
+export type RunDetailT = z.output<typeof RunDetail>;
+export type TrainSettingsT = z.output<typeof TrainSettings>;
+export type TrainSettingsInput = z.input<typeof TrainSettings>;
+export type CheckpointT = z.output<typeof Checkpoint>;
