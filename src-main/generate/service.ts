@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT, GeneratorChoiceT, PostProcessStepT } from '../../src-preload/contract';
-import { AtelierError } from '../host/errors';
+import { AtelierError } from '../errors';
 import { latentFor } from '../ml/generate';
 import { hashSeed, Rng } from '../ml/random';
 import type { GenerationOriginT, GenerationRecord, NewGeneration } from '../store/generations';

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobProgressT, OpInput, OpName, OpOutput } from '../../src-preload/contract';
-import { AtelierError } from './errors';
+import { AtelierError, asErrorCode } from '../errors';
 import { forkLauncher, jobEntryBeside } from './jobs';
 import { createStudio, RENDERER_DIR, VERSION, type Studio } from './studio';
 import { startWebServer } from './web';
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
     const result = await studio.router.call(name, input);
-    if (!result.ok) throw new AtelierError(result.error.code, result.error.message);
+    if (!result.ok) throw new AtelierError(asErrorCode(result.error.code), result.error.message);
     return result.result as OpOutput<N>;
   };
   const number = (flag: keyof typeof values, fallback?: number): number | undefined => {
@@ -207,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
         const status = await waitForRun(studio, runId);
         stop();
         const run = await call('runs:get', { runId });
-        if (status !== 'done') throw new AtelierError(status === 'failed' ? 'job-failed' : status, run.error ?? `Run ${runId} ${status}.`);
+        if (status !== 'done') throw new AtelierError(status === 'failed' ? 'run-failed' : 'run-stopped', run.error ?? `Run ${runId} ${status}.`);
         const checkpoint = run.latestCheckpointId ? studio.project!.runs.checkpoint(run.latestCheckpointId) : null;
         const last = run.losses.at(-1);
         result = {

@@ -14,7 +14,7 @@ import { DrawPool } from '../ml/draw-pool';
 import { hashSeed, Rng } from '../ml/random';
 import { fineTuneState, train, type Dataset, type Session, type TrainConfig, type TrainState } from '../ml/train';
 import { tf } from '../ml/backend';
-import { toErrorPayload } from './errors';
+import { toErrorPayload } from '../errors';
 import type { DrawControl, JobControl, JobMessage, JobRequest, SamplerRequest, TrainRequest } from './job-protocol';
 
 interface ParentPort {

@@ -12,7 +12,7 @@ import {
   type OpOutput,
   type OpParsedInput,
 } from '../../src-preload/contract';
-import { AtelierError, toErrorPayload } from './errors';
+import { AtelierError, toErrorPayload } from '../errors';
 
 export type Handlers = {
   [N in OpName]: (input: OpParsedInput<N>) => Promise<OpOutput<N>> | OpOutput<N>;

@@ -1,7 +1,7 @@
 // The engine's side of the generator process: one long-lived job process that keeps recent
 // checkpoints loaded and draws batches of latent vectors into pixels. Started on first use (or
 // when the Generate view opens), stopped after a while without requests, restarted if it dies.
-import { AtelierError } from './errors';
+import { AtelierError, asErrorCode } from '../errors';
 import type { JobChannel, LaunchJob } from './job-protocol';
 
 export interface Drawn {
@@ -96,9 +96,9 @@ export class SamplerClient {
       } else if (m.type === 'draw-failed') {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        p?.reject(new AtelierError(m.error.code, m.error.message));
+        p?.reject(new AtelierError(asErrorCode(m.error.code), m.error.message));
       } else if (m.type === 'error') {
-        this.failAll(new AtelierError(m.error.code, m.error.message));
+        this.failAll(new AtelierError(asErrorCode(m.error.code), m.error.message));
       }
     });
     channel.onExit((code, signal) => {

@@ -12,7 +12,7 @@ import { flagsFromMask } from '../datasets/quality';
 import { safeSvg } from '../datasets/image-header';
 import { assetFile, TagNotFound, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
-import { AtelierError, toErrorPayload } from './errors';
+import { AtelierError, toErrorPayload } from '../errors';
 import type { LaunchJob } from './job-protocol';
 import { JobManager } from './jobs';
 import { SamplerClient } from './sampler';

@@ -10,7 +10,7 @@ import { configFromSettings, FREEZABLE, runName } from '../ml/recipe';
 import { assetFile, type AssetRow } from '../store/assets';
 import type { Project } from '../store/project';
 import type { RunAssetRow, RunRow } from '../store/runs';
-import { AtelierError } from './errors';
+import { AtelierError } from '../errors';
 import type { JobMessage } from './job-protocol';
 import type { JobManager, JobRecord } from './jobs';
 

@@ -1,6 +1,6 @@
 // Opening a project database: pragmas, then every pending migration in one transaction.
 import Database from 'better-sqlite3';
-import { AtelierError } from '../host/errors';
+import { AtelierError } from '../errors';
 import { migrations, type Migration } from './migrations/index';
 
 export type Db = Database.Database;

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AtelierError } from '../host/errors';
+import { AtelierError } from '../errors';
 import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
 import { GenerationStore } from './generations';

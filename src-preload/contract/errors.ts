@@ -31,6 +31,7 @@ export const ErrorCode = z.enum([
   'outside-projects-folder',
   'cannot-create-folder',
   'store-unreadable',
+  'store-too-new',
   // Data.
   'not-found',
   'invalid-state',
@@ -41,6 +42,7 @@ export const ErrorCode = z.enum([
   // Training.
   'no-queue',
   'run-failed',
+  'run-stopped',
   'job-crashed',
   'no-checkpoint',
   'invalid-checkpoint',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { operations } from '../../../src-preload/contract';
-import { AtelierError } from '../../../src-main/host/errors';
+import { AtelierError } from '../../../src-main/errors';
 import { createRouter, type Handlers } from '../../../src-main/host/router';
 
 // Handlers that record what reached them; any operation not overridden fails loudly.
