@@ -17,8 +17,27 @@ import { z } from 'zod';
 import { count, id, projectFile, selection, empty, paging } from './contract/common';
 import { BackendInfo, ProjectSummary, Credit } from './contract/project';
 import { Split, QualityFlag, Asset, AssetDetail, tagName, assetFilter, starRating, ImportReport, AugmentationPolicy, SplitInfo, TagCount } from './contract/datasets';
-import { ModelKind, ModelPreset, ImageSize, TrainSettings, RunStatus, Run, Checkpoint, RunDetail } from './contract/training';
-import { PostProcessStep, Generation, GenerationDetail, ParsedPrompt, PromptProblem, GeneratorChoice, LatentEndpoint, generationFilter, GeneratedBatch } from './contract/generation';
+import { ModelKind, ModelPreset, ImageSize, TrainSettings, RunStatus, Run, Checkpoint, RunDetail, learningRate, batchSize } from './contract/training';
+import {
+  PostProcessStep,
+  Generation,
+  GenerationDetail,
+  ParsedPrompt,
+  PromptProblem,
+  GeneratorChoice,
+  LatentEndpoint,
+  generationFilter,
+  GeneratedBatch,
+  promptText,
+  generationSeed,
+  generationCount,
+  truncation,
+  variationCount,
+  variationStrength,
+  interpolationSteps,
+  walkSize,
+  walkRadius,
+} from './contract/generation';
 import { Job, JobProgress, RunChanged, JobFinished } from './contract/jobs';
 
 export * from './contract/common';
@@ -165,8 +184,8 @@ export const operations = {
         /** Every combination of these values becomes one run (at most 16). */
         grid: z
           .object({
-            lr: z.array(z.number().positive().max(0.1)).min(1).max(6).optional(),
-            batchSize: z.array(z.number().int().min(2).max(512)).min(1).max(6).optional(),
+            lr: z.array(learningRate).min(1).max(6).optional(),
+            batchSize: z.array(batchSize).min(1).max(6).optional(),
             preset: z.array(ModelPreset).min(1).max(2).optional(),
           })
           .strict(),
@@ -200,7 +219,7 @@ export const operations = {
     'What the Generate view can draw from; warms the generator process for the current checkpoint.',
   ),
   'prompts:parse': op(
-    z.object({ text: z.string().max(2000), checkpointId: id.optional() }).strict(),
+    z.object({ text: promptText, checkpointId: id.optional() }).strict(),
     z.object({
       ok: z.boolean(),
       prompt: ParsedPrompt,
@@ -212,7 +231,7 @@ export const operations = {
     'Parse a prompt against the project vocabulary and the chosen model, with "did you mean" suggestions.',
   ),
   'prompts:complete': op(
-    z.object({ text: z.string().max(2000), cursor: count, limit: z.number().int().min(1).max(50).default(8) }).strict(),
+    z.object({ text: promptText, cursor: count, limit: z.number().int().min(1).max(50).default(8) }).strict(),
     z.object({ from: count, to: count, options: z.array(z.object({ tag: z.string(), score: z.number() })) }),
     'Completions for the term under the cursor: replace text.slice(from, to) with an option.',
   ),
@@ -231,14 +250,14 @@ export const operations = {
   'generations:create': op(
     z
       .object({
-        prompt: z.string().max(2000).default(''),
+        prompt: promptText.default(''),
         /** The model picker's choice; a prompt's @run/@ck wins over it; the newest checkpoint when neither is given. */
         checkpointId: id.optional(),
         /** Used when the prompt has no n:. */
-        count: z.number().int().min(1).max(1024).default(16),
+        count: generationCount.default(16),
         /** Used when the prompt has no seed:; random when neither is given. */
-        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-        truncation: z.number().gt(0).max(3).optional(),
+        seed: generationSeed.optional(),
+        truncation: truncation.optional(),
       })
       .strict(),
     GeneratedBatch,
@@ -272,10 +291,10 @@ export const operations = {
     z
       .object({
         id,
-        count: z.number().int().min(1).max(64).default(8),
+        count: variationCount.default(8),
         /** 0 = the same image; 1 = as far again as a fresh latent is from zero. */
-        strength: z.number().min(0).max(2).default(0.3),
-        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+        strength: variationStrength.default(0.3),
+        seed: generationSeed.optional(),
       })
       .strict(),
     GeneratedBatch,
@@ -286,7 +305,7 @@ export const operations = {
       .object({
         from: LatentEndpoint,
         to: LatentEndpoint,
-        steps: z.number().int().min(3).max(64).default(8),
+        steps: interpolationSteps.default(8),
         checkpointId: id.optional(),
       })
       .strict(),
@@ -299,9 +318,9 @@ export const operations = {
         id,
         /** Columns move along a random direction, or along a tag's condition (conditional models). */
         direction: z.union([z.literal('random'), z.object({ tag: z.string().min(1).max(200) }).strict()]).default('random'),
-        size: z.number().int().min(3).max(9).default(5),
-        radius: z.number().gt(0).max(3).default(1),
-        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+        size: walkSize.default(5),
+        radius: walkRadius.default(1),
+        seed: generationSeed.optional(),
       })
       .strict(),
     GeneratedBatch.extend({ rows: count, columns: count }),

@@ -2,6 +2,28 @@
 import { z } from 'zod';
 import { count, id, projectFile, empty } from './common';
 
+// The limits of what a person may ask for, declared once: the operations below use them, and
+// the Generate view's forms check their fields with the same schemas.
+
+/** A prompt as typed in the box. */
+export const promptText = z.string().max(2000);
+/** A seed a person can type (a 31-bit whole number). */
+export const generationSeed = z.number().int().min(0).max(2 ** 31 - 1);
+/** How many images one Generate draws. */
+export const generationCount = z.number().int().min(1).max(1024);
+/** Truncation of the latent: below 1 draws closer to the model's average. */
+export const truncation = z.number().gt(0).max(3);
+/** How many variations of an image one press makes. */
+export const variationCount = z.number().int().min(1).max(64);
+/** How far variations stray: 0 = the same image. */
+export const variationStrength = z.number().min(0).max(2);
+/** Images in an interpolation strip, both ends included. */
+export const interpolationSteps = z.number().int().min(3).max(64);
+/** Cells per side of a latent walk's grid. */
+export const walkSize = z.number().int().min(3).max(9);
+/** How far a latent walk's edges reach from its centre. */
+export const walkRadius = z.number().gt(0).max(3);
+
 /** One image → image operation, stored with a post-processed image and replayed to regenerate it. */
 export const PostProcessStep = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4)]), kernel: z.enum(['lanczos', 'nearest']) }).strict(),
@@ -89,7 +111,7 @@ export const GeneratorChoice = z.object({
 });
 
 /** An interpolation end: a generated image, or a prompt (its seed's first latent). */
-export const LatentEndpoint = z.union([z.object({ generationId: id }).strict(), z.object({ prompt: z.string().max(2000) }).strict()]);
+export const LatentEndpoint = z.union([z.object({ generationId: id }).strict(), z.object({ prompt: promptText }).strict()]);
 
 /** What the gallery filters and sorts by (generations:list, generations:ids). */
 export const generationFilter = {

@@ -8,20 +8,44 @@ export const ModelPreset = z.enum(['small', 'medium']);
 export const ImageSize = z.union([z.literal(32), z.literal(64)]);
 export const GanLoss = z.enum(['ns', 'hinge']);
 
+// The limits of a run's settings, declared once: TrainSettings uses them, and the Train view's
+// form checks its fields with the same schema (and words its problems from these bounds).
+
+/** A run's name as a person types it. */
+export const runName = z.string().trim().min(1).max(80);
+/** Training steps; also the bound of the checkpoint and sample intervals. */
+export const trainSteps = z.number().int().min(1).max(1_000_000);
+/** Images per training step. */
+export const batchSize = z.number().int().min(2).max(512);
+/** The seed of a run's weights and batches. */
+export const trainSeed = z.number().int().nonnegative();
+/** A learning rate (G's or D's). */
+export const learningRate = z.number().positive().max(0.1);
+/** R1 gradient penalty weight γ. */
+export const r1Weight = z.number().min(0).max(100);
+/** A VAE's KL weight β. */
+export const klWeight = z.number().min(0).max(10);
+/** Steps between checkpoints or between sample grids. */
+export const stepInterval = z.number().int().min(1).max(1_000_000);
+/** Processes that train one run together. */
+export const workerCount = z.number().int().min(1).max(64);
+/** Fine-tuning's learning-rate multiplier. */
+export const lrScale = z.number().positive().max(1);
+
 /** Everything that defines a run, as chosen in the Train view (defaults are the studio's recipe). */
 export const TrainSettings = z
   .object({
     /** Shown in the run list and comparison; generated from the settings when absent. */
-    name: z.string().trim().min(1).max(80).optional(),
+    name: runName.optional(),
     model: ModelKind.default('dcgan'),
     size: ImageSize.default(32),
     preset: ModelPreset.default('small'),
-    steps: z.number().int().min(1).max(1_000_000),
-    batchSize: z.number().int().min(2).max(512).default(32),
-    seed: z.number().int().nonnegative().default(1),
+    steps: trainSteps,
+    batchSize: batchSize.default(32),
+    seed: trainSeed.default(1),
     /** Learning rates; the family's default when absent (fine-tuning scales them by lrScale). */
-    lrG: z.number().positive().max(0.1).optional(),
-    lrD: z.number().positive().max(0.1).optional(),
+    lrG: learningRate.optional(),
+    lrD: learningRate.optional(),
     /** GAN loss: non-saturating (the DCGAN paper's) or hinge. Ignored for a VAE. */
     loss: GanLoss.default('hinge'),
     /** Generator upsampling: nearest ×2 + 3×3 conv (no checkerboard) or ConvTranspose (the reference DCGAN); the recipe's choice when absent. */
@@ -29,7 +53,7 @@ export const TrainSettings = z
     /** Discriminator normalisation: BatchNorm (DCGAN), spectral norm, or none; the recipe's choice when absent (R1 needs spectral or none). */
     dNorm: z.enum(['batch', 'spectral', 'none']).optional(),
     /** R1 gradient penalty weight γ on real images; 0 turns it off. Ignored for a VAE. */
-    r1: z.number().min(0).max(100).default(0),
+    r1: r1Weight.default(0),
     /** Sample from an exponential moving average of the generator's weights. */
     ema: z.boolean().default(true),
     /**
@@ -38,10 +62,10 @@ export const TrainSettings = z
      */
     diffAugment: z.enum(['auto', 'translation', 'full', 'on', 'off']).default('auto'),
     /** VAE only: weight of the KL term. */
-    beta: z.number().min(0).max(10).default(1),
-    checkpointEvery: z.number().int().min(1).optional(),
+    beta: klWeight.default(1),
+    checkpointEvery: stepInterval.optional(),
     /** A fixed-seed sample grid is drawn every this many steps. */
-    sampleEvery: z.number().int().min(1).optional(),
+    sampleEvery: stepInterval.optional(),
     /**
      * Rare tags (by each image's first tag) count as much as common ones: 'oversample' draws their
      * images more often; 'classWeights' draws every image as often but weights each real image's
@@ -55,9 +79,9 @@ export const TrainSettings = z
     /** Fine-tune: layers kept fixed, by name prefix (see runs:options). */
     freeze: z.array(z.string().min(1)).max(64).default([]),
     /** Fine-tune: learning rates are multiplied by this. */
-    lrScale: z.number().positive().max(1).default(1),
+    lrScale: lrScale.default(1),
     /** Processes that train this run together (data-parallel); the number of cores when absent. */
-    workers: z.number().int().min(1).max(64).optional(),
+    workers: workerCount.optional(),
   })
   .strict();
 
