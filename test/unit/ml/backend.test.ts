@@ -17,10 +17,20 @@ describe('initBackend', () => {
     expect(await initBackend({ only: 'cpu' })).toBe(choice); // idempotent: the first choice stays
   });
 
-  it('registers the training kernels on wasm', async () => {
-    const choice = await initBackend();
-    if (choice.name !== 'wasm') return;
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  it('the chosen backend has the kernels a conv layer trains with, and they compute its gradients', async () => {
+    await initBackend();
+    // Holds on every backend: native TensorFlow ships them, WASM gets them from wasm-kernels.ts.
+    const backend = tf.getBackend();
+    expect(tf.getKernel('Conv2DBackpropFilter', backend)).toBeDefined();
+    expect(tf.getKernel('Conv2DBackpropInput', backend)).toBeDefined();
+    // d/dfilter of sum(conv2d(x, f)) is, per filter tap, the sum of the inputs that tap sees;
+    // d/dx is, per input pixel, the sum of the filter taps that touch it.
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+    const f = tf.tensor4d([1, 10, 100, 1000], [2, 2, 1, 1]);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid').sum())([x, f]);
+    expect(Array.from(await df!.data())).toEqual([12, 16, 24, 28]);
+    expect(Array.from(await dx!.data())).toEqual([1, 11, 10, 101, 1111, 1010, 100, 1100, 1000]);
+    tf.dispose([x, f, dx!, df!]);
   });
 });
 
