@@ -2,7 +2,6 @@
 // conditional model (a tiny cGAN trained here on red and blue images), every image is stored with
 // its provenance and regenerates bit for bit — also variations, walks, interpolations and
 // post-processed copies — and the gallery filters, exports and animations work on the results.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT } from '../../src-preload/contract';
+import type { JobChannel, LaunchJob } from '../../src-main/host/job-protocol';
 import { importFiles } from '../../src-main/datasets/import';
 import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import { initBackend } from '../../src-main/ml/backend';
 import { saveCheckpoint } from '../../src-main/ml/checkpoint';
+import type { Project } from '../../src-main/store/project';
 import { defaultTrainConfig, train } from '../../src-main/ml/train';
 import { twoColours } from '../fixtures/two-colours';
 
@@ -22,6 +23,24 @@ const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', 
 let root: string;
 let dir: string;
 let studio: Studio;
+let project: Project;
+
+/** Every process the studio launched, and whether it still runs: watched through the launcher, on any OS. */
+const launched: { job: JobChannel; running: boolean; exited: Promise<void> }[] = [];
+function recording(launch: LaunchJob): LaunchJob {
+  return () => {
+    const job = launch();
+    const entry = { job, running: true, exited: Promise.resolve() };
+    entry.exited = new Promise((resolve) =>
+      job.onExit(() => {
+        entry.running = false;
+        resolve();
+      }),
+    );
+    launched.push(entry);
+    return job;
+  };
+}
 
 async function call<T>(name: string, input: unknown): Promise<T> {
   const r = await studio.router.call(name, input);
@@ -60,8 +79,8 @@ async function redness(items: GenerationT[]): Promise<number> {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'atelier-generate-'));
   dir = join(root, 'p');
-  studio = createStudio({ launchJob: forkLauncher(JOB_PROCESS), log: () => {}, lockProjects: false, runQueue: false });
-  const { project } = await studio.createProject(dir);
+  studio = createStudio({ launchJob: recording(forkLauncher(JOB_PROCESS)), log: () => {}, lockProjects: false, runQueue: false });
+  ({ project } = await studio.createProject(dir));
   // The project's vocabulary: a red and a blue image, tagged.
   const files = [];
   for (const [name, colour] of [
@@ -161,18 +180,16 @@ describe('generating from prompts', () => {
   });
 
   it('starts a new generator process when the old one dies', async () => {
-    const generators = () =>
-      execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => l.includes('job-process'))
-        .map((l) => Number(l.trim().split(/\s+/)[0]));
-    const [pid] = generators();
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid!, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 300));
+    // The generator is the one process running here: the model was trained and the images imported in this one.
+    const running = () => launched.filter((p) => p.running);
+    expect(running()).toHaveLength(1);
+    const old = running()[0]!;
+    old.job.kill(); // SIGKILL, as an out-of-memory killer would
+    await old.exited;
     const again = await call<GeneratedBatchT>('generations:create', { prompt: 'red, seed:7, n:2' });
     expect((await pixels(again.items[1]!.file)).equals(await pixels(red.items[1]!.file))).toBe(true);
-    expect(generators()).not.toContain(pid);
+    expect(running()).toHaveLength(1);
+    expect(running()[0]).not.toBe(old);
   });
 
   it('answers with the pixels of its files, so a fresh grid needs no file requests', async () => {
@@ -211,8 +228,12 @@ describe('exploring', () => {
     const near = await call<GeneratedBatchT>('generations:vary', { id: parent.id, count: 4, strength: 0.3, seed: 1 });
     const far = await call<GeneratedBatchT>('generations:vary', { id: parent.id, count: 4, strength: 1.5, seed: 1 });
     expect(near.items.every((g) => g.parentId === parent.id && g.origin === 'variation')).toBe(true);
-    const latent = async (g: GenerationT) => (await call<GenerationDetailT>('generations:get', { id: g.id })).latentNorm;
-    expect(Math.abs((await latent(near.items[0]!)) - (await latent(parent)))).toBeLessThan(Math.abs((await latent(far.items[0]!)) - (await latent(parent))) + 5);
+    // The same seed gives each variation the same direction; strength is how far along it goes (1.5 / 0.3 = 5×).
+    const latent = (g: GenerationT) => project.generations.get(g.id)!.latent!;
+    const step = (g: GenerationT) => latent(g).map((v, k) => v - latent(parent)[k]!);
+    const [nearStep, farStep] = [step(near.items[0]!), step(far.items[0]!)];
+    expect(Math.hypot(...nearStep)).toBeGreaterThan(0.1);
+    farStep.forEach((v, k) => expect(v).toBeCloseTo(5 * nearStep[k]!, 4));
     expect(await call('generations:regenerate', { id: far.items[3]!.id })).toMatchObject({ identical: true });
   });
 
