@@ -2,7 +2,7 @@
 // it and exposed it as `window.atelier`; in a browser (the headless studio) it is
 // built here over HTTP + WebSocket. Every rejected call is also reported to the
 // toast stack, unless the caller shows the error itself (`quietApi`).
-import { ApiError, buildApi, type Api } from '../../../src-preload/api';
+import { buildApi, type Api } from '../../../src-preload/api';
 import { webTransport } from './web-transport';
 
 declare global {
@@ -47,17 +47,5 @@ function reporting(raw: Api): Api {
 /** The API components use: a rejected call also raises a toast. */
 export const api: Api = reporting(quietApi);
 
-/** A sentence a person can act on, from whatever was thrown. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
-    return error.message; // An ApiError that crossed the Electron context bridge arrives as a plain object.
-  }
-  return String(error);
-}
-
-/** True when an error has already been reported by `api` (so a safety net does not toast it twice). */
-export function isApiError(error: unknown): boolean {
-  return error instanceof ApiError || (typeof error === 'object' && error !== null && 'code' in error && 'message' in error);
-}
+// Reading a thrown error lives beside, free of the window, so state managers and their specs use it too.
+export { errorMessage, isApiError } from './errors';

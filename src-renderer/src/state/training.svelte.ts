@@ -10,6 +10,21 @@ import type {
   RunT,
   TrainSettingsInput,
 } from '../../../src-preload/contract';
+import {
+  TrainSettings,
+  batchSize,
+  klWeight,
+  learningRate,
+  lrScale,
+  r1Weight,
+  runName,
+  stepInterval,
+  trainSeed,
+  trainSteps,
+  workerCount,
+} from '../../../src-preload/contract';
+import type { z } from 'zod';
+import { formatCount } from '../lib/format';
 import { RunCurve } from '../components/train/curves';
 import { api, errorMessage, quietApi } from '../lib/api';
 import { jobs, type ActiveJob } from './jobs.svelte';
@@ -93,28 +108,35 @@ export interface LiveRun {
   imgPerSec?: number;
 }
 
-const int = (v: number | null, lo: number, hi: number) => v !== null && Number.isInteger(v) && v >= lo && v <= hi;
-const optInt = (v: number | null, lo: number, hi: number) => v === null || int(v, lo, hi);
-const optNum = (v: number | null, lo: number, hi: number, openLo = false) =>
-  v === null || (Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi);
+/** True when an optional field is empty (the engine's default) or its contract schema takes it. */
+const fits = (schema: z.ZodType, v: unknown) => v === null || schema.safeParse(v).success;
+const n = formatCount;
 
-/** What is wrong with the form, as sentences; empty when it can be queued. */
+/**
+ * What is wrong with the form, as sentences; empty when it can be queued. Each field is checked
+ * with the contract's own schema for it, and the sentences quote the contract's bounds.
+ */
 export function formProblems(f: RunForm): string[] {
   const problems: string[] = [];
-  if (!int(f.steps, 1, 1_000_000)) problems.push('Steps: a whole number from 1 to 1,000,000.');
-  if (!int(f.batchSize, 2, 512)) problems.push('Batch size: a whole number from 2 to 512.');
-  if (!int(f.seed, 0, Number.MAX_SAFE_INTEGER)) problems.push('Seed: a whole number of 0 or more.');
-  if (!optNum(f.lrG, 0, 0.1, true) || !optNum(f.lrD, 0, 0.1, true)) problems.push('Learning rates: above 0 and at most 0.1, or empty for the default.');
-  if (!optNum(f.r1, 0, 100)) problems.push('R1 γ: from 0 to 100.');
+  if (f.steps === null || !fits(trainSteps, f.steps)) problems.push(`Steps: a whole number from ${n(trainSteps.minValue!)} to ${n(trainSteps.maxValue!)}.`);
+  if (f.batchSize === null || !fits(batchSize, f.batchSize)) problems.push(`Batch size: a whole number from ${n(batchSize.minValue!)} to ${n(batchSize.maxValue!)}.`);
+  if (f.seed === null || !fits(trainSeed, f.seed)) problems.push(`Seed: a whole number of ${n(trainSeed.minValue!)} or more.`);
+  if (!fits(learningRate, f.lrG) || !fits(learningRate, f.lrD)) problems.push(`Learning rates: above ${learningRate.minValue} and at most ${learningRate.maxValue}, or empty for the default.`);
+  if (!fits(r1Weight, f.r1)) problems.push(`R1 γ: from ${r1Weight.minValue} to ${r1Weight.maxValue}.`);
   if (isGan(f.model) && (f.r1 ?? 0) > 0 && f.dNorm === 'batch') problems.push('R1 needs a discriminator without BatchNorm: choose spectral norm or none.');
-  if (f.model === 'vae' && !optNum(f.beta, 0, 10)) problems.push('KL weight β: from 0 to 10.');
-  if (!optInt(f.checkpointEvery, 1, 1_000_000) || !optInt(f.sampleEvery, 1, 1_000_000)) problems.push('Intervals: whole numbers of 1 or more, or empty for automatic.');
-  if (!optInt(f.workers, 1, 64)) problems.push('Workers: a whole number from 1 to 64.');
+  if (f.model === 'vae' && !fits(klWeight, f.beta)) problems.push(`KL weight β: from ${klWeight.minValue} to ${klWeight.maxValue}.`);
+  if (!fits(stepInterval, f.checkpointEvery) || !fits(stepInterval, f.sampleEvery)) problems.push(`Intervals: whole numbers of ${stepInterval.minValue} or more, or empty for automatic.`);
+  if (!fits(workerCount, f.workers)) problems.push(`Workers: a whole number from ${workerCount.minValue} to ${workerCount.maxValue}.`);
   if (f.fineTune) {
     if (f.fromCheckpointId === null) problems.push('Fine-tuning: choose a checkpoint to start from.');
-    if (!optNum(f.lrScale, 0, 1, true)) problems.push('Learning-rate scale: above 0 and at most 1.');
+    if (!fits(lrScale, f.lrScale)) problems.push(`Learning-rate scale: above ${lrScale.minValue} and at most ${lrScale.maxValue}.`);
   }
-  if (f.name.trim().length > 80) problems.push('Name: at most 80 characters.');
+  if (f.name.trim() !== '' && !fits(runName, f.name)) problems.push(`Name: at most ${runName.maxLength} characters.`);
+  // Whatever the fields pass, the run goes only if the contract takes the settings as a whole.
+  if (problems.length === 0) {
+    const whole = TrainSettings.safeParse(formSettings(f));
+    if (!whole.success) problems.push(...whole.error.issues.map((i) => `${i.path.join('.') || 'Settings'}: ${i.message}`));
+  }
   return problems;
 }
 

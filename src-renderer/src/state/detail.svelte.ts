@@ -1,0 +1,216 @@
+// The generated image open in the Generate screen's detail pane, and what can be done to it:
+// regenerate, vary, interpolate (with the end picked by a click), walk, post-process, export,
+// rate. Batches made from it go to the results. Each action has its busy flag and shows its
+// error in place.
+import type { Api } from '../../../src-preload/api';
+import type { GenerationDetailT, GenerationT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
+import { errorMessage } from '../lib/errors';
+import { inlinePixels } from '../lib/pixels';
+import type { Results } from './results.svelte';
+
+export type Regenerated = OpOutput<'generations:regenerate'> & { id: number };
+export type Exported = OpOutput<'generations:export'> & { sheet: boolean };
+export type Action = 'regenerate' | 'vary' | 'interpolate' | 'walk' | 'postprocess' | 'export' | 'rate';
+
+export interface DetailDeps {
+  /** Calls whose failures are shown in place. */
+  quietApi: Api;
+  results: Results;
+}
+
+/** `generations:rate` takes this many ids a call. */
+const RATE_CHUNK = 10_000;
+
+export class Detail {
+  open = $state.raw<GenerationT | null>(null);
+  detail = $state.raw<GenerationDetailT | null>(null);
+  detailError = $state<string | null>(null);
+  busy = $state<Partial<Record<Action, boolean>>>({});
+  errors = $state<Partial<Record<Action, string>>>({});
+  regenerated = $state.raw<Regenerated | null>(null);
+  exported = $state.raw<Exported | null>(null);
+  /** Waiting for a click on an image to end an interpolation at. */
+  picking = $state(false);
+  interpolateEnd = $state.raw<GenerationT | null>(null);
+
+  private detailTicket = 0;
+  private readonly quietApi: Api;
+  private readonly results: Results;
+
+  constructor(deps: DetailDeps) {
+    this.quietApi = deps.quietApi;
+    this.results = deps.results;
+  }
+
+  /** A click on an image: open it, or, while picking an interpolation end, choose it. */
+  pick(g: GenerationT): void {
+    if (this.picking) {
+      if (g.id !== this.open?.id) this.interpolateEnd = g;
+      this.picking = false;
+      return;
+    }
+    this.openImage(g);
+  }
+
+  openImage(g: GenerationT): void {
+    if (this.open?.id !== g.id) {
+      this.regenerated = null;
+      this.exported = null;
+      this.errors = {};
+      if (this.interpolateEnd?.id === g.id) this.interpolateEnd = null;
+    }
+    this.open = g;
+    void this.load(g.id);
+  }
+
+  /** Open an image known only by id (a parent link). */
+  async openById(id: number): Promise<void> {
+    try {
+      const d = await this.quietApi.generations.get({ id });
+      this.openImage(d);
+    } catch (e) {
+      this.detailError = errorMessage(e);
+    }
+  }
+
+  close(): void {
+    this.open = null;
+    this.detail = null;
+    this.detailError = null;
+    this.regenerated = null;
+    this.exported = null;
+    this.picking = false;
+    this.interpolateEnd = null;
+    this.errors = {};
+    this.busy = {};
+  }
+
+  private async load(id: number): Promise<void> {
+    const ticket = ++this.detailTicket;
+    this.detailError = null;
+    try {
+      const d = await this.quietApi.generations.get({ id });
+      if (ticket === this.detailTicket) this.detail = d;
+    } catch (e) {
+      if (ticket === this.detailTicket) this.detailError = errorMessage(e);
+    }
+  }
+
+  /** Runs one action with its busy flag and its error shown in place. */
+  private async act<T>(action: Action, run: () => Promise<T>): Promise<T | undefined> {
+    this.busy[action] = true;
+    delete this.errors[action];
+    try {
+      return await run();
+    } catch (e) {
+      this.errors[action] = errorMessage(e);
+      return undefined;
+    } finally {
+      this.busy[action] = false;
+    }
+  }
+
+  async regenerate(): Promise<void> {
+    const id = this.open?.id;
+    if (id === undefined) return;
+    this.regenerated = null;
+    const r = await this.act('regenerate', () => this.quietApi.generations.regenerate({ id }));
+    if (r && this.open?.id === id) this.regenerated = { ...r, id };
+  }
+
+  async vary(count: number, strength: number): Promise<void> {
+    const parent = this.open;
+    if (!parent) return;
+    const batch = await this.act('vary', () => this.quietApi.generations.vary({ id: parent.id, count, strength }));
+    if (!batch) return;
+    this.results.push({
+      kind: 'variation',
+      title: `Variations of #${parent.id}`,
+      summary: `strength ${strength} · ${batch.items.length} images · ${Math.round(batch.ms)} ms`,
+      items: batch.items,
+      pixels: inlinePixels(batch.items, batch.previews),
+      notes: batch.notes,
+      columns: null,
+    });
+    this.bumpChildren(parent.id);
+  }
+
+  async interpolate(to: { generationId: number } | { prompt: string }, steps: number): Promise<void> {
+    const from = this.open;
+    if (!from) return;
+    const batch = await this.act('interpolate', () =>
+      this.quietApi.generations.interpolate({ from: { generationId: from.id }, to, steps, checkpointId: from.checkpointId }),
+    );
+    if (!batch) return;
+    const end = 'generationId' in to ? `#${to.generationId}` : `“${to.prompt}”`;
+    this.results.push({
+      kind: 'interpolation',
+      title: `Interpolation #${from.id} → ${end}`,
+      summary: `${batch.items.length} steps · ${Math.round(batch.ms)} ms`,
+      items: batch.items,
+      pixels: inlinePixels(batch.items, batch.previews),
+      notes: batch.notes,
+      columns: null,
+    });
+  }
+
+  async walk(size: number, radius: number, direction: 'random' | { tag: string }): Promise<void> {
+    const centre = this.open;
+    if (!centre) return;
+    const batch = await this.act('walk', () => this.quietApi.generations.walk({ id: centre.id, size, radius, direction }));
+    if (!batch) return;
+    this.results.push({
+      kind: 'walk',
+      title: `Latent walk around #${centre.id}`,
+      summary: `${batch.rows}×${batch.columns} · ${direction === 'random' ? 'random direction' : `along ‘${direction.tag}’`} · radius ${radius} · ${Math.round(batch.ms)} ms`,
+      items: batch.items,
+      pixels: inlinePixels(batch.items, batch.previews),
+      notes: batch.notes,
+      columns: batch.columns,
+    });
+    this.bumpChildren(centre.id);
+  }
+
+  async postprocess(steps: PostProcessStepT[]): Promise<void> {
+    const source = this.open;
+    if (!source || steps.length === 0) return;
+    const made = await this.act('postprocess', () => this.quietApi.generations.postprocess({ id: source.id, steps }));
+    if (!made) return;
+    this.results.push({
+      kind: 'postprocess',
+      title: `Post-processed #${source.id} → #${made.id}`,
+      summary: `${made.width}×${made.height} px · the original is unchanged`,
+      items: [made],
+      notes: [],
+      columns: null,
+    });
+    this.openImage(made);
+  }
+
+  async exportImages(ids: number[], options: { format: 'png' | 'webp'; size?: number; sheet: boolean; columns?: number }): Promise<void> {
+    this.exported = null;
+    const r = await this.act('export', () => this.quietApi.generations.export({ ids: ids.slice(0, 1024), ...options }));
+    if (r) this.exported = { ...r, sheet: options.sheet };
+  }
+
+  async rate(ids: number[], rating: number): Promise<void> {
+    if (ids.length === 0) return;
+    // A select-all of a big gallery goes in several calls.
+    const done = await this.act('rate', async () => {
+      let updated = 0;
+      for (let i = 0; i < ids.length; i += RATE_CHUNK) updated += (await this.quietApi.generations.rate({ ids: ids.slice(i, i + RATE_CHUNK), rating })).updated;
+      return { updated };
+    });
+    if (!done) return;
+    const changed = new Set(ids);
+    const patch = (g: GenerationT): GenerationT => (changed.has(g.id) ? { ...g, rating } : g);
+    if (this.open && changed.has(this.open.id)) this.open = patch(this.open);
+    if (this.detail && changed.has(this.detail.id)) this.detail = { ...this.detail, rating };
+    if (this.interpolateEnd) this.interpolateEnd = patch(this.interpolateEnd);
+    this.results.rated(changed, rating);
+  }
+
+  private bumpChildren(id: number): void {
+    if (this.detail?.id === id) void this.load(id);
+  }
+}
