@@ -9,13 +9,14 @@
 // decoded the way training decodes them (training-set.ts: openImage), so a file that
 // passes import never stops a run.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, read, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import sharp from 'sharp';
 import { assetFile, thumbFile, type NewAsset, type Split } from '../store/assets';
 import type { Project } from '../store/project';
+import { writeAtomically } from './atomic-write';
 import { HEADER_BYTES, orientedSize, readImageHeader, safeSvg, unsupportedFormat, type ImageFormat } from './image-header';
 import { decodePngRgba } from './png-fast';
 import { analyseRaw } from './perceptual-hash';
@@ -25,7 +26,6 @@ import { EntryError, EntryReader, readZipDirectory, ZipError, type ArchiveEntry 
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 const THUMB_SIZE = 128;
-const SYNC_WRITE_LIMIT = 256 * 1024;
 const SYNC_READ_LIMIT = 256 * 1024;
 const WEB_FORMATS = new Set<ImageFormat>(['png', 'jpg', 'webp', 'gif']);
 
@@ -515,27 +515,6 @@ export function refreshDatasetFlags(project: Project): void {
     if (bits !== r.flags) changes.push([r.id, bits]);
   }
   project.assets.setFlags(changes);
-}
-
-let tmpCounter = 0;
-const madeFolders = new Set<string>();
-
-export async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
-  const folder = dirname(file);
-  if (!madeFolders.has(folder)) {
-    await mkdir(folder, { recursive: true });
-    madeFolders.add(folder);
-  }
-  // Two workers may write the same content-addressed file at once: each gets its own temporary name.
-  const tmp = `${file}.${process.pid}-${++tmpCounter}.tmp`;
-  if (data.length < SYNC_WRITE_LIMIT) {
-    // A small write to the page cache costs less than its trip through the thread pool.
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-    return;
-  }
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 function describeFailure(error: unknown): string {

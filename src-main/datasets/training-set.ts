@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { safeSvg } from './image-header';
-import { writeAtomically } from './import';
+import { writeAtomically } from './atomic-write';
 
 /** Drawings are rasterised this densely (then resized), so small ones keep their detail. */
 export const SVG_DENSITY = 300;

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
-import { collectImportItems, importFiles, type ImportReport } from '../datasets/import';
+import { importFiles, type ImportReport } from '../datasets/import';
+import { runImport } from '../datasets/import-job';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
 import { augmentPreview } from '../datasets/augment';
 import { Curation, toFilter } from '../datasets/curation';
@@ -217,44 +218,23 @@ export function createStudio(options: StudioOptions): Studio {
     },
     'assets:import': async ({ paths, tagsFromFolders, maxMegapixels }) => {
       const p = requireProject();
-      const startedAt = new Date().toISOString();
       const job = jobs.track('import');
-      const started = performance.now();
-      const emit = (step: number, total: number, message: string) => {
+      const onProgress = (step: number, total: number, message: string) => {
         job.progress(total > 0 ? step / total : 0, message);
         router.emit('job:progress', progressPayload(job.record, { step, total, message }));
       };
-      emit(0, 0, 'Looking for images');
-      let failed: { file: string; reason: string }[] = [];
       let report;
       try {
-        const found = await collectImportItems(paths, { tagsFromFolders });
-        failed = found.failed;
-        let lastEmit = 0;
-        report = await importFiles(p, found.items, {
-          signal: job.signal,
-          maxPixels: Math.round(maxMegapixels * 1e6),
-          split: new Curation(p).lockedSplit(),
-          onProgress(done, total) {
-            const now = performance.now();
-            if (done < total && now - lastEmit < 100) return;
-            lastEmit = now;
-            const rate = done / Math.max(0.001, (now - started) / 1000);
-            const left = (total - done) / Math.max(rate, 1e-9);
-            emit(done, total, `${done.toLocaleString('en')} of ${total.toLocaleString('en')} · ${Math.round(rate).toLocaleString('en')} images/s · ${formatSeconds(left)} left`);
-          },
-        });
+        report = await runImport(p, paths, { tagsFromFolders, maxMegapixels }, { signal: job.signal, onProgress });
       } catch (error) {
         job.finish('failed');
         emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: 'failed', error: toErrorPayload(error) });
         throw error;
       }
-      const cancelled = job.signal.aborted;
-      const stored = { cancelled, imported: report.imported, duplicates: report.duplicates, failed: [...failed, ...report.failed], seconds: report.seconds };
-      p.imports.save(stored, startedAt);
-      job.finish(cancelled ? 'cancelled' : 'done');
-      emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: cancelled ? 'cancelled' : 'done' });
-      return stored;
+      const status = report.cancelled ? 'cancelled' : 'done';
+      job.finish(status);
+      emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status });
+      return report;
     },
     'runs:options': async () => {
       const options = training.options();
@@ -415,13 +395,6 @@ function toAsset(a: AssetRow & { tags: string[] }) {
     flags: flagsFromMask(a.flags),
     rating: a.rating,
   };
-}
-
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return 'a moment';
-  if (s < 1) return 'under a second';
-  if (s < 90) return `${Math.round(s)} s`;
-  return `${Math.round(s / 60)} min`;
 }
 
 function progressPayload(

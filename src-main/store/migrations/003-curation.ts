@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 // What curation needs: per-image measures (perceptual hash, quality flags), the
 // split an image belongs to, exclusion (never deletion), import reports, and an

@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 // Runs gain a queue and a pause state, fine-tuning parents, sweeps, sample grids, validation
 // per checkpoint and a snapshot of the images they train on. SQLite cannot change a CHECK

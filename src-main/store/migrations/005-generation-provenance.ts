@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 // Generated images gain their full provenance: the prompt, the exact latent and condition
 // vectors they were drawn from (so "regenerate" needs nothing else), truncation, how they were

@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 // Dataset images gain a 0–5 star rating (0 = not rated yet), set from the Data grid a
 // selection at a time, and the grid can be narrowed to a minimum rating or to unrated images.

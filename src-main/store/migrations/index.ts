@@ -1,20 +1,14 @@
 // Numbered migrations, stored in PRAGMA user_version. Versions only go up;
 // pending ones run in one transaction; a database newer than the app is refused.
-import type { Database } from 'better-sqlite3';
 import m001 from './001-assets-and-tags';
 import m002 from './002-runs-and-generations';
 import m003 from './003-curation';
 import m004 from './004-training-studio';
 import m005 from './005-generation-provenance';
 import m006 from './006-asset-ratings';
+import type { Migration } from './migration';
 
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: Database): void;
-  /** Rebuilds tables that others reference: foreign keys are off while it runs and checked before commit. */
-  foreignKeysOff?: boolean;
-}
+export type { Migration } from './migration';
 
 export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
 
