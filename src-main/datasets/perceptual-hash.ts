@@ -4,6 +4,7 @@
 // One decode gives both the hash and the quality measures, since the import runs both.
 import { basename } from 'node:path';
 import sharp from 'sharp';
+import { AtelierError } from '../errors';
 import { areaWeights, downscaleRgb, MEASURE_SIZE, measureQuality, toRgbOnWhite, type QualityMeasures, type RawImage } from './quality';
 
 /** Side of the luma grid the DCT runs on; the hash keeps its lowest 8×8 frequencies. */
@@ -12,12 +13,18 @@ const LOW = 8;
 // In units of the mean distance of the AC coefficients from their median.
 const DEAD_ZONE = 0.2;
 
-export class InvalidHashError extends Error {
+export class InvalidHashError extends AtelierError {
   override name = 'InvalidHashError';
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
 }
 
-export class ImageAnalysisError extends Error {
+export class ImageAnalysisError extends AtelierError {
   override name = 'ImageAnalysisError';
+  constructor(message: string) {
+    super('unreadable-image', message);
+  }
 }
 
 export interface ImageAnalysis {

@@ -2,6 +2,7 @@
 // and a pure function of (ids, strata, seed) so a split is reproducible from the project
 // store alone, whatever order the images come back from a query.
 import { hashSeed, Rng } from '../ml/random';
+import { AtelierError } from '../errors';
 
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
@@ -20,8 +21,11 @@ export interface SplitOptions {
   seed: number;
 }
 
-export class SplitOptionsError extends Error {
+export class SplitOptionsError extends AtelierError {
   override name = 'SplitOptionsError';
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import type { z } from 'zod';
 import { PostProcessStep as PostProcessStepContract } from '../../src-preload/contract';
+import { AtelierError } from '../errors';
 
 /** Row-major 8-bit pixels, width×height×channels bytes. */
 export interface RawImage {
@@ -17,8 +18,11 @@ export interface RawImage {
 export type ResizeKernel = 'lanczos' | 'nearest';
 export type EncodeFormat = 'png' | 'webp';
 
-export class PostProcessError extends Error {
+export class PostProcessError extends AtelierError {
   override name = 'PostProcessError';
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
 }
 
 /** Largest side of any image we produce: beyond it a mistake, not a picture. */

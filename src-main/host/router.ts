@@ -48,7 +48,8 @@ export function createRouter(handlers: Handlers, log: (line: string) => void = (
         }
         return { ok: true, result: checked.data };
       } catch (error) {
-        if (!(error instanceof AtelierError)) log(`${name} failed: ${(error as Error)?.stack ?? String(error)}`);
+        // A bug (no code, or 'internal') reaches the log with its stack; a person's mistake does not.
+        if (!(error instanceof AtelierError) || error.code === 'internal') log(`${name} failed: ${(error as Error)?.stack ?? String(error)}`);
         return { ok: false, error: toErrorPayload(error) };
       }
     },

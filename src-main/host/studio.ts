@@ -11,7 +11,7 @@ import { augmentPreview } from '../datasets/augment';
 import { Curation, toFilter } from '../datasets/curation';
 import { flagsFromMask } from '../datasets/quality';
 import { safeSvg } from '../datasets/image-header';
-import { assetFile, TagNotFound, type AssetRow } from '../store/assets';
+import { assetFile, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from '../errors';
 import type { LaunchJob } from './job-protocol';
@@ -187,14 +187,7 @@ export function createStudio(options: StudioOptions): Studio {
     'assets:rate': ({ ids, rating }) => ({ updated: requireImages(ids).assets.setRating(ids, rating) }),
     'tags:list': () => requireProject().assets.tags(),
     'tags:apply': ({ ids, add, remove }) => requireImages(ids).assets.applyTags(ids, add, remove),
-    'tags:rename': ({ from, to }) => {
-      try {
-        return requireProject().assets.renameTag(from, to);
-      } catch (error) {
-        if (error instanceof TagNotFound) throw new AtelierError('not-found', error.message);
-        throw error;
-      }
-    },
+    'tags:rename': ({ from, to }) => requireProject().assets.renameTag(from, to),
     'edits:undo': () => {
       const p = requireProject();
       return { undone: p.assets.undo(), next: p.assets.lastEdit() };

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { AtelierError } from '../errors.js';
 
 export { tf };
 
@@ -22,12 +23,12 @@ export interface BackendChoice {
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends AtelierError {
   constructor(
     message: string,
     readonly tried: { name: BackendName; error: string }[],
   ) {
-    super(message);
+    super('no-backend', message);
     this.name = 'BackendUnavailableError';
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { tf } from './backend.js';
 import type { NamedArray } from './models/dcgan.js';
 import { defaultTrainConfig, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type TrainConfig, type TrainState } from './train.js';
+import { AtelierError } from '../errors.js';
 
 export const CHECKPOINT_JSON = 'checkpoint.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -26,12 +27,12 @@ interface CheckpointJson {
   weightsManifest: tf.io.WeightsManifestConfig;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends AtelierError {
   constructor(
     readonly dir: string,
     message: string,
   ) {
-    super(message);
+    super('invalid-checkpoint', message);
     this.name = 'CheckpointError';
   }
 }

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { tf } from './backend.js';
 import type { Dataset, Reducer, TrainConfig, TrainState } from './train.js';
+import { AtelierError } from '../errors.js';
 
 const ARRIVED = 0;
 const GENERATION = 1;
@@ -28,9 +29,9 @@ const ERROR_BYTES = 2048;
 /** How long the leader waits at a barrier for a worker before declaring it lost. */
 const WORKER_TIMEOUT_MS = 120_000;
 
-export class ReplicaError extends Error {
+export class ReplicaError extends AtelierError {
   constructor(message: string) {
-    super(message);
+    super('run-failed', message);
     this.name = 'ReplicaError';
   }
 }

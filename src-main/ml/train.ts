@@ -14,6 +14,7 @@ import { discriminatorLoss, generatorLoss, r1Penalty, type GanLossKind } from '.
 import { buildDiscriminator, buildGenerator, type Discriminator, type Generator, type NamedArray } from './models/dcgan.js';
 import { buildVae, vaeLoss, type Vae } from './models/vae.js';
 import { hashSeed, Rng } from './random.js';
+import { AtelierError } from '../errors.js';
 
 export type ModelFamily = 'dcgan' | 'cgan' | 'vae';
 
@@ -151,9 +152,10 @@ export interface TrainResult {
   stopped: boolean;
 }
 
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends AtelierError {
   constructor(readonly step: number, losses: StepLosses) {
     super(
+      'training-diverged',
       `Training diverged at step ${step} (${Object.entries(losses)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}). Lower the learning rates or resume from an earlier checkpoint.`,
@@ -162,16 +164,16 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-export class TensorLeakError extends Error {
+export class TensorLeakError extends AtelierError {
   constructor(readonly step: number, before: number, after: number) {
-    super(`Training step ${step} leaked ${after - before} tensors (${before} → ${after}); this is a bug in the training code.`);
+    super('internal', `Training step ${step} leaked ${after - before} tensors (${before} → ${after}); this is a bug in the training code.`);
     this.name = 'TensorLeakError';
   }
 }
 
-export class TrainConfigError extends Error {
+export class TrainConfigError extends AtelierError {
   constructor(message: string) {
-    super(message);
+    super('invalid-input', message);
     this.name = 'TrainConfigError';
   }
 }

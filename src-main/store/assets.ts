@@ -1,6 +1,7 @@
 // Assets (content-addressed originals), their tags, curation state (quality flags,
 // split, exclusion, star rating) and the undo log for bulk edits.
 import { TAG_MAX_LENGTH } from '../../src-preload/contract';
+import { AtelierError } from '../errors';
 import type { Db } from './db';
 
 export type Split = 'train' | 'val' | 'test';
@@ -493,8 +494,9 @@ function stars(n: number): string {
   return n === 1 ? '1 star' : `${n} stars`;
 }
 
-export class TagNotFound extends Error {
+export class TagNotFound extends AtelierError {
+  override name = 'TagNotFound';
   constructor(readonly tag: string) {
-    super(`There is no tag called "${tag}".`);
+    super('not-found', `There is no tag called "${tag}".`);
   }
 }

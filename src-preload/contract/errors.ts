@@ -39,6 +39,8 @@ export const ErrorCode = z.enum([
   'missing-asset',
   'empty-dataset',
   'no-classes',
+  // An image whose pixels cannot be decoded for hashing and quality measures.
+  'unreadable-image',
   // Training.
   'no-queue',
   'run-failed',
@@ -47,6 +49,10 @@ export const ErrorCode = z.enum([
   'no-checkpoint',
   'invalid-checkpoint',
   'incompatible-checkpoint',
+  // A run whose losses stopped being finite numbers (lower the learning rates).
+  'training-diverged',
+  // No compute backend (tfjs-node, WASM or plain JS) could start on this machine.
+  'no-backend',
   // Generation.
   'invalid-prompt',
   'unconditional',
