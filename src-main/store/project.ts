@@ -111,6 +111,11 @@ export class Project {
     };
   }
 
+  /** False once the project is closed (another was opened, or the engine stopped): late callbacks then write nothing. */
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -193,6 +193,11 @@ export class RunStore {
     return this.db.prepare(`UPDATE runs SET status = 'queued', error = NULL WHERE status = 'running'`).run().changes;
   }
 
+  /** How far a run got when no training step recorded it (a run made for an imported checkpoint). */
+  setStepsDone(id: number, step: number): void {
+    this.db.prepare('UPDATE runs SET steps_done = ? WHERE id = ?').run(step, id);
+  }
+
   /** History past `step` belongs to work a resumed run will redo; it is dropped so the curves stay one line. */
   truncateAfter(id: number, step: number): void {
     this.db.transaction(() => {
