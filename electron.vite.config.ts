@@ -19,7 +19,7 @@ export default defineConfig({
           // A data-parallel training replica, started by the job process as a worker thread.
           'replica-worker': resolve(root, 'src-main/ml/replica-worker.ts'),
           // A drawing thread of the generator process.
-          'sampler-worker': resolve(root, 'src-main/ml/sampler-worker.ts'),
+          'draw-worker': resolve(root, 'src-main/generate/draw-worker.ts'),
         },
       },
     },

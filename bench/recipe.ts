@@ -19,7 +19,7 @@ import { importFiles } from '../src-main/datasets/import';
 import { starterItems } from '../src-main/datasets/starter';
 import { trainingPixels } from '../src-main/datasets/training-set';
 import { initBackend, tf } from '../src-main/ml/backend';
-import { latentFor, toBytes } from '../src-main/ml/generate';
+import { latentFor, toBytes } from '../src-main/ml/generator';
 import { hashSeed } from '../src-main/ml/random';
 import { configFromSettings } from '../src-main/ml/recipe';
 import { train, type Session } from '../src-main/ml/train';

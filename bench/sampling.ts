@@ -14,8 +14,8 @@ import { createStudio } from '../src-main/host/studio.js';
 import { initBackend } from '../src-main/ml/backend.js';
 import { keepPhaseFilters } from '../src-main/ml/wasm-kernels.js';
 import { saveCheckpoint } from '../src-main/ml/checkpoint.js';
-import { DrawPool } from '../src-main/ml/draw-pool.js';
-import { drawBytes, latentFor, samplerFor } from '../src-main/ml/generate.js';
+import { DrawPool } from '../src-main/generate/draw-pool.js';
+import { drawBytes, latentFor, loadGenerator } from '../src-main/ml/generator.js';
 import { createSession, defaultTrainConfig, type TrainConfig } from '../src-main/ml/train.js';
 
 function arg(name: string, fallback: string): string {
@@ -55,12 +55,12 @@ async function timeDraws(n: number, latentDim: number, draw: (n: number, z: Floa
 /** One thread: the generator drawn directly. */
 async function single(cfg: TrainConfig, n: number): Promise<number[]> {
   const session = createSession(cfg);
-  const sampler = samplerFor(session.state());
+  const generator = loadGenerator(session.state());
   session.dispose();
   try {
-    return await timeDraws(n, cfg.latentDim, (m, z) => drawBytes(sampler, m, z, null));
+    return await timeDraws(n, cfg.latentDim, (m, z) => drawBytes(generator, m, z, null));
   } finally {
-    sampler.dispose();
+    generator.dispose();
   }
 }
 

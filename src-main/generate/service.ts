@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT, GeneratorChoiceT, PostProcessStepT } from '../../src-preload/contract';
 import { AtelierError } from '../errors';
-import { latentFor } from '../ml/generate';
+import { latentFor } from '../ml/generator';
 import { hashSeed, Rng } from '../ml/random';
 import type { GenerationOriginT, GenerationRecord, NewGeneration } from '../store/generations';
 import type { Project } from '../store/project';

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
 import type { JobKind, JobStatus } from '../../src-preload/contract';
 import type { z } from 'zod';
-import type { JobChannel, JobControl, JobMessage, JobRequest, LaunchJob } from './job-protocol';
+import type { RunJobs } from '../training/queue';
+import { trainMessage, type JobChannel, type JobControl, type JobMessage, type JobRequest, type LaunchJob } from './job-protocol';
 import type { ErrorPayloadT } from '../../src-preload/contract';
 
 export interface JobRecord {
@@ -123,13 +124,25 @@ export class JobManager {
     return [...this.jobs.values()].map((j) => ({ ...j.record })).reverse();
   }
 
-  running(): JobRecord[] {
-    return this.list().filter((j) => j.status === 'running');
-  }
-
   cancelAll(): void {
     for (const id of this.jobs.keys()) this.cancel(id);
   }
+}
+
+/** The engine's jobs as the run queue uses them: training jobs, which hear only a training job's own messages. */
+export function runJobs(jobs: JobManager): RunJobs {
+  return {
+    start: (kind, runId, request, handlers) =>
+      jobs.start(kind, runId, request, {
+        onMessage: (m, job) => {
+          const t = trainMessage(m);
+          if (t) handlers.onMessage(t, job);
+        },
+        onFinish: (job, error) => handlers.onFinish(job, error),
+      }),
+    send: (id, control) => jobs.send(id, control),
+    cancel: (id) => jobs.cancel(id),
+  };
 }
 
 /** Starts job processes with child_process.fork (headless studio and CLI). */

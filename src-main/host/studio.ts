@@ -14,13 +14,14 @@ import { safeSvg } from '../datasets/image-header';
 import { assetFile, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from '../errors';
-import type { LaunchJob } from './job-protocol';
-import { JobManager } from './jobs';
-import { SamplerClient } from './sampler';
+import { generatorLauncher, type LaunchJob } from './job-protocol';
+import { JobManager, runJobs } from './jobs';
+import { GeneratorClient } from '../generate/generator-client';
 import { GenerationService } from '../generate/service';
 import { completePrompt } from '../generate/prompt';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
-import { importCheckpoint, TrainingQueue } from './training';
+import { importCheckpoint } from '../training/import-checkpoint';
+import { TrainingQueue } from '../training/queue';
 import { createRouter, type Handlers, type Router } from './router';
 
 /** The folder holding Atelier's package.json, found from this module in source or in a build. */
@@ -73,8 +74,8 @@ export interface Studio {
 export function createStudio(options: StudioOptions): Studio {
   const log = options.log ?? ((line: string) => console.error(line));
   const jobs = new JobManager(options.launchJob);
-  const sampler = new SamplerClient(options.launchJob);
-  const generation = new GenerationService(() => requireProject(), sampler, (message) => log(`a generated image's file could not be written: ${message}`));
+  const generator = new GeneratorClient(generatorLauncher(options.launchJob));
+  const generation = new GenerationService(() => requireProject(), generator, (message) => log(`a generated image's file could not be written: ${message}`));
   let project: Project | null = null;
   let backendInfo: Promise<BackendInfoT> | null = null;
   const finished = new Map<string, JobFinishedT>();
@@ -107,7 +108,7 @@ export function createStudio(options: StudioOptions): Studio {
   const setProject = (next: Project) => {
     if (project && project !== next) {
       training.shutdown();
-      sampler.stop();
+      generator.stop();
       lock?.release();
       lock = null;
       project.close();
@@ -238,23 +239,9 @@ export function createStudio(options: StudioOptions): Studio {
       const runId = training.enqueue(settings);
       return { runId, status: requireProject().runs.get(runId)!.status };
     },
-    'runs:sweep': ({ base, grid }) => {
+    'runs:sweep': (input) => {
       requireQueueOwner();
-      const p = requireProject();
-      const lrs = grid.lr ?? [undefined];
-      const batches = grid.batchSize ?? [base.batchSize];
-      const presets = grid.preset ?? [base.preset];
-      const combos = lrs.flatMap((lr) => batches.flatMap((batchSize) => presets.map((preset) => ({ lr, batchSize, preset }))));
-      if (combos.length > 16) throw new AtelierError('invalid-input', `This sweep makes ${combos.length} runs; choose at most 16 combinations.`);
-      const sweepId = p.runs.createSweep(grid);
-      const runIds = combos.map(({ lr, batchSize, preset }) => {
-        const label = [lr !== undefined ? `lr ${lr}` : null, grid.batchSize ? `batch ${batchSize}` : null, grid.preset ? preset : null].filter(Boolean).join(' · ');
-        return training.enqueue(
-          { ...base, batchSize, preset, ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}), name: `${base.name ?? `Sweep ${sweepId}`}: ${label}` },
-          { sweepId },
-        );
-      });
-      return { sweepId, runIds };
+      return training.sweep(input);
     },
     'runs:list': () => requireProject().runs.list(),
     'runs:get': ({ runId }) => {
@@ -302,7 +289,7 @@ export function createStudio(options: StudioOptions): Studio {
   const router = createRouter(handlers, log);
   const training = new TrainingQueue({
     project: () => project,
-    jobs,
+    jobs: runJobs(jobs),
     emit: (event, payload) => router.emit(event, payload),
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),
@@ -341,7 +328,7 @@ export function createStudio(options: StudioOptions): Studio {
     filesWritten: () => generation.written(),
     close() {
       training.shutdown();
-      sampler.stop();
+      generator.stop();
       jobs.cancelAll();
       lock?.release();
       lock = null;

@@ -8,12 +8,9 @@
 // Shared memory: a control block (barrier counter, generation, command, error flag), two gradient
 // buffers used alternately (a replica may only overwrite a buffer after everyone has passed the
 // next barrier, by which time all reads of it are done), and the dataset's pixels.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { tf } from './backend.js';
+import { spawnWorker } from './threads.js';
 import type { Dataset, Reducer, TrainConfig, TrainState } from './train.js';
 import { AtelierError } from '../errors.js';
 
@@ -176,28 +173,6 @@ export interface ReplicaGroup {
   stop(): Promise<void>;
 }
 
-/** The worker entry beside this module: built JS, or TypeScript source run through tsx (tests, bench). */
-/** A worker-thread entry beside this module: built (`out/main/<name>.js`) or from source through tsx. */
-function workerEntry(name: string): { url: URL; viaTsx: boolean } {
-  // Built: out/main/<name>.js, beside the entries (this module may sit in out/main/chunks/).
-  for (const rel of [`./${name}.js`, `../${name}.js`]) {
-    const built = new URL(rel, import.meta.url);
-    if (existsSync(built)) return { url: built, viaTsx: false };
-  }
-  return { url: new URL(`./${name}.ts`, import.meta.url), viaTsx: true };
-}
-
-/** Starts the worker-thread entry `name` (replica-worker, sampler-worker) with `workerData`. */
-export function spawnWorker(name: string, init: unknown): Worker {
-  const { url, viaTsx } = workerEntry(name);
-  if (!viaTsx) return new Worker(url, { workerData: init });
-  // The ESM build of tsx's API (its `import` export), found from the package folder.
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
-
 /**
  * Starts replicas 1…n−1 from `state` (the leader's exact starting weights) and returns the
  * leader's reducer. Resolves once every worker has built its networks.
@@ -220,7 +195,7 @@ export async function startReplicas(opts: { data: Dataset; cfg: TrainConfig; sta
   const exits: Promise<void>[] = [];
   const ready: Promise<void>[] = [];
   for (let replica = 1; replica < replicas; replica++) {
-    const w = spawnWorker('replica-worker', { ...shared, cfg, state, replica, data: { ...rest, pixels } });
+    const w = spawnWorker('replica-worker', import.meta.url, { ...shared, cfg, state, replica, data: { ...rest, pixels } });
     workers.push(w);
     ready.push(
       new Promise((resolve, reject) => {

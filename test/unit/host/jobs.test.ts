@@ -20,7 +20,7 @@ function fakeChannel() {
   return { channel, sent, say: (m: JobMessage) => onMessage(m), exit: (code: number | null, signal: string | null = null) => onExit(code, signal), killed: () => killed };
 }
 
-const request: JobRequest = { type: 'sampler', projectDir: '/p' };
+const request: JobRequest = { type: 'generator', projectDir: '/p' };
 
 function start(fake: ReturnType<typeof fakeChannel>) {
   const jobs = new JobManager(() => fake.channel);

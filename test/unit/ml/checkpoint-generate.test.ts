@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src-main/ml/backend.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../../../src-main/ml/checkpoint.js';
-import { generate } from '../../../src-main/ml/generate.js';
+import { generate } from '../../../src-main/ml/generator.js';
 import { defaultTrainConfig, train, type TrainState } from '../../../src-main/ml/train.js';
 import { Rng } from '../../../src-main/ml/random.js';
 

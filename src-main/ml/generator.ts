@@ -1,4 +1,5 @@
-// Images from a trained generator. Image i of a request depends only on (seed, i) and the weights:
+// Images from a trained generator (the pure forward part; the generator process, its cache and
+// drawing threads are in generate/). Image i of a request depends only on (seed, i) and the weights:
 // its latent vector comes from a seeded JS generator and BatchNorm uses the running averages,
 // so the same seed gives the same bytes however many images are asked for at once.
 import { initBackend, tf } from './backend.js';
@@ -20,7 +21,7 @@ export interface GenerateOptions {
 }
 
 /** A decoder ready to draw: the EMA generator when the checkpoint has one. */
-export interface Sampler {
+export interface LoadedGenerator {
   size: number;
   latentDim: number;
   classes: number;
@@ -28,7 +29,7 @@ export interface Sampler {
   dispose(): void;
 }
 
-export function samplerFor(state: TrainState): Sampler {
+export function loadGenerator(state: TrainState): LoadedGenerator {
   const { size, latentDim, width, family, classes, gUpsample } = state.config;
   if (family === 'vae') {
     const vae = buildVae({ size, latentDim, width, classes });
@@ -55,10 +56,10 @@ export function samplerFor(state: TrainState): Sampler {
 }
 
 /** n RGB images as bytes from n latent vectors (and condition vectors for a conditional model). */
-export async function drawBytes(sampler: Sampler, n: number, z: Float32Array, cond: Float32Array | null): Promise<Uint8Array> {
-  const { latentDim, classes } = sampler;
+export async function drawBytes(generator: LoadedGenerator, n: number, z: Float32Array, cond: Float32Array | null): Promise<Uint8Array> {
+  const { latentDim, classes } = generator;
   const c = classes > 0 ? (cond ?? new Float32Array(n * classes)) : null;
-  const images = tf.tidy(() => sampler.draw(tf.tensor2d(z, [n, latentDim]), c ? tf.tensor2d(c, [n, classes]) : null));
+  const images = tf.tidy(() => generator.draw(tf.tensor2d(z, [n, latentDim]), c ? tf.tensor2d(c, [n, classes]) : null));
   try {
     return toBytes((await images.data()) as Float32Array);
   } finally {
@@ -87,8 +88,8 @@ export async function generate(source: TrainState | string, opts: GenerateOption
 
   await initBackend();
   const state = typeof source === 'string' ? await loadCheckpoint(source) : source;
-  const sampler = samplerFor(state);
-  const { size, latentDim, classes } = sampler;
+  const generator = loadGenerator(state);
+  const { size, latentDim, classes } = generator;
   if (opts.cond && opts.cond.length !== classes) throw new RangeError(`this model takes ${classes} condition values, got ${opts.cond.length}`);
   try {
     const images: Uint8Array[] = [];
@@ -99,12 +100,12 @@ export async function generate(source: TrainState | string, opts: GenerateOption
       for (let j = 0; j < n; j++) z.set(latentFor(seed, start + j, latentDim, truncation), j * latentDim);
       const cond = classes > 0 && opts.cond ? new Float32Array(n * classes) : null;
       for (let j = 0; cond && j < n; j++) cond.set(opts.cond!, j * classes);
-      const bytes = await drawBytes(sampler, n, z, cond);
+      const bytes = await drawBytes(generator, n, z, cond);
       for (let j = 0; j < n; j++) images.push(bytes.slice(j * per, (j + 1) * per));
     }
     return { size, images };
   } finally {
-    sampler.dispose();
+    generator.dispose();
   }
 }
 

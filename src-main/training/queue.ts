@@ -1,29 +1,51 @@
+// The training room: runs, from a person's settings to checkpoints on disk. Here: the run queue
+// (this file), fine-tune checks, sweeps, validation, sample grids, checkpoint import, and the run
+// loop a job process executes (run-job.ts).
+//
+// Why beside ml/ and not inside it: ml/ is pure tfjs (models, the training step, backends, the
+// checkpoint's tensor format) and knows no project, no database and no process; a run needs all
+// three (the store's rows, the dataset's curation, a job process). Keeping runs out of ml/ keeps
+// ml/ usable alone (tests, benches, the drawing threads) and lets the import graph say so: ml/
+// imports neither store/ nor datasets/, training/ may import both.
+//
 // The run queue: runs are stored as 'queued' with their settings and a snapshot of their data,
 // and started in order as cores free up. A run that was training when the engine stopped goes
 // back to the queue on the next open and continues from its last checkpoint. Pause asks the job
 // to checkpoint and stop; cancel kills it (checkpoints stay).
 import { availableParallelism } from 'node:os';
-import { basename, resolve } from 'node:path';
-import type { EventName, EventPayload, TrainSettingsT } from '../../src-preload/contract';
+import type { EventName, EventPayload, JobT, OpParsedInput, TrainSettingsT } from '../../src-preload/contract';
 import { Curation } from '../datasets/curation';
 import { configFromSettings, FREEZABLE, runName } from '../ml/recipe';
 import { assetFile, type AssetRow } from '../store/assets';
 import type { Project } from '../store/project';
 import type { RunAssetRow, RunRow } from '../store/runs';
 import { AtelierError } from '../errors';
-import type { JobMessage } from './job-protocol';
-import type { JobManager, JobRecord } from './jobs';
+import { fineTuneParent } from './fine-tune';
+import type { PauseControl, ProgressMessage, TrainMessage, TrainRequest } from './protocol';
+import { OVERFIT_GAP } from './validation';
 
 /** Tags a conditional model conditions on: the project's vocabulary, most used first. */
 export const MAX_CLASSES = 256;
 
+/** What the queue needs of the engine's jobs (host/jobs.ts JobManager): start a training job, pause and kill it. */
+export interface RunJobs {
+  start(kind: 'train', runId: number, request: TrainRequest, handlers: RunJobHandlers): JobT;
+  send(jobId: string, control: PauseControl): boolean;
+  cancel(jobId: string): boolean;
+}
+
+export interface RunJobHandlers {
+  onMessage(message: TrainMessage, job: JobT): void;
+  onFinish(job: JobT, error?: EventPayload<'job:finished'>['error']): void;
+}
+
 export interface TrainingQueueOptions {
   project: () => Project | null;
-  jobs: JobManager;
+  jobs: RunJobs;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
   /** Called when a training job ends, for waiters (CLI). */
   onJobFinished(payload: EventPayload<'job:finished'>): void;
-  progress(record: JobRecord, m: Extract<JobMessage, { type: 'progress' }>): EventPayload<'job:progress'>;
+  progress(record: JobT, m: ProgressMessage): EventPayload<'job:progress'>;
   /** Cores the queue may use at once. */
   cores?: number;
 }
@@ -34,7 +56,7 @@ interface Active {
   workers: number;
   pausing: boolean;
   paused: boolean;
-  send(message: { type: 'pause' }): void;
+  send(message: PauseControl): void;
 }
 
 export class TrainingQueue {
@@ -91,26 +113,7 @@ export class TrainingQueue {
     if (settings.model === 'cgan' && classes.length === 0) {
       throw new AtelierError('no-classes', 'A conditional GAN learns from tags, and no image has one yet. Tag images in Data, or train a DCGAN.');
     }
-    let parent: RunRow | null = null;
-    if (settings.fromCheckpointId !== undefined) {
-      const ck = p.runs.checkpoint(settings.fromCheckpointId);
-      if (!ck) throw new AtelierError('not-found', `There is no checkpoint ${settings.fromCheckpointId} in this project.`);
-      parent = p.runs.get(ck.runId);
-      if (parent && (parent.model === 'vae') !== (settings.model === 'vae')) {
-        throw new AtelierError('incompatible-checkpoint', `Checkpoint ${ck.id} is a ${parent.model}; a ${settings.model} cannot start from it.`);
-      }
-      if (parent && (parent.size !== settings.size || parent.preset !== settings.preset || parent.model !== settings.model)) {
-        throw new AtelierError(
-          'incompatible-checkpoint',
-          `Checkpoint ${ck.id} is a ${parent.size}px ${parent.preset} ${parent.model}; fine-tune it with the same model, size and preset.`,
-        );
-      }
-      const allowed = new Set(FREEZABLE[settings.model].map((f) => f.name));
-      const unknown = settings.freeze.filter((f) => !allowed.has(f));
-      if (unknown.length) throw new AtelierError('invalid-input', `Unknown layers to freeze: ${unknown.join(', ')}. Choose from ${[...allowed].join(', ')}.`);
-    } else if (settings.freeze.length > 0) {
-      throw new AtelierError('invalid-input', 'Freezing layers only makes sense when fine-tuning from a checkpoint.');
-    }
+    const parent = fineTuneParent(p, settings);
     // Sampling weights (oversample) or loss weights (classWeights); the job is told which in start().
     const weights =
       settings.balance === 'oversample' ? curation.oversamplingWeights(assets) : settings.balance === 'classWeights' ? curation.classWeights(assets) : null;
@@ -155,6 +158,25 @@ export class TrainingQueue {
     this.changed(runId, 'status');
     this.schedule();
     return runId;
+  }
+
+  /** Queues every combination of the grid's values as one run of a new sweep (one core each). */
+  sweep({ base, grid }: OpParsedInput<'runs:sweep'>): { sweepId: number; runIds: number[] } {
+    const p = this.project();
+    const lrs = grid.lr ?? [undefined];
+    const batches = grid.batchSize ?? [base.batchSize];
+    const presets = grid.preset ?? [base.preset];
+    const combos = lrs.flatMap((lr) => batches.flatMap((batchSize) => presets.map((preset) => ({ lr, batchSize, preset }))));
+    if (combos.length > 16) throw new AtelierError('invalid-input', `This sweep makes ${combos.length} runs; choose at most 16 combinations.`);
+    const sweepId = p.runs.createSweep(grid);
+    const runIds = combos.map(({ lr, batchSize, preset }) => {
+      const label = [lr !== undefined ? `lr ${lr}` : null, grid.batchSize ? `batch ${batchSize}` : null, grid.preset ? preset : null].filter(Boolean).join(' · ');
+      return this.enqueue(
+        { ...base, batchSize, preset, ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}), name: `${base.name ?? `Sweep ${sweepId}`}: ${label}` },
+        { sweepId },
+      );
+    });
+    return { sweepId, runIds };
   }
 
   pause(runId: number): RunRow {
@@ -208,14 +230,10 @@ export class TrainingQueue {
     this.schedule();
   }
 
-  jobIdOf(runId: number): string | null {
-    return this.active.get(runId)?.jobId ?? null;
-  }
-
   /** Starts queued runs, first in first out, while cores are free. */
   schedule(): void {
     const p = this.o.project();
-    if (!p || !this.enabled || !p.db.open) return;
+    if (!p || !this.enabled || !p.isOpen) return;
     for (const run of p.runs.queued()) {
       const used = [...this.active.values()].reduce((n, a) => n + a.workers, 0);
       const workers = Math.max(1, Math.min(Number(run.settings.workers ?? this.cores), this.cores));
@@ -286,7 +304,7 @@ export class TrainingQueue {
       },
       {
         onMessage: (message, rec) => {
-          if (!p.db.open) return;
+          if (!p.isOpen) return;
           switch (message.type) {
             case 'progress':
               if (message.lossD !== undefined || message.recon !== undefined) {
@@ -332,7 +350,7 @@ export class TrainingQueue {
         },
         onFinish: (rec, error) => {
           this.active.delete(run.id);
-          if (p.db.open) {
+          if (p.isOpen) {
             // Stopped because the engine is closing: the run stays queued and continues on the next open.
             const status = this.closing ? 'queued' : active.paused ? 'paused' : rec.status === 'running' ? 'failed' : rec.status;
             p.runs.setStatus(run.id, status, status === 'failed' ? (error?.message ?? 'The run stopped.') : null);
@@ -369,50 +387,4 @@ export class TrainingQueue {
     this.closing = false;
     this.enabled = enabled;
   }
-}
-
-/** dTrain − dVal above this (in E[sign D] units, range 2) flags a discriminator that memorises. */
-export const OVERFIT_GAP = 0.3;
-
-/**
- * Copies a checkpoint folder from outside the project into `checkpoints/imported-N/step-S` and
- * records it as a finished run of its own (the checkpoint's family, size and preset), so it can be
- * fine-tuned or generated from like any other. The folder is read in full first: a damaged or
- * foreign folder is refused with the reason and nothing is added.
- */
-export async function importCheckpoint(p: Project, dir: string, name?: string) {
-  const { loadCheckpoint, saveCheckpoint } = await import('../ml/checkpoint');
-  const { PRESET_WIDTH } = await import('../ml/recipe');
-  const source = resolve(dir);
-  let state;
-  try {
-    state = await loadCheckpoint(source);
-  } catch (error) {
-    throw new AtelierError('invalid-checkpoint', (error as Error).message);
-  }
-  const { config } = state;
-  const preset = (Object.keys(PRESET_WIDTH) as (keyof typeof PRESET_WIDTH)[]).find((k) => PRESET_WIDTH[k] === config.width);
-  if (!preset) throw new AtelierError('invalid-checkpoint', `${source} has networks of width ${config.width}; Atelier's presets are ${Object.values(PRESET_WIDTH).join(' and ')}.`);
-  const runId = p.runs.create({
-    name: name ?? `Imported ${basename(source)}`,
-    model: config.family,
-    size: config.size,
-    preset,
-    steps: state.step,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    settings: { imported: source, model: config.family, size: config.size, preset, config },
-    assets: [],
-    status: 'done',
-  });
-  const target = `checkpoints/imported-${runId}/step-${state.step}`;
-  try {
-    await saveCheckpoint(p.path(target), state);
-  } catch (error) {
-    p.runs.setStatus(runId, 'failed', `Copying the checkpoint failed: ${(error as Error).message}`);
-    throw error;
-  }
-  const checkpointId = p.runs.addCheckpoint(runId, state.step, target);
-  p.db.prepare('UPDATE runs SET steps_done = ? WHERE id = ?').run(state.step, runId);
-  return p.runs.checkpoint(checkpointId)!;
 }

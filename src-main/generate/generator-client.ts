@@ -2,7 +2,7 @@
 // checkpoints loaded and draws batches of latent vectors into pixels. Started on first use (or
 // when the Generate view opens), stopped after a while without requests, restarted if it dies.
 import { AtelierError, asErrorCode } from '../errors';
-import type { JobChannel, LaunchJob } from './job-protocol';
+import type { GeneratorChannel, LaunchGenerator } from './protocol';
 
 export interface Drawn {
   size: number;
@@ -19,10 +19,10 @@ interface Pending {
   reject(e: Error): void;
 }
 
-export const SAMPLER_IDLE_MS = 10 * 60_000;
+export const GENERATOR_IDLE_MS = 10 * 60_000;
 
-export class SamplerClient {
-  private channel: JobChannel | null = null;
+export class GeneratorClient {
+  private channel: GeneratorChannel | null = null;
   private projectDir = '';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -30,8 +30,8 @@ export class SamplerClient {
   private backendName = '';
 
   constructor(
-    private readonly launch: LaunchJob,
-    private readonly idleMs = SAMPLER_IDLE_MS,
+    private readonly launch: LaunchGenerator,
+    private readonly idleMs = GENERATOR_IDLE_MS,
   ) {}
 
   /** Draws n images: z is n·latentDim floats, cond n·classes (or null for zeros / unconditional). */
@@ -62,7 +62,6 @@ export class SamplerClient {
     });
   }
 
-
   /** Stops the process (project closed, studio shutting down). Pending draws fail. */
   stop(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -78,8 +77,7 @@ export class SamplerClient {
     return this.backendName;
   }
 
-
-  private connect(projectDir: string): JobChannel {
+  private connect(projectDir: string): GeneratorChannel {
     if (this.channel && this.projectDir === projectDir) return this.channel;
     if (this.channel) this.stop();
     const channel = this.launch();
@@ -108,7 +106,7 @@ export class SamplerClient {
         new AtelierError('generator-crashed', `The generator process stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). Try again; it restarts.`),
       );
     });
-    channel.send({ type: 'sampler', projectDir });
+    channel.send({ type: 'generator', projectDir });
     return channel;
   }
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/ml/backend.js';
 import { saveCheckpoint } from '../../../src-main/ml/checkpoint.js';
-import { DrawPool } from '../../../src-main/ml/draw-pool.js';
-import { latentFor } from '../../../src-main/ml/generate.js';
+import { DrawPool } from '../../../src-main/generate/draw-pool.js';
+import { latentFor } from '../../../src-main/ml/generator.js';
 import { createSession, defaultTrainConfig } from '../../../src-main/ml/train.js';
 
 let dir: string;

@@ -1,21 +1,13 @@
 // A drawing thread of the generator process (see draw-pool.ts): loads checkpoints into its own
 // tfjs (WebAssembly) instance and draws the slice of a batch it is sent, one request at a time.
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from './backend.js';
-import { SamplerCache } from './draw-pool.js';
-import { drawBytes } from './generate.js';
+import { initBackend } from '../ml/backend.js';
+import { drawBytes } from '../ml/generator.js';
+import type { SliceRequest } from './draw-pool.js';
+import { GeneratorCache } from './generator-cache.js';
 
-const cache = new SamplerCache();
+const cache = new GeneratorCache();
 let queue: Promise<void> = Promise.resolve();
-
-export interface SliceRequest {
-  id: number;
-  /** Absolute checkpoint folder. */
-  dir: string;
-  n: number;
-  z: Float32Array;
-  cond: Float32Array | null;
-}
 
 parentPort!.on('message', (m: SliceRequest) => {
   queue = queue.then(async () => {

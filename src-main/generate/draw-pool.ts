@@ -3,42 +3,25 @@
 // of the weights), draws the slices at once and puts the pixels back in order. An image depends
 // only on its own latent and condition vector, so the split never changes a single byte.
 import type { Worker } from 'node:worker_threads';
-import { loadCheckpoint } from './checkpoint.js';
-import { drawBytes, samplerFor, type Sampler } from './generate.js';
-import { spawnWorker } from './parallel.js';
-import { clearPhaseFilters, keepPhaseFilters } from './wasm-kernels.js';
-import type { SliceRequest } from './sampler-worker.js';
+import { drawBytes, type LoadedGenerator } from '../ml/generator.js';
+import { spawnWorker } from '../ml/threads.js';
+import { GeneratorCache } from './generator-cache.js';
 
-/** Loaded generators by checkpoint folder, the most recently used kept. */
-export class SamplerCache {
-  private readonly samplers = new Map<string, Promise<Sampler>>();
-  constructor(private readonly keep = 2) {}
-
-  get(dir: string): Promise<Sampler> {
-    keepPhaseFilters(true); // this thread draws: its weights stay put between calls
-    let s = this.samplers.get(dir);
-    if (s) {
-      this.samplers.delete(dir); // most recent last
-    } else {
-      s = loadCheckpoint(dir).then((state) => samplerFor(state));
-      s.catch(() => this.samplers.delete(dir));
-    }
-    this.samplers.set(dir, s);
-    for (const [old, sampler] of this.samplers) {
-      if (this.samplers.size <= this.keep) break;
-      this.samplers.delete(old);
-      clearPhaseFilters(); // rebuilt on the next draw of the checkpoints kept
-      void sampler.then((x) => x.dispose(), () => {});
-    }
-    return s;
-  }
+/** One slice of a batch for a drawing thread (draw-worker.ts). */
+export interface SliceRequest {
+  id: number;
+  /** Absolute checkpoint folder. */
+  dir: string;
+  n: number;
+  z: Float32Array;
+  cond: Float32Array | null;
 }
 
 /** Fewer images than this per extra thread are drawn on one thread: the hand-off would cost more than it saves. */
 const MIN_SLICE = 4;
 
 export class DrawPool {
-  private readonly local = new SamplerCache();
+  private readonly local = new GeneratorCache();
   private readonly workers: ({ worker: Worker; pending: Map<number, { resolve(p: Uint8Array): void; reject(e: Error): void }> } | null)[];
   private nextId = 1;
   /** Per worker: checkpoint folders it has loaded (or is loading), most recent last. */
@@ -51,13 +34,13 @@ export class DrawPool {
   }
 
   /** This thread's generator for a checkpoint folder (loaded on first use). */
-  sampler(dir: string): Promise<Sampler> {
+  generator(dir: string): Promise<LoadedGenerator> {
     return this.local.get(dir);
   }
 
-  async draw(dir: string, n: number, z: Float32Array, cond: Float32Array | null): Promise<{ sampler: Sampler; pixels: Uint8Array; threads: number }> {
-    const sampler = await this.local.get(dir);
-    const { latentDim, classes, size } = sampler;
+  async draw(dir: string, n: number, z: Float32Array, cond: Float32Array | null): Promise<{ generator: LoadedGenerator; pixels: Uint8Array; threads: number }> {
+    const generator = await this.local.get(dir);
+    const { latentDim, classes, size } = generator;
     // Only threads that already hold this checkpoint take a slice: one still starting would make
     // everyone wait for it. The others load it now, for the next batch.
     const ready: number[] = [];
@@ -67,7 +50,7 @@ export class DrawPool {
       else if (!state) void this.load(i, dir);
     }
     const parts = Math.max(1, Math.min(1 + ready.length, Math.floor(n / MIN_SLICE)));
-    if (parts === 1) return { sampler, pixels: await drawBytes(sampler, n, z, cond), threads: 1 };
+    if (parts === 1) return { generator, pixels: await drawBytes(generator, n, z, cond), threads: 1 };
     // Slice k covers images [start_k, start_k+1): sizes differ by at most one.
     const bounds = Array.from({ length: parts + 1 }, (_, k) => Math.round((k * n) / parts));
     const per = size * size * 3;
@@ -79,10 +62,10 @@ export class DrawPool {
     // Hand the other slices out first: drawing here blocks this thread until it is done.
     const remote = Array.from({ length: parts - 1 }, (_, k) => this.remote(ready[k]!, { dir, ...slice(k + 1) }));
     const mine = slice(0);
-    const slices = [drawBytes(sampler, mine.n, mine.z, mine.cond), ...remote];
+    const slices = [drawBytes(generator, mine.n, mine.z, mine.cond), ...remote];
     const pixels = new Uint8Array(n * per);
     (await Promise.all(slices)).forEach((p, k) => pixels.set(p, bounds[k]! * per));
-    return { sampler, pixels, threads: parts };
+    return { generator, pixels, threads: parts };
   }
 
   /** Loads a checkpoint on every thread (the Generate view opening), so the first real draw is quick. */
@@ -97,7 +80,7 @@ export class DrawPool {
     let state = loaded.get(dir);
     if (!state) {
       state = this.local.get(dir).then(
-        (sampler) => this.remote(i, { dir, n: 1, z: new Float32Array(sampler.latentDim), cond: null }).then(() => true),
+        (generator) => this.remote(i, { dir, n: 1, z: new Float32Array(generator.latentDim), cond: null }).then(() => true),
       );
       state = state.catch(() => {
         loaded.delete(dir);
@@ -116,7 +99,7 @@ export class DrawPool {
   private remote(i: number, req: Omit<SliceRequest, 'id'>): Promise<Uint8Array> {
     let w = this.workers[i];
     if (!w) {
-      const worker = spawnWorker('sampler-worker', null);
+      const worker = spawnWorker('draw-worker', import.meta.url, null);
       const pending = new Map<number, { resolve(p: Uint8Array): void; reject(e: Error): void }>();
       const entry = { worker, pending };
       const fail = (e: Error) => {

@@ -1,0 +1,56 @@
+// What the engine and a training job say to each other. host/job-protocol.ts joins these with
+// the generator's messages into the job process's one protocol.
+import type { AugmentationPolicyT } from '../../src-preload/contract';
+import type { TrainConfig } from '../ml/train';
+
+export interface TrainRequest {
+  type: 'train';
+  projectDir: string;
+  runId: number;
+  /** The full model and optimisation config (see ml/train.ts). */
+  config: TrainConfig;
+  checkpointEvery: number;
+  sampleEvery: number;
+  /** Data-parallel threads in the job process. */
+  workers: number;
+  /** Images to train on, absolute paths, with their weight and class indices. */
+  assets: { path: string; hash: string; weight: number; classes: number[] }[];
+  /** What an image's weight changes: how often it is drawn (oversampling) or how much its loss counts (class weights). */
+  weighting: 'sampling' | 'loss';
+  /** Held-out images for the validation signal (may be empty). */
+  val: { path: string; hash: string; classes: number[] }[];
+  background: string;
+  /** The dataset's augmentation policy, applied to real images as they are batched. */
+  augmentation: AugmentationPolicyT | null;
+  /** Continue this run from its own checkpoint (project-relative folder). */
+  resumeFrom?: string;
+  /** Fine-tune: start from another run's checkpoint weights (project-relative folder). */
+  parentCheckpoint?: string;
+}
+
+/** Asks a training job to checkpoint and stop at the next step boundary. */
+export interface PauseControl {
+  type: 'pause';
+}
+
+export type ProgressMessage = {
+  type: 'progress';
+  step: number;
+  total: number;
+  message: string;
+  lossD?: number;
+  lossG?: number;
+  recon?: number;
+  kl?: number;
+  imgPerSec?: number;
+};
+
+/** What a training job reports while it runs (before its `done` or `error`). */
+export type TrainMessage =
+  | ProgressMessage
+  | { type: 'checkpoint'; step: number; dir: string }
+  | { type: 'validation'; step: number; dTrain: number; dVal: number | null }
+  | { type: 'sample'; step: number; file: string }
+  | { type: 'paused'; step: number }
+  /** An image the job could not decode (damaged since import): left out of this run. */
+  | { type: 'skipped'; hash: string; reason: string };
