@@ -47,7 +47,6 @@ export interface DiffAugmentPolicy {
 
 /** The paper's 'color,translation,cutout' policy, its recommendation for small datasets. */
 export const DIFF_AUGMENT_ALL: Readonly<DiffAugmentPolicy> = Object.freeze({ color: true, translation: true, cutout: true });
-export const DIFF_AUGMENT_NONE: Readonly<DiffAugmentPolicy> = Object.freeze({ color: false, translation: false, cutout: false });
 
 /** Fraction of the image size a translation may reach, and the cutout square's side. */
 export const TRANSLATION_RATIO = 1 / 8;

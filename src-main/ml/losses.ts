@@ -14,8 +14,6 @@ import { tf } from './backend.js';
 
 export type GanLossKind = 'ns' | 'hinge';
 
-export const GAN_LOSS_KINDS: readonly GanLossKind[] = ['ns', 'hinge'];
-
 function assertKind(kind: GanLossKind): void {
   if (kind !== 'ns' && kind !== 'hinge') throw new Error(`unknown GAN loss '${String(kind)}' (expected 'ns' or 'hinge')`);
 }

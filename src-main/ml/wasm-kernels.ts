@@ -27,10 +27,6 @@ export function setBackpropInputMode(mode: BackpropInputMode): void {
   backpropInputMode = mode;
 }
 
-export function getBackpropInputMode(): BackpropInputMode {
-  return backpropInputMode;
-}
-
 /** Registers the kernels for backend 'wasm'. Safe to call more than once. */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;

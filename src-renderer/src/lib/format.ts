@@ -19,11 +19,6 @@ export function formatRate(imgPerSec: number | null | undefined): string {
   return `${imgPerSec >= 100 ? Math.round(imgPerSec) : imgPerSec.toFixed(1)} img/s`;
 }
 
-export function formatLoss(value: number | null | undefined): string {
-  if (value == null || !Number.isFinite(value)) return '—';
-  return value.toFixed(3);
-}
-
 export function formatPercent(fraction: number): string {
   return `${Math.round(Math.min(1, Math.max(0, fraction)) * 100)}%`;
 }
