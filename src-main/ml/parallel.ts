@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { tf } from './backend.js';
 import { spawnWorker } from './threads.js';
-import type { Dataset, Reducer, TrainConfig, TrainState } from './train.js';
+import type { Dataset, Reducer, TrainConfig, TrainState } from './types.js';
 import { AtelierError } from '../errors.js';
 
 const ARRIVED = 0;

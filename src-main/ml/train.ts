@@ -5,52 +5,21 @@
 // over worker threads when data-parallel, see parallel.ts) and applies the result with Adam.
 // Batches, latent vectors and augmentations are drawn from (seed, step, slot) alone, so a run
 // resumed from a checkpoint sees exactly the data an uninterrupted run would have seen.
-import { augment as augmentImage, type AugmentationPolicy } from '../datasets/augment.js';
 import { initBackend, tf } from './backend.js';
 import { Adam } from './adam.js';
-import { diffAugment, type DiffAugmentPolicy } from './diffaugment.js';
+import { diffAugment } from './diffaugment.js';
 import { Ema } from './ema.js';
-import { discriminatorLoss, generatorLoss, r1Penalty, type GanLossKind } from './losses.js';
+import { discriminatorLoss, generatorLoss, r1Penalty } from './losses.js';
 import { buildDiscriminator, buildGenerator, type Discriminator, type Generator, type NamedArray } from './models/dcgan.js';
 import { buildVae, vaeLoss, type Vae } from './models/vae.js';
+import { augment as augmentImage } from './pixel-augment.js';
 import { hashSeed, Rng } from './random.js';
+import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type Dataset, type ModelFamily, type Reducer, type TrainConfig, type TrainState } from './types.js';
 import { AtelierError } from '../errors.js';
 
-export type ModelFamily = 'dcgan' | 'cgan' | 'vae';
+export type { Dataset, ModelFamily, Reducer, TrainConfig, TrainState } from './types.js';
+export { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './types.js';
 
-export interface TrainConfig {
-  family: ModelFamily;
-  size: 32 | 64;
-  batchSize: number;
-  steps: number;
-  latentDim: number;
-  lrG: number;
-  lrD: number;
-  beta1: number;
-  beta2: number;
-  seed: number;
-  /** Base channel count of the networks (64 = the reference DCGAN; smaller is faster). */
-  width: number;
-  /** GAN loss. */
-  loss: GanLossKind;
-  /** Generator upsampling: ConvTranspose (the reference DCGAN) or nearest ×2 + Conv 3×3 (no checkerboard). */
-  gUpsample: 'transposed' | 'resize';
-  /** Discriminator normalisation; R1 needs 'none' or 'spectral' (BatchNorm's gradient is not twice differentiable here). */
-  dNorm: 'batch' | 'none' | 'spectral';
-  /** R1 penalty weight γ (0 = off), applied every r1Every steps with weight γ·r1Every (lazy R1). */
-  r1: number;
-  r1Every: number;
-  /** Decay of the generator's moving average used for samples; 0 = no EMA. */
-  ema: number;
-  /** DiffAugment applied to every image D sees (reals and fakes); null = off. */
-  diffAugment: DiffAugmentPolicy | null;
-  /** Length of the conditioning vector (cgan; vae when conditional); 0 = unconditional. */
-  classes: number;
-  /** VAE: weight of the KL term. */
-  beta: number;
-  /** Parameters not trained (fine-tuning), as `<network>/<name prefix>`, e.g. `generator/fc`. */
-  freeze: string[];
-}
 
 /** The reference DCGAN (pytorch_dcgan.py config a) unless overridden. */
 export const defaultTrainConfig = (partial: Partial<TrainConfig> = {}): TrainConfig => ({
@@ -91,40 +60,6 @@ export interface TrainProgress extends StepLosses {
   totalSteps: number;
   imgPerSec: number;
   elapsedMs: number;
-}
-
-/** RGB images of size × size, as bytes (0–255, NHWC), with optional per-image data. */
-export interface Dataset {
-  pixels: Uint8Array;
-  count: number;
-  size: number;
-  /** Relative sampling weight per image (oversampling rare tags); uniform epochs when absent. */
-  weights?: Float32Array;
-  /**
-   * Loss weight per image (class weights: inverse tag frequency, mean 1): scales the image's real
-   * term in D's loss (GAN) or its reconstruction + KL (VAE). Every image counts the same when absent.
-   */
-  lossWeights?: Float32Array;
-  /** Conditioning vector per image (count × classes), for conditional models. */
-  cond?: Float32Array;
-  /** The dataset's augmentation policy, applied to each real image as it is batched. */
-  augment?: AugmentationPolicy;
-}
-
-export const TRAIN_STATE_FORMAT = 'atelier.model';
-export const TRAIN_STATE_VERSION = 2;
-
-/** Everything needed to resume training or to generate; plain arrays, valid on any backend. */
-export interface TrainState {
-  format: typeof TRAIN_STATE_FORMAT;
-  version: typeof TRAIN_STATE_VERSION;
-  config: TrainConfig;
-  /** Completed training steps. Every random draw is a function of (config.seed, step, slot), so this is the RNG state too. */
-  step: number;
-  /** Weight groups: `generator`, `discriminator`, `ema` (GAN) or `vae`, and `optimizer.<network>`. */
-  groups: Record<string, NamedArray[]>;
-  /** Backend the state was produced on (informational). */
-  backend: string;
 }
 
 export interface TrainHooks {
@@ -232,13 +167,6 @@ export interface LocalBatch {
   share: number;
   /** Seeds this slice's DiffAugment draws. */
   rng: Rng;
-}
-
-/** Averages gradients (and loss values) over replicas; the identity in a single process. */
-export interface Reducer {
-  readonly replicas: number;
-  /** `grads` in a fixed order (the optimizer's); weighted by `share`. Returns tensors the caller owns. */
-  reduce(grads: tf.Tensor[], scalars: number[], share: number): { grads: tf.Tensor[]; scalars: number[] };
 }
 
 export const localReducer: Reducer = {
@@ -610,14 +538,6 @@ export function trainOnBatch(
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** The parts of a step loop that differ between the leader thread and worker replicas. */
-export interface LoopControl {
-  reducer: Reducer;
-  replica: number;
-  /** Called before each step on the leader; false ends the loop on every replica. */
-  beforeStep?(step: number): boolean;
-}
 
 export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   assertTrainConfig(cfg);
