@@ -1,9 +1,9 @@
-// Sampling speed: 16 images at 32×32 from the reference DCGAN generator (config a of
-// /work/shared/bench/pytorch_dcgan.py: ≈1.07M parameters, ConvTranspose, BatchNorm), in Atelier's
-// generator process path (wasm) and in PyTorch side by side; then the whole Generate press as the
-// studio serves it (latents, warm generator process, 64 PNGs written, rows stored).
-// Prints numbers; never fails on timing.
-//   npx tsx bench/sampling.ts [--iters 50] [--no-torch]
+// Sampling speed: 16 images at 32×32 from the reference DCGAN generator (config a of the PyTorch
+// DCGAN benchmark script pytorch_dcgan.py: ≈1.07M parameters, ConvTranspose, BatchNorm), in
+// Atelier's generator process path (wasm) and, given that script, in PyTorch side by side; then the
+// whole Generate press as the studio serves it (latents, warm generator process, 64 PNGs written,
+// rows stored). Prints numbers; never fails on timing.
+//   npx tsx bench/sampling.ts [--iters 50] [--torch path/to/pytorch_dcgan.py [--python python3]]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -24,8 +24,9 @@ function arg(name: string, fallback: string): string {
 }
 
 const iters = Number(arg('iters', '50'));
-const PY = '/usr/bin/python3';
-const TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/pytorch_dcgan.py', import.meta.url));
+// The PyTorch side runs only when given the script (--torch or ATELIER_TORCH_BENCH) and an interpreter with torch.
+const PY = arg('python', process.env.PYTHON ?? 'python3');
+const TORCH_SCRIPT = arg('torch', process.env.ATELIER_TORCH_BENCH ?? '');
 const JOB_PROCESS = fileURLToPath(new URL('../src-main/host/job-process.ts', import.meta.url));
 
 const median = (xs: number[]) => {
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   console.log(`Atelier, default recipe (small, resize+conv), 16 images, ${availableParallelism()} threads: median ${median(r16).toFixed(1)} ms`);
 
   let torch: number | undefined;
-  if (!process.argv.includes('--no-torch') && existsSync(PY) && existsSync(TORCH_SCRIPT) && spawnSync(PY, ['-c', 'import torch']).status === 0) {
+  if (TORCH_SCRIPT && existsSync(TORCH_SCRIPT) && spawnSync(PY, ['-c', 'import torch']).status === 0) {
     const out = join(mkdtempSync(join(tmpdir(), 'atelier-torch-')), 'r.json');
     const run = spawnSync(PY, [TORCH_SCRIPT, '--config', 'a', '--steps', '1', '--repeats', '1', '--warmup', '5', '--inf-iters', '2', '--lat-iters', String(iters), '--json', out], {
       encoding: 'utf8',
@@ -105,7 +106,9 @@ async function main(): Promise<void> {
     }
     if (torch === undefined) console.log(`pytorch run gave no result (exit ${run.status}): ${(run.stderr ?? '').slice(-300)}`);
   } else {
-    console.log('pytorch: not available (/usr/bin/python3 cannot import torch), skipping the side-by-side run');
+    console.log(
+      TORCH_SCRIPT ? `pytorch: not available (${PY} cannot import torch, or ${TORCH_SCRIPT} is missing), skipping the side-by-side run` : 'pytorch: skipped (--torch <pytorch_dcgan.py> runs it side by side)',
+    );
   }
   if (torch !== undefined) {
     console.log(`PyTorch 2 threads, same generator, 16 images: median ${torch.toFixed(1)} ms`);

@@ -1,10 +1,11 @@
 // DCGAN training throughput on the WASM backend (32×32, batch 64, one D step + one G step per
-// iteration, as /work/shared/bench/pytorch_dcgan.py --config a), with a per-kernel breakdown,
-// and PyTorch side by side when /usr/bin/python3 has torch. Prints numbers; never fails on timing.
-//   npx tsx bench/train-throughput.ts [--steps 20] [--warmup 3] [--batch 64] [--workers N] [--mode subpixel|zero-insert|stock] [--no-torch]
+// iteration, as the PyTorch DCGAN benchmark script pytorch_dcgan.py --config a), with a per-kernel
+// breakdown, and PyTorch side by side when given that script and an interpreter with torch.
+// Prints numbers; never fails on timing.
+//   npx tsx bench/train-throughput.ts [--steps 20] [--warmup 3] [--batch 64] [--workers N] [--mode subpixel|zero-insert|stock]
+//     [--torch path/to/pytorch_dcgan.py [--python python3]]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '../src-main/ml/backend.js';
 import { availableParallelism } from 'node:os';
 import { BatchSampler, createSession, defaultTrainConfig, train, trainOnBatch } from '../src-main/ml/train.js';
@@ -20,9 +21,9 @@ const steps = Number(arg('steps', '20'));
 const warmup = Number(arg('warmup', '3'));
 const batch = Number(arg('batch', '64'));
 const modes = arg('mode', 'subpixel').split(',') as BackpropInputMode[];
-const PY = '/usr/bin/python3';
-// The reference program lives in shared/ beside the project folder.
-const TORCH_SCRIPT = fileURLToPath(new URL('../../shared/bench/pytorch_dcgan.py', import.meta.url));
+// The PyTorch side runs only when given the script (--torch or ATELIER_TORCH_BENCH) and an interpreter with torch.
+const PY = arg('python', process.env.PYTHON ?? 'python3');
+const TORCH_SCRIPT = arg('torch', process.env.ATELIER_TORCH_BENCH ?? '');
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -120,7 +121,9 @@ async function main(): Promise<void> {
 
   const best = results.reduce((a, b) => (b.imgPerSec > a.imgPerSec ? b : a));
   let torch: number | undefined;
-  if (!process.argv.includes('--no-torch') && existsSync(PY) && existsSync(TORCH_SCRIPT)) {
+  if (!TORCH_SCRIPT) {
+    console.log('pytorch: skipped (--torch <pytorch_dcgan.py> runs it side by side)');
+  } else if (existsSync(TORCH_SCRIPT)) {
     const probe = spawnSync(PY, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status === 0) {
       console.log(`running ${PY} ${TORCH_SCRIPT} --config a ...`);
@@ -132,8 +135,10 @@ async function main(): Promise<void> {
       if (m) torch = Number(m[1]);
       else console.log(`pytorch run gave no result (exit ${run.status}): ${(run.stderr ?? '').slice(-400)}`);
     } else {
-      console.log('pytorch: not available (/usr/bin/python3 cannot import torch), skipping the side-by-side run');
+      console.log(`pytorch: not available (${PY} cannot import torch), skipping the side-by-side run`);
     }
+  } else {
+    console.log(`pytorch: ${TORCH_SCRIPT} not found, skipping the side-by-side run`);
   }
 
   console.log('\nsummary');

@@ -40,13 +40,15 @@ describe('project:create under a projects root', () => {
   });
 
   it('refuses anything outside it: absolute paths, .., and symlinks that lead out', async () => {
-    for (const dir of [join(root, 'elsewhere', 'p'), '../elsewhere/p', join(root, 'projects'), '/tmp/atelier-outside', 'link/p']) {
+    // Another temporary folder beside the root: absolute, and outside it.
+    const beside = `${root}-outside`;
+    for (const dir of [join(root, 'elsewhere', 'p'), '../elsewhere/p', join(root, 'projects'), beside, 'link/p']) {
       const r = await create(dir);
       expect(r, dir).toMatchObject({ ok: false, code: 'outside-projects-folder' });
       expect(r.message).toContain(join(root, 'projects'));
     }
     expect(existsSync(join(root, 'elsewhere', 'p'))).toBe(false);
-    expect(existsSync('/tmp/atelier-outside')).toBe(false);
+    expect(existsSync(beside)).toBe(false);
   });
 
   it('still refuses hidden folders inside the root', async () => {

@@ -1,5 +1,6 @@
 // DCGAN generator and discriminator as raw variables + functional ops (NHWC).
-// For size 32 / width 64 this mirrors /work/shared/bench/pytorch_dcgan.py config a layer for layer:
+// For size 32 / width 64 this mirrors config a of the PyTorch DCGAN benchmark (pytorch_dcgan.py, run
+// beside ours by bench/train-throughput.ts --torch) layer for layer:
 //   G: Linear(100→4·4·256, no bias) → BN → ReLU → [ConvT 4×4 s2 p1 → BN → ReLU] ×2 → ConvT(→3, bias) → tanh
 //   D: Conv 4×4 s2 p1 (bias) → LReLU(0.2) → [Conv 4×4 s2 p1 → BN → LReLU] ×2 → Flatten → Linear(→1)
 // 'same' padding with a 4×4 kernel and stride 2 pads 1 on each side, i.e. PyTorch's padding=1.
