@@ -28,7 +28,7 @@ export class DrawPool {
   private readonly loaded: Map<string, Promise<boolean>>[];
 
   /** `threads` counts this thread: 1 draws everything here. */
-  constructor(private readonly threads: number) {
+  constructor(threads: number) {
     this.workers = Array.from({ length: Math.max(0, threads - 1) }, () => null);
     this.loaded = this.workers.map(() => new Map());
   }

@@ -10,10 +10,10 @@ async function main(init: ReplicaInit): Promise<void> {
   try {
     await initBackend();
     const session = createSession(init.cfg, init.state);
-    const sampler = new BatchSampler({ ...init.data, pixels: new Uint8Array(init.data.pixels) }, init.cfg.seed, init.cfg.batchSize);
+    const batches = new BatchSampler({ ...init.data, pixels: new Uint8Array(init.data.pixels) }, init.cfg.seed, init.cfg.batchSize);
     parentPort!.postMessage({ type: 'ready' });
     try {
-      while (reducer.awaitCommand()) trainOnBatch(session, sampler, reducer, init.replica, { leader: false });
+      while (reducer.awaitCommand()) trainOnBatch(session, batches, reducer, init.replica, { leader: false });
     } finally {
       session.dispose();
     }

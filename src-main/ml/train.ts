@@ -219,14 +219,14 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
   const optD = adamFor(cfg, cfg.lrD, trainable('discriminator', d.params, cfg.freeze));
   const ema = cfg.ema > 0 ? new Ema(g.params, cfg.ema) : null;
   // A second generator holds the averaged weights for sampling (BatchNorm statistics copied from the live one).
-  let sampler: Generator | null = null;
+  let emaGenerator: Generator | null = null;
   const dispose = () => {
     g.dispose();
     d.dispose();
     optG.dispose();
     optD.dispose();
     ema?.dispose();
-    sampler?.dispose();
+    emaGenerator?.dispose();
   };
   const augment = (x: tf.Tensor4D, rng: Rng) => (cfg.diffAugment ? diffAugment(x, cfg.diffAugment, rng) : x);
   const condOpt = (cond: tf.Tensor2D | null) => (cond ? { cond } : {});
@@ -269,10 +269,10 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
     },
     sample(z, cond) {
       if (!ema) return g.apply(z, { training: false, ...condOpt(cond) });
-      sampler ??= buildGenerator(g.spec, 0);
+      emaGenerator ??= buildGenerator(g.spec, 0);
       const stats = g.snapshot().filter((a) => g.stats.has(a.name));
-      sampler.load([...ema.snapshot(), ...stats]);
-      return sampler.apply(z, { training: false, ...condOpt(cond) });
+      emaGenerator.load([...ema.snapshot(), ...stats]);
+      return emaGenerator.apply(z, { training: false, ...condOpt(cond) });
     },
     score: (x, cond) => d.apply(x, condOpt(cond)),
     state() {
@@ -513,7 +513,7 @@ export function replicaSlice(batch: number, r: number, n: number): [number, numb
 /** Runs step `session.step` on this replica's slice (tensors created and disposed here). */
 export function trainOnBatch(
   s: Session,
-  sampler: BatchSampler,
+  batches: BatchSampler,
   reducer: Reducer = localReducer,
   replica = 0,
   opts: { leader?: boolean } = {},
@@ -522,10 +522,10 @@ export function trainOnBatch(
   const [from, to] = replicaSlice(batchSize, replica, reducer.replicas);
   const n = to - from;
   const step = s.step;
-  const real = tf.tensor4d(sampler.batch(step, from, to), [n, size, size, 3]);
+  const real = tf.tensor4d(batches.batch(step, from, to), [n, size, size, 3]);
   const z = tf.tensor2d(trainingNoise(s.config, step).subarray(from * latentDim, to * latentDim), [n, latentDim]);
-  const cond = classes > 0 ? tf.tensor2d(sampler.cond(step, classes, from, to), [n, classes]) : null;
-  const weights = sampler.lossWeights(step, from, to);
+  const cond = classes > 0 ? tf.tensor2d(batches.cond(step, classes, from, to), [n, classes]) : null;
+  const weights = batches.lossWeights(step, from, to);
   const lossWeights = weights ? tf.tensor1d(weights) : null;
   try {
     return s.trainStep({ real, z, cond, lossWeights, share: n / batchSize, rng: new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica)) }, reducer, opts);
@@ -544,7 +544,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
   assertDataset(data, cfg);
   await initBackend();
   const session = createSession(cfg, hooks.resume);
-  const sampler = new BatchSampler(data, cfg.seed, cfg.batchSize);
+  const batches = new BatchSampler(data, cfg.seed, cfg.batchSize);
   const workers = Math.max(1, Math.min(hooks.workers ?? 1, cfg.batchSize));
   const { startReplicas } = workers > 1 ? await import('./parallel.js') : { startReplicas: null };
   const group = startReplicas ? await startReplicas({ data, cfg, state: session.state(), replicas: workers }) : null;
@@ -562,7 +562,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
       group?.beginStep(true);
       const baseline = tf.memory().numTensors; // weights and optimizer slots exist already; a step adds none
       const t0 = performance.now();
-      const stepLosses = trainOnBatch(session, sampler, reducer, 0);
+      const stepLosses = trainOnBatch(session, batches, reducer, 0);
       const dt = performance.now() - t0;
       const step = session.step;
 

@@ -12,26 +12,26 @@ function dataset(count: number, size = 4): Dataset & { pixels: Uint8Array } {
 describe('BatchSampler', () => {
   it('draws in proportion to the weights, the same for the same step', () => {
     const data = { ...dataset(4), weights: Float32Array.from([1, 1, 1, 5]) };
-    const sampler = new BatchSampler(data, 7, 64);
+    const batches = new BatchSampler(data, 7, 64);
     const counts = [0, 0, 0, 0];
-    for (let step = 0; step < 100; step++) for (const i of sampler.indices(step)) counts[i]!++;
+    for (let step = 0; step < 100; step++) for (const i of batches.indices(step)) counts[i]!++;
     expect(counts[3]! / 6400).toBeGreaterThan(0.55);
     expect(counts[3]! / 6400).toBeLessThan(0.70);
     expect(counts[0]).toBeGreaterThan(0);
-    expect(new BatchSampler(data, 7, 64).indices(42)).toEqual(sampler.indices(42));
-    expect(new BatchSampler(data, 8, 64).indices(42)).not.toEqual(sampler.indices(42));
+    expect(new BatchSampler(data, 7, 64).indices(42)).toEqual(batches.indices(42));
+    expect(new BatchSampler(data, 8, 64).indices(42)).not.toEqual(batches.indices(42));
   });
 
   it('hands out the loss weights of the images in each batch slot, and none without them', () => {
     const lossWeights = Float32Array.from([0.5, 1, 1.5, 2, 2.5]);
-    const sampler = new BatchSampler({ ...dataset(5), lossWeights }, 3, 4);
+    const batches = new BatchSampler({ ...dataset(5), lossWeights }, 3, 4);
     for (const step of [0, 1, 7]) {
-      const indices = sampler.indices(step);
-      expect(Array.from(sampler.lossWeights(step)!)).toEqual(indices.map((i) => lossWeights[i]));
-      expect(Array.from(sampler.lossWeights(step, 1, 3)!)).toEqual(indices.slice(1, 3).map((i) => lossWeights[i]));
+      const indices = batches.indices(step);
+      expect(Array.from(batches.lossWeights(step)!)).toEqual(indices.map((i) => lossWeights[i]));
+      expect(Array.from(batches.lossWeights(step, 1, 3)!)).toEqual(indices.slice(1, 3).map((i) => lossWeights[i]));
     }
     // Loss weights do not change which images are drawn: the same epochs as without them.
-    expect(sampler.indices(3)).toEqual(new BatchSampler(dataset(5), 3, 4).indices(3));
+    expect(batches.indices(3)).toEqual(new BatchSampler(dataset(5), 3, 4).indices(3));
     expect(new BatchSampler(dataset(5), 3, 4).lossWeights(0)).toBeNull();
   });
 

@@ -37,10 +37,10 @@ describe('train step', () => {
   afterAll(() => s.dispose());
 
   it('leaks no tensors', () => {
-    const sampler = new BatchSampler(data, cfg.seed, cfg.batchSize);
-    trainOnBatch(s, sampler); // first step: kernels warm up
+    const batches = new BatchSampler(data, cfg.seed, cfg.batchSize);
+    trainOnBatch(s, batches); // first step: kernels warm up
     const before = tf.memory().numTensors;
-    const { lossD, lossG } = trainOnBatch(s, sampler);
+    const { lossD, lossG } = trainOnBatch(s, batches);
     expect(tf.memory().numTensors).toBe(before);
     expect(Number.isFinite(lossD) && Number.isFinite(lossG)).toBe(true);
     expect(s.step).toBe(2);
@@ -59,7 +59,7 @@ describe('train step', () => {
   });
 });
 
-describe('batch sampler', () => {
+describe('BatchSampler batches', () => {
   it('visits every image once per epoch, in a seeded order', () => {
     const data = dataset(10);
     const a = new BatchSampler(data, 1, 5);
