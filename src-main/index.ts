@@ -13,6 +13,10 @@ import { FILE_CSP, openProjectFile, projectFileHeaders } from './host/files';
 import type { JobMessage, LaunchJob } from './host/job-protocol';
 import { jobEntryBeside } from './host/jobs';
 import { createStudio } from './host/studio';
+import { installCrashHandlers, log, setLogFallback } from './log';
+
+// A crash of the main process leaves its stack in the log a person can attach to a bug report.
+installCrashHandlers('main');
 
 const FILE_SCHEME = 'atelier-file';
 protocol.registerSchemesAsPrivileged([{ scheme: FILE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -112,6 +116,8 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.whenReady().then(() => {
+  // Without an open project the log goes to the app's own logs folder.
+  setLogFallback(app.getPath('logs'));
   // The app asks for no web permission (camera, notifications, clipboard reads, HID, …): deny them all.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
@@ -129,6 +135,7 @@ app.whenReady().then(() => {
       studio.openProject(dir);
     } catch (error) {
       console.error(`Atelier: ${(error as Error).message}`);
+      log.warn(`the project given with --project could not be opened: ${dir}`, error);
     }
   }
   createWindow();

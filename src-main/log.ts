@@ -7,7 +7,7 @@
 // A neutral module: every room may import it; it imports no room.
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 
 export const LOG_FILE = 'atelier.log';
@@ -25,7 +25,7 @@ export function defaultLogFolder(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * A file that never grows past `maxBytes`: written synchronously (a line is on disk
+ * A file that never grows past `maxBytes`, made (with its folder) at the first line: written synchronously (a line is on disk
  * before a crash ends the process), appended to by every process of the studio.
  */
 export class CappedFile {
@@ -53,6 +53,7 @@ export class CappedFile {
   private open(incoming: number): void {
     this.close();
     try {
+      mkdirSync(dirname(this.path), { recursive: true });
       const current = existsSync(this.path) ? statSync(this.path).size : 0;
       // Another process may have rotated it already: only a full file is moved aside.
       if (current > 0 && current + incoming > this.maxBytes) renameSync(this.path, `${this.path}.1`);
@@ -83,17 +84,12 @@ export function logFile(): string | null {
   return file?.path ?? null;
 }
 
-/** Writes lines to `<folder>/atelier.log` from now on, making the folder if need be. */
+/** Writes lines to `<folder>/atelier.log` from now on (the folder is made at the first line). */
 export function logToFolder(folder: string): void {
   const path = join(folder, LOG_FILE);
   if (file?.path === path) return;
   file?.close();
-  try {
-    mkdirSync(folder, { recursive: true });
-    file = new CappedFile(path);
-  } catch {
-    file = null;
-  }
+  file = new CappedFile(path);
 }
 
 /** The folder used when no project is open (Electron's logs folder in the desktop app). */
@@ -115,7 +111,8 @@ export function logContext(fields: Record<string, unknown>): void {
 
 function write(level: Level, message: string, error?: unknown): void {
   const fields: Record<string, unknown> = { ...base };
-  if (error !== undefined) fields.err = error instanceof Error ? pino.stdSerializers.err(error) : { message: String(error) };
+  // pino's own serializer turns an Error into its type, message, stack and own fields (e.g. code).
+  if (error !== undefined) fields.err = error instanceof Error ? error : { message: String(error) };
   if (!file) logToFolder(fallbackFolder);
   logger[level](fields, message);
 }

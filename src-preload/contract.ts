@@ -67,7 +67,10 @@ export const operations = {
   ),
   'project:create': op(
     z.object({ dir: z.string().min(1), starter: z.boolean().default(false) }).strict(),
-    ProjectSummary,
+    ProjectSummary.extend({
+      /** What the starter import brought in (byte-identical files are stored once); null without --starter. */
+      starter: ImportReport.nullable().default(null),
+    }),
     'Create a project folder (optionally filled with the starter dataset) and open it.',
   ),
   'project:open': op(z.object({ dir: z.string().min(1) }).strict(), ProjectSummary, 'Open an existing project folder.'),

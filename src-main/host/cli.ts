@@ -6,17 +6,21 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JobProgressT, OpInput, OpName, OpOutput } from '../../src-preload/contract';
+import { operations, type JobProgressT, type OpInput, type OpName, type OpOutput, type EventPayload } from '../../src-preload/contract';
 import { AtelierError, asErrorCode } from '../errors';
+import { installCrashHandlers, log } from '../log';
 import { forkLauncher, jobEntryBeside } from './jobs';
 import { createStudio, RENDERER_DIR, VERSION, type Studio } from './studio';
 import { startWebServer } from './web';
+
+/** The contract's defaults for an import (the CLI shows them; the router applies them). */
+const IMPORT_DEFAULTS = operations['assets:import'].input.parse({ paths: ['.'] });
 
 const USAGE = `Atelier ${VERSION} — train, generate and review small image models.
 
 Usage:
   atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
-  atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels 64]
+  atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels ${IMPORT_DEFAULTS.maxMegapixels}]
   atelier info <dir>                            what the project holds, and the compute backend
   atelier train <dir> [--model dcgan|cgan|vae] --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|translation|full|off] [--lr L] [--workers N]
@@ -32,6 +36,9 @@ Usage:
 Every verb accepts --json: its last line of stdout is then one JSON object.`;
 
 class UsageError extends Error {}
+
+/** Steps of a run when --steps is not given (the Train view always asks; the contract has no default). */
+const DEFAULT_STEPS = 200;
 
 const options = {
   json: { type: 'boolean' },
@@ -70,6 +77,7 @@ const options = {
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
+  installCrashHandlers('cli');
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -94,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
   const studio = createStudio({
     launchJob: forkLauncher(jobEntryBeside(import.meta.url)),
     log: (l) => process.stderr.write(`${l}\n`),
-    runQueue: verb === 'studio',
+    // The studio and train run the training queue of the project they open; the other verbs only read it.
+    runQueue: verb === 'studio' || verb === 'train',
     projectsRoot,
   });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
@@ -113,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!rest[0]) throw new UsageError(`${verb} needs a project folder: atelier ${verb} <dir>`);
     return resolve(rest[0]);
   };
+  /** Opens the project folder the verb names, through the router like every other call. */
+  const openProject = () => call('project:open', { dir: needDir() });
 
   try {
     let result: Record<string, unknown>;
@@ -120,8 +131,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'new': {
         const started = performance.now();
         const dir = needDir();
-        const { project, report } = await studio.createProject(dir, { starter: values.starter ?? false });
-        const summary = project.summary();
+        const summary = await call('project:create', { dir, starter: values.starter ?? false });
+        const report = summary.starter;
         result = {
           dir: summary.dir,
           assets: summary.assetCount,
@@ -136,12 +147,12 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'import': {
-        studio.openProject(needDir());
+        await openProject();
         if (rest.length < 2) throw new UsageError('import needs at least one file or folder: atelier import <dir> <paths…>');
         const report = await call('assets:import', {
           paths: rest.slice(1).map((p) => resolve(p)),
           tagsFromFolders: values['tags-from-folders'] ?? false,
-          maxMegapixels: number('max-megapixels', 64)!,
+          maxMegapixels: number('max-megapixels'),
         });
         result = { imported: report.imported, duplicates: report.duplicates, failed: report.failed.length, seconds: round(report.seconds), failures: report.failed };
         say(`Imported ${report.imported} images (${report.duplicates} already there, ${report.failed.length} failed) in ${round(report.seconds)} s.`);
@@ -149,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'info': {
-        studio.openProject(needDir());
+        await openProject();
         const info = await call('app:info', {});
         result = { version: info.version, backend: info.backend, ...info.project };
         say(`${info.project!.name} — ${info.project!.dir}`);
@@ -158,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'train': {
-        studio.openProject(needDir(), { queue: true });
+        const project = await openProject();
         const started = performance.now();
         const resumeId = number('resume');
         let runId: number;
@@ -173,21 +184,22 @@ export async function main(argv: string[]): Promise<number> {
           const sampleEvery = number('sample-every');
           const checkpointEvery = number('checkpoint-every');
           const workers = number('workers');
+          // A setting not given takes the contract's default (the router applies it), as in the Train view.
           ({ runId } = await call('runs:start', {
             model: (values.model ?? (await call('runs:options', {})).recommended) as 'dcgan',
-            size: number('size', 32) as 32,
-            preset: (values.preset ?? 'small') as 'small',
-            steps: number('steps', 200)!,
-            batchSize: number('batch', 32)!,
-            seed: number('seed', 1)!,
-            loss: (values.loss ?? 'hinge') as 'hinge',
-            r1: number('r1', 0)!,
-            ema: !(values['no-ema'] ?? false),
-            diffAugment: (values['diff-augment'] ?? 'auto') as 'auto',
-            balance: (values.balance ?? 'none') as 'none',
-            augment: !(values['no-augment'] ?? false),
-            lrScale: number('lr-scale', 1)!,
-            freeze: values.freeze ? values.freeze.split(',').map((f) => f.trim()).filter(Boolean) : [],
+            size: number('size') as 32 | undefined,
+            preset: values.preset as 'small' | undefined,
+            steps: number('steps', DEFAULT_STEPS)!,
+            batchSize: number('batch'),
+            seed: number('seed'),
+            loss: values.loss as 'hinge' | undefined,
+            r1: number('r1'),
+            diffAugment: values['diff-augment'] as 'auto' | undefined,
+            balance: values.balance as 'none' | undefined,
+            lrScale: number('lr-scale'),
+            ...(values['no-ema'] ? { ema: false } : {}),
+            ...(values['no-augment'] ? { augment: false } : {}),
+            ...(values.freeze ? { freeze: values.freeze.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
             ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}),
             ...(from !== undefined ? { fromCheckpointId: from } : {}),
             ...(sampleEvery !== undefined ? { sampleEvery } : {}),
@@ -204,11 +216,11 @@ export async function main(argv: string[]): Promise<number> {
           else if (p.step === p.total || p.step % 10 === 0)
             process.stderr.write(`step ${p.step}/${p.total}${fmt('D', p.lossD)}${fmt('G', p.lossG)}${fmt('recon', p.recon)}${fmt('KL', p.kl)}  ${p.imgPerSec!.toFixed(1)} img/s\n`);
         });
-        const status = await waitForRun(studio, runId);
+        const status = await waitForRun(studio, runId, async () => (await call('runs:get', { runId })).status);
         stop();
         const run = await call('runs:get', { runId });
         if (status !== 'done') throw new AtelierError(status === 'failed' ? 'run-failed' : 'run-stopped', run.error ?? `Run ${runId} ${status}.`);
-        const checkpoint = run.latestCheckpointId ? studio.project!.runs.checkpoint(run.latestCheckpointId) : null;
+        const checkpoint = run.checkpoints.find((c) => c.id === run.latestCheckpointId) ?? null;
         const last = run.losses.at(-1);
         result = {
           runId,
@@ -221,7 +233,7 @@ export async function main(argv: string[]): Promise<number> {
           recon: last?.recon ?? null,
           kl: last?.kl ?? null,
           checkpointId: run.latestCheckpointId,
-          checkpoint: checkpoint ? join(studio.project!.dir, checkpoint.dir) : null,
+          checkpoint: checkpoint ? join(project.dir, checkpoint.dir) : null,
           samples: run.samples.length,
         };
         const losses = run.model === 'vae' ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}` : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
@@ -229,15 +241,15 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'import-checkpoint': {
-        studio.openProject(needDir());
+        const project = await openProject();
         if (!rest[1]) throw new UsageError('import-checkpoint needs the checkpoint folder: atelier import-checkpoint <dir> <checkpoint-folder>');
         const ck = await call('checkpoints:import', { dir: resolve(rest[1]), ...(values.name ? { name: values.name } : {}) });
-        result = { checkpointId: ck.id, runId: ck.runId, step: ck.step, dir: join(studio.project!.dir, ck.dir) };
+        result = { checkpointId: ck.id, runId: ck.runId, step: ck.step, dir: join(project.dir, ck.dir) };
         say(`Imported checkpoint ${ck.id} (step ${ck.step}) as run ${ck.runId}: fine-tune with --from-checkpoint ${ck.id}, or generate with --checkpoint ${ck.id}.`);
         break;
       }
       case 'generate': {
-        studio.openProject(needDir(), { queue: false });
+        const project = await openProject();
         if (!values.out) throw new UsageError('generate needs --out <folder> for the images.');
         const started = performance.now();
         const seed = number('seed');
@@ -245,7 +257,7 @@ export async function main(argv: string[]): Promise<number> {
         const truncation = values.truncation !== undefined ? Number(values.truncation) : undefined;
         const batch = await call('generations:create', {
           prompt: values.prompt ?? '',
-          count: number('count', 16)!,
+          count: number('count'),
           ...(seed !== undefined ? { seed } : {}),
           ...(checkpointId !== undefined ? { checkpointId } : {}),
           ...(truncation !== undefined ? { truncation } : {}),
@@ -256,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
         const files = [];
         for (const g of batch.items) {
           const target = join(out, `${g.id}-seed${g.seed}-${String(g.index).padStart(4, '0')}.png`);
-          await copyFile(studio.project!.path(g.file), target);
+          await copyFile(join(project.dir, g.file), target);
           files.push({ file: target, seed: g.seed, index: g.index, id: g.id });
         }
         for (const note of batch.notes) say(note);
@@ -276,11 +288,20 @@ export async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'studio': {
-        if (rest[0]) studio.openProject(resolve(rest[0]));
+        const project = rest[0] ? await call('project:open', { dir: resolve(rest[0]) }) : null;
         if (projectsRoot) mkdirSync(projectsRoot, { recursive: true });
-        const server = await startWebServer({ studio, rendererDir: RENDERER_DIR, port: number('port', 0), log: (l) => process.stderr.write(`${l}\n`) });
+        const server = await startWebServer({
+          studio,
+          rendererDir: RENDERER_DIR,
+          port: number('port', 0),
+          // Lines arrive with the launch token already redacted.
+          log: (l) => {
+            log.error(l);
+            process.stderr.write(`${l}\n`);
+          },
+        });
         const backend = await studio.backend();
-        say(`Atelier studio ${VERSION} (compute: ${backend.name})${studio.project ? ` — ${studio.project.dir}` : ''}`);
+        say(`Atelier studio ${VERSION} (compute: ${backend.name})${project ? ` — ${project.dir}` : ''}`);
         say(`Open ${server.url}`);
         if (json) process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, backend: backend.name })}\n`);
         const stop = () => {
@@ -298,6 +319,7 @@ export async function main(argv: string[]): Promise<number> {
     studio.close();
     return 0;
   } catch (error) {
+    if (!(error instanceof UsageError)) log.error(`atelier ${verb} failed`, error);
     studio.close();
     process.stderr.write(`atelier: ${(error as Error).message}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: (error as AtelierError).code ?? 'internal', message: (error as Error).message } })}\n`);
@@ -305,26 +327,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Resolves with the run's status once it is no longer queued or running. */
-function waitForRun(studio: Studio, runId: number): Promise<string> {
-  return new Promise((resolve) => {
-    const settled = () => {
-      const status = studio.project?.runs.get(runId)?.status;
-      return status && status !== 'queued' && status !== 'running' ? status : null;
-    };
-    const stop = studio.router.subscribe((event, payload) => {
-      if (event !== 'run:changed' || (payload as { runId: number }).runId !== runId) return;
-      const status = settled();
-      if (status) {
-        stop();
-        resolve(status);
-      }
-    });
-    const now = settled();
-    if (now) {
+type RunStatus = EventPayload<'run:changed'>['status'];
+
+/** Resolves with the run's status once it is no longer queued or running (`read`: its status now, through the router). */
+function waitForRun(studio: Studio, runId: number, read: () => Promise<RunStatus>): Promise<RunStatus> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (status: RunStatus) => {
+      if (settled || status === 'queued' || status === 'running') return;
+      settled = true;
       stop();
-      resolve(now);
-    }
+      resolve(status);
+    };
+    // Listen first, then read: a run that ends in between is caught by one or the other.
+    const stop = studio.router.subscribe((event, payload) => {
+      if (event === 'run:changed' && (payload as EventPayload<'run:changed'>).runId === runId) settle((payload as EventPayload<'run:changed'>).status);
+    });
+    read().then(settle, (error: unknown) => {
+      stop();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
   });
 }
 

@@ -14,6 +14,7 @@ import { safeSvg } from '../datasets/image-header';
 import { assetFile, type AssetRow } from '../store/assets';
 import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from '../errors';
+import { log as fileLog, logToProject } from '../log';
 import { generatorLauncher, type LaunchJob } from './job-protocol';
 import { JobManager, runJobs } from './jobs';
 import { GeneratorClient } from '../generate/generator-client';
@@ -72,7 +73,12 @@ export interface Studio {
 }
 
 export function createStudio(options: StudioOptions): Studio {
-  const log = options.log ?? ((line: string) => console.error(line));
+  const say = options.log ?? ((line: string) => console.error(line));
+  /** What went wrong, for the adapter to show (the CLI's stderr) and for the log file. */
+  const log = (line: string) => {
+    fileLog.error(line);
+    say(line);
+  };
   const jobs = new JobManager(options.launchJob);
   const generator = new GeneratorClient(generatorLauncher(options.launchJob));
   const generation = new GenerationService(() => requireProject(), generator, (message) => log(`a generated image's file could not be written: ${message}`));
@@ -114,6 +120,7 @@ export function createStudio(options: StudioOptions): Studio {
       project.close();
     }
     project = next;
+    logToProject(next.dir);
   };
   let lock: ProjectLock | null = null;
   let lockHolder: number | null = null;
@@ -158,7 +165,13 @@ export function createStudio(options: StudioOptions): Studio {
       projectsRoot,
       credits: [STARTER_CREDIT],
     }),
-    'project:create': async ({ dir, starter }) => (await studio.createProject(underProjectsRoot(dir), { starter })).project.summary(),
+    'project:create': async ({ dir, starter }) => {
+      const { project: created, report } = await studio.createProject(underProjectsRoot(dir), { starter });
+      const summary = created.summary();
+      if (!report) return { ...summary, starter: null };
+      const { imported, duplicates, failed, seconds } = report;
+      return { ...summary, starter: { cancelled: false, imported, duplicates, failed, seconds } };
+    },
     'project:open': ({ dir }) => studio.openProject(dir).summary(),
     'project:setBackground': ({ color }) => {
       const p = requireProject();
@@ -333,6 +346,7 @@ export function createStudio(options: StudioOptions): Studio {
       lock?.release();
       lock = null;
       project?.close();
+      if (project) logToProject(null);
       project = null;
     },
     get queueHolder() {

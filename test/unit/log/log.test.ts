@@ -38,6 +38,7 @@ describe('the log file', () => {
     expect(error).toMatchObject({ level: 'error', msg: 'runs:start failed' });
     expect(err.message).toBe('Steps must be at least 1.');
     expect(err.code).toBe('invalid-input');
+    expect(error!.err).toMatchObject({ type: 'AtelierError' });
     expect(err.stack).toMatch(/AtelierError: Steps must be at least 1\.\n\s+at /);
   });
 
