@@ -55,7 +55,11 @@ export async function augmentPreview(
   for (let i = 0; i < count; i++) {
     // One stream per preview tile: tile i looks the same whatever `count` is.
     const pixels = augment(image, checked, new Rng(hashSeed(seed, i)));
-    previews.push(await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer());
+    previews.push(
+      await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
   return previews;
 }

@@ -79,9 +79,7 @@ export class DrawPool {
     const loaded = this.loaded[i]!;
     let state = loaded.get(dir);
     if (!state) {
-      state = this.local.get(dir).then(
-        (generator) => this.remote(i, { dir, n: 1, z: new Float32Array(generator.latentDim), cond: null }).then(() => true),
-      );
+      state = this.local.get(dir).then((generator) => this.remote(i, { dir, n: 1, z: new Float32Array(generator.latentDim), cond: null }).then(() => true));
       state = state.catch(() => {
         loaded.delete(dir);
         return false;

@@ -23,7 +23,10 @@ export class GeneratorCache {
       if (this.generators.size <= this.keep) break;
       this.generators.delete(old);
       clearPhaseFilters(); // rebuilt on the next draw of the checkpoints kept
-      void generator.then((x) => x.dispose(), () => {});
+      void generator.then(
+        (x) => x.dispose(),
+        () => {},
+      );
     }
     return g;
   }

@@ -90,7 +90,13 @@ export class GeneratorClient {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         const bytes = Buffer.from(m.pixels, 'base64');
-        p?.resolve({ size: m.size, latentDim: m.latentDim, classes: m.classes, pixels: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), ms: m.ms });
+        p?.resolve({
+          size: m.size,
+          latentDim: m.latentDim,
+          classes: m.classes,
+          pixels: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+          ms: m.ms,
+        });
       } else if (m.type === 'draw-failed') {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -103,7 +109,10 @@ export class GeneratorClient {
       if (this.channel !== channel) return;
       this.channel = null;
       this.failAll(
-        new AtelierError('generator-crashed', `The generator process stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). Try again; it restarts.`),
+        new AtelierError(
+          'generator-crashed',
+          `The generator process stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}). Try again; it restarts.`,
+        ),
       );
     });
     channel.send({ type: 'generator', projectDir });

@@ -12,12 +12,7 @@ export type JobRequest = TrainRequest | GeneratorRequest;
 /** Messages the engine may send a running job after its request. */
 export type JobControl = PauseControl | DrawControl;
 
-export type JobMessage =
-  | { type: 'ready'; backend: BackendInfoT }
-  | TrainMessage
-  | DrawMessage
-  | { type: 'done' }
-  | { type: 'error'; error: ErrorPayloadT };
+export type JobMessage = { type: 'ready'; backend: BackendInfoT } | TrainMessage | DrawMessage | { type: 'done' } | { type: 'error'; error: ErrorPayloadT };
 
 /** How the engine talks to one job process, whichever way it was started. */
 export interface JobChannel {

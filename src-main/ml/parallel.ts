@@ -181,10 +181,7 @@ export async function startReplicas(opts: { data: Dataset; cfg: TrainConfig; sta
   const { data, cfg, state, replicas } = opts;
   const capacity = gradientCapacity(state);
   const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-  const buffers: [SharedArrayBuffer, SharedArrayBuffer] = [
-    new SharedArrayBuffer(replicas * capacity * 4),
-    new SharedArrayBuffer(replicas * capacity * 4),
-  ];
+  const buffers: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(replicas * capacity * 4), new SharedArrayBuffer(replicas * capacity * 4)];
   const errors = new SharedArrayBuffer(ERROR_BYTES);
   const pixels = new SharedArrayBuffer(data.pixels.byteLength);
   new Uint8Array(pixels).set(data.pixels);

@@ -20,7 +20,6 @@ import { AtelierError } from '../errors.js';
 export type { Dataset, ModelFamily, Reducer, TrainConfig, TrainState } from './types.js';
 export { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './types.js';
 
-
 /** The reference DCGAN (pytorch_dcgan.py config a) unless overridden. */
 export const defaultTrainConfig = (partial: Partial<TrainConfig> = {}): TrainConfig => ({
   family: 'dcgan',
@@ -88,7 +87,10 @@ export interface TrainResult {
 }
 
 export class TrainingDivergedError extends AtelierError {
-  constructor(readonly step: number, losses: StepLosses) {
+  constructor(
+    readonly step: number,
+    losses: StepLosses,
+  ) {
     super(
       'training-diverged',
       `Training diverged at step ${step} (${Object.entries(losses)
@@ -100,7 +102,11 @@ export class TrainingDivergedError extends AtelierError {
 }
 
 export class TensorLeakError extends AtelierError {
-  constructor(readonly step: number, before: number, after: number) {
+  constructor(
+    readonly step: number,
+    before: number,
+    after: number,
+  ) {
     super('internal', `Training step ${step} leaked ${after - before} tensors (${before} → ${after}); this is a bug in the training code.`);
     this.name = 'TensorLeakError';
   }
@@ -152,7 +158,9 @@ function assertDataset(data: Dataset, cfg: TrainConfig): void {
     if (bad >= 0) throw new TrainConfigError(`Loss weights must be finite and ≥ 0; image ${bad} has ${data.lossWeights[bad]}.`);
   }
   if (cfg.classes > 0 && data.cond?.length !== data.count * cfg.classes) {
-    throw new TrainConfigError(`A conditional model needs ${cfg.classes} condition values per image; the dataset has ${data.cond?.length ?? 0} for ${data.count} images.`);
+    throw new TrainConfigError(
+      `A conditional model needs ${cfg.classes} condition values per image; the dataset has ${data.cond?.length ?? 0} for ${data.count} images.`,
+    );
   }
 }
 
@@ -317,8 +325,7 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
     config: cfg,
     step: 0,
     trainStep(batch, reducer) {
-      let parts: number[] = [];
-      parts = phase(opt, reducer, batch.share, () => {
+      const parts = phase(opt, reducer, batch.share, () => {
         // The step's latent noise is the reparameterisation's ε: seeded in JS like everything else.
         const { loss, recon, kl } = vaeLoss(vae, batch.real, batch.z, {
           ...condOpt(batch.cond),
@@ -373,7 +380,9 @@ export function createSession(cfg: TrainConfig, resume?: TrainState): Session {
 
 function assertCompatible(state: TrainState, cfg: TrainConfig): void {
   if (state.format !== TRAIN_STATE_FORMAT || state.version !== TRAIN_STATE_VERSION) {
-    throw new TrainConfigError(`This checkpoint is ${state.format} v${state.version}; this version of Atelier reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION}.`);
+    throw new TrainConfigError(
+      `This checkpoint is ${state.format} v${state.version}; this version of Atelier reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION}.`,
+    );
   }
   const family = (f: ModelFamily) => (f === 'vae' ? 'vae' : 'gan');
   if (family(state.config.family) !== family(cfg.family)) {
@@ -381,7 +390,9 @@ function assertCompatible(state: TrainState, cfg: TrainConfig): void {
   }
   for (const k of ['size', 'latentDim', 'width', 'classes', 'dNorm', 'gUpsample', 'family'] as const) {
     if (state.config[k] !== cfg[k]) {
-      throw new TrainConfigError(`Cannot start from this checkpoint: it was trained with ${k} ${String(state.config[k])}, the new settings say ${String(cfg[k])}.`);
+      throw new TrainConfigError(
+        `Cannot start from this checkpoint: it was trained with ${k} ${String(state.config[k])}, the new settings say ${String(cfg[k])}.`,
+      );
     }
   }
 }
@@ -511,13 +522,7 @@ export function replicaSlice(batch: number, r: number, n: number): [number, numb
 }
 
 /** Runs step `session.step` on this replica's slice (tensors created and disposed here). */
-export function trainOnBatch(
-  s: Session,
-  batches: BatchSampler,
-  reducer: Reducer = localReducer,
-  replica = 0,
-  opts: { leader?: boolean } = {},
-): StepLosses {
+export function trainOnBatch(s: Session, batches: BatchSampler, reducer: Reducer = localReducer, replica = 0, opts: { leader?: boolean } = {}): StepLosses {
   const { size, batchSize, latentDim, classes } = s.config;
   const [from, to] = replicaSlice(batchSize, replica, reducer.replicas);
   const n = to - from;

@@ -21,7 +21,11 @@ export async function importCheckpoint(p: Project, dir: string, name?: string) {
   }
   const { config } = state;
   const preset = (Object.keys(PRESET_WIDTH) as (keyof typeof PRESET_WIDTH)[]).find((k) => PRESET_WIDTH[k] === config.width);
-  if (!preset) throw new AtelierError('invalid-checkpoint', `${source} has networks of width ${config.width}; Atelier's presets are ${Object.values(PRESET_WIDTH).join(' and ')}.`);
+  if (!preset)
+    throw new AtelierError(
+      'invalid-checkpoint',
+      `${source} has networks of width ${config.width}; Atelier's presets are ${Object.values(PRESET_WIDTH).join(' and ')}.`,
+    );
   const runId = p.runs.create({
     name: name ?? `Imported ${basename(source)}`,
     model: config.family,

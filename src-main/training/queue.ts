@@ -170,7 +170,9 @@ export class TrainingQueue {
     if (combos.length > 16) throw new AtelierError('invalid-input', `This sweep makes ${combos.length} runs; choose at most 16 combinations.`);
     const sweepId = p.runs.createSweep(grid);
     const runIds = combos.map(({ lr, batchSize, preset }) => {
-      const label = [lr !== undefined ? `lr ${lr}` : null, grid.batchSize ? `batch ${batchSize}` : null, grid.preset ? preset : null].filter(Boolean).join(' · ');
+      const label = [lr !== undefined ? `lr ${lr}` : null, grid.batchSize ? `batch ${batchSize}` : null, grid.preset ? preset : null]
+        .filter(Boolean)
+        .join(' · ');
       return this.enqueue(
         { ...base, batchSize, preset, ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}), name: `${base.name ?? `Sweep ${sweepId}`}: ${label}` },
         { sweepId },

@@ -20,7 +20,12 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
   const { config, projectDir, runId } = request;
   const classes = config.classes;
   const onSkip = (source: { hash: string }, reason: string) => post({ type: 'skipped', hash: source.hash, reason });
-  post({ type: 'progress', step: 0, total: config.steps, message: `Preparing ${request.assets.length.toLocaleString('en')} images at ${config.size}×${config.size}` });
+  post({
+    type: 'progress',
+    step: 0,
+    total: config.steps,
+    message: `Preparing ${request.assets.length.toLocaleString('en')} images at ${config.size}×${config.size}`,
+  });
   const cacheDir = join(projectDir, 'cache');
   const data = await trainingPixels(request.assets, { size: config.size, background: request.background, cacheDir, onSkip });
   // An image that cannot be decoded is left out (the engine names it and excludes it); the run goes on.
@@ -68,7 +73,17 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     shouldStop: pauseRequested,
     onProgress(p) {
       const { step, totalSteps, imgPerSec, lossD, lossG, recon, kl } = p;
-      post({ type: 'progress', step, total: totalSteps, message: `Step ${step.toLocaleString('en')} of ${totalSteps.toLocaleString('en')}`, lossD, lossG, recon, kl, imgPerSec });
+      post({
+        type: 'progress',
+        step,
+        total: totalSteps,
+        message: `Step ${step.toLocaleString('en')} of ${totalSteps.toLocaleString('en')}`,
+        lossD,
+        lossG,
+        recon,
+        kl,
+        imgPerSec,
+      });
     },
     async onSample(session) {
       const file = `${runDir}/samples/step-${String(session.step).padStart(7, '0')}.png`;

@@ -50,6 +50,8 @@ export async function writeGrid(session: Session, grid: SampleGrid, file: string
   }
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
-  await sharp(Buffer.from(out.buffer), { raw: { width: side, height: side, channels: 3 } }).png().toFile(tmp);
+  await sharp(Buffer.from(out.buffer), { raw: { width: side, height: side, channels: 3 } })
+    .png()
+    .toFile(tmp);
   await rename(tmp, file);
 }
