@@ -42,7 +42,8 @@ export function unsupportedFormat(b: Uint8Array): string | null {
   const ascii = (at: number, text: string) => b.length >= at + text.length && [...text].every((c, i) => b[at + i] === c.charCodeAt(0));
   if (isoBrand(b) === 'heic') return 'a HEIC photo: Atelier cannot read HEIC yet; export it as JPEG or PNG.';
   if (ascii(0, '8BPS') && b.length >= 6 && b[4] === 0 && (b[5] === 1 || b[5] === 2)) return 'a Photoshop document (PSD): flatten it and export it as PNG.';
-  if (ascii(0, 'BM') && b.length >= 26 && b[6] === 0 && b[7] === 0 && b[8] === 0 && b[9] === 0) return 'a BMP image: Atelier cannot read BMP; export it as PNG.';
+  if (ascii(0, 'BM') && b.length >= 26 && b[6] === 0 && b[7] === 0 && b[8] === 0 && b[9] === 0)
+    return 'a BMP image: Atelier cannot read BMP; export it as PNG.';
   return null;
 }
 
@@ -128,7 +129,16 @@ function jpegSize(b: Uint8Array, view: DataView): { width?: number; height?: num
     }
     const length = view.getUint16(at + 2);
     // APP1 "Exif\0\0": a TIFF block whose IFD0 may carry the orientation (the first one counts).
-    if (marker === 0xe1 && length >= 16 && b[at + 4] === 0x45 && b[at + 5] === 0x78 && b[at + 6] === 0x69 && b[at + 7] === 0x66 && b[at + 8] === 0 && b[at + 9] === 0) {
+    if (
+      marker === 0xe1 &&
+      length >= 16 &&
+      b[at + 4] === 0x45 &&
+      b[at + 5] === 0x78 &&
+      b[at + 6] === 0x69 &&
+      b[at + 7] === 0x66 &&
+      b[at + 8] === 0 &&
+      b[at + 9] === 0
+    ) {
       if (orientation === 1) orientation = exifOrientation(b.subarray(at + 10, Math.min(b.length, at + 2 + length)));
     }
     // Start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
@@ -146,7 +156,10 @@ export function orientedSize(width: number, height: number, orientation: number 
 }
 
 function looksLikeSvg(b: Uint8Array): boolean {
-  const head = new TextDecoder('utf-8', { fatal: false }).decode(b.subarray(0, 1024)).replace(/^\uFEFF/, '').trimStart();
+  const head = new TextDecoder('utf-8', { fatal: false })
+    .decode(b.subarray(0, 1024))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(head);
 }
 

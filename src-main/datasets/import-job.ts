@@ -41,7 +41,11 @@ export async function runImport(project: Project, paths: readonly string[], opti
       lastEmit = now;
       const rate = done / Math.max(0.001, (now - started) / 1000);
       const left = (total - done) / Math.max(rate, 1e-9);
-      hooks.onProgress(done, total, `${done.toLocaleString('en')} of ${total.toLocaleString('en')} · ${Math.round(rate).toLocaleString('en')} images/s · ${formatSeconds(left)} left`);
+      hooks.onProgress(
+        done,
+        total,
+        `${done.toLocaleString('en')} of ${total.toLocaleString('en')} · ${Math.round(rate).toLocaleString('en')} images/s · ${formatSeconds(left)} left`,
+      );
     },
   });
   const cancelled = hooks.signal.aborted;

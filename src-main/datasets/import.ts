@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import sharp from 'sharp';
 import { assetFile, thumbFile, type NewAsset, type Split } from '../store/assets';
 import type { Project } from '../store/project';
@@ -154,7 +154,13 @@ async function runImport(project: Project, items: ImportItem[], options: ImportO
   const started = performance.now();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxFileBytes = options.maxFileBytes ?? fileByteLimit(maxPixels);
-  const limits: Limits = { maxPixels, maxFileBytes, maxUnpackedBytes: options.maxUnpackedBytes ?? unpackedByteLimit(maxFileBytes), unpacked: 0, archives: new Map() };
+  const limits: Limits = {
+    maxPixels,
+    maxFileBytes,
+    maxUnpackedBytes: options.maxUnpackedBytes ?? unpackedByteLimit(maxFileBytes),
+    unpacked: 0,
+    archives: new Map(),
+  };
   try {
     return await importWithin(project, items, options, limits, started);
   } finally {
@@ -235,7 +241,9 @@ async function prepare(project: Project, item: ImportItem, limits: Limits): Prom
   } catch (error) {
     if (error instanceof EntryError) {
       if (error.kind === 'too-big') {
-        throw new Rejected(`${name} unpacks to more than the ${bytesText(item.entry!.size)} its archive declares; the archive is damaged or hostile, and it was not imported.`);
+        throw new Rejected(
+          `${name} unpacks to more than the ${bytesText(item.entry!.size)} its archive declares; the archive is damaged or hostile, and it was not imported.`,
+        );
       }
       throw new Rejected(`${name} is damaged in its archive: ${error.message}; it was not imported.`);
     }
@@ -297,7 +305,8 @@ function fileSource(path: string | Buffer): Source {
     let at = from;
     while (at < to) {
       // Small reads are synchronous; larger ones go through the thread pool (other workers carry on meanwhile).
-      const n = to - from <= SYNC_READ_LIMIT ? readSync(fd, buf, at, to - at, at) : (await readAsync(fd, buf, at, Math.min(to - at, 64 * 1024 * 1024), at)).bytesRead;
+      const n =
+        to - from <= SYNC_READ_LIMIT ? readSync(fd, buf, at, to - at, at) : (await readAsync(fd, buf, at, Math.min(to - at, 64 * 1024 * 1024), at)).bytesRead;
       if (n === 0) break;
       at += n;
     }
@@ -456,7 +465,9 @@ function checkPixels(name: string, format: ImageFormat, width: number, height: n
       );
     }
   } else if (width * height > DECODE_PIXEL_LIMIT) {
-    throw new Rejected(`${name} is ${width}×${height} pixels (${mp(width * height)}), more than the ${mp(DECODE_PIXEL_LIMIT)} Atelier can decode for training; it was not decoded.`);
+    throw new Rejected(
+      `${name} is ${width}×${height} pixels (${mp(width * height)}), more than the ${mp(DECODE_PIXEL_LIMIT)} Atelier can decode for training; it was not decoded.`,
+    );
   }
 }
 
@@ -469,7 +480,12 @@ function fastPng(bytes: Uint8Array): { data: Uint8Array; width: number; height: 
   }
 }
 
-async function decodeWithSharp(bytes: Uint8Array, svg: boolean, small: boolean, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number }> {
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  svg: boolean,
+  small: boolean,
+  maxPixels: number,
+): Promise<{ data: Uint8Array; width: number; height: number }> {
   // A drawing's limit is the decoder's (it was measured at 72 dpi against the import's); a raster image's, the import's.
   const decoder = openImage(bytes, svg, svg ? DECODE_PIXEL_LIMIT : Math.min(maxPixels, DECODE_PIXEL_LIMIT));
   const { data, info } = await (small ? decoder : decoder.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }))
@@ -536,7 +552,9 @@ function describeFailure(error: unknown): string {
 }
 
 function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0]!.replace(/\.$/, '');
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .replace(/\.$/, '');
 }
 
 function mp(pixels: number): string {
@@ -609,7 +627,8 @@ export async function collectImportItems(
 
 function readByBytes(rawPath: Buffer, shown: string, tags: string[], items: ImportItem[]): ImportFailure[] {
   try {
-    if (!statSync(rawPath).isFile()) return [{ file: shown, reason: `${basename(shown)} has a folder name that is not UTF-8; rename it to import what is inside.` }];
+    if (!statSync(rawPath).isFile())
+      return [{ file: shown, reason: `${basename(shown)} has a folder name that is not UTF-8; rename it to import what is inside.` }];
     items.push({ path: shown, rawPath, name: basename(shown), tags });
     return [];
   } catch (error) {
@@ -622,12 +641,7 @@ function readByBytes(rawPath: Buffer, shown: string, tags: string[], items: Impo
  * inflated here). Members that are skipped get a line saying why, except macOS's own
  * bookkeeping (`__MACOSX/`, `.DS_Store`, `._name` resource forks), which is never a picture.
  */
-async function expandZip(
-  path: string,
-  tags: string[],
-  folderTags: (tags: string[], name: string) => string[],
-  items: ImportItem[],
-): Promise<ImportFailure[]> {
+async function expandZip(path: string, tags: string[], folderTags: (tags: string[], name: string) => string[], items: ImportItem[]): Promise<ImportFailure[]> {
   let entries: ArchiveEntry[];
   try {
     entries = readZipDirectory(path);
@@ -663,7 +677,10 @@ async function expandZip(
       skip(entry, `${fileName} is compressed with a method Atelier cannot unpack (zip method ${entry.method}); re-zip it with ordinary (deflate) compression.`);
       continue;
     }
-    const entryTags = parts.slice(0, -1).filter((p) => p !== '' && p !== '.').reduce(folderTags, tags);
+    const entryTags = parts
+      .slice(0, -1)
+      .filter((p) => p !== '' && p !== '.')
+      .reduce(folderTags, tags);
     items.push({ path: `${path}/${entry.name}`, entry, name: fileName, tags: entryTags });
   }
   return failed;

@@ -38,11 +38,7 @@ export interface KeeperCandidate {
  * capped at MAX_NEAR_DUPLICATE_THRESHOLD; 0 means identical hashes only. `method` forces
  * the index or the all-pairs comparison (tests and benchmarks); both give the same groups.
  */
-export function clusterNearDuplicates(
-  items: readonly HashedItem[],
-  threshold: number,
-  options: { method?: 'auto' | 'index' | 'pairs' } = {},
-): number[][] {
+export function clusterNearDuplicates(items: readonly HashedItem[], threshold: number, options: { method?: 'auto' | 'index' | 'pairs' } = {}): number[][] {
   const t = Number.isFinite(threshold) ? Math.max(0, Math.min(MAX_NEAR_DUPLICATE_THRESHOLD, Math.floor(threshold))) : 0;
   // Working in id order makes union-find roots, and so the output, independent of input order.
   const sorted = [...items].sort((a, b) => a.id - b.id);

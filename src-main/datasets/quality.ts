@@ -115,11 +115,7 @@ export function datasetSaturation(measures: readonly Pick<QualityMeasures, 'satu
 }
 
 /** The flags an image earns, in QUALITY_FLAGS order. */
-export function qualityFlags(
-  m: QualityMeasures,
-  t: QualityThresholds = defaultThresholds,
-  dataset?: { medianSaturation: number },
-): QualityFlag[] {
+export function qualityFlags(m: QualityMeasures, t: QualityThresholds = defaultThresholds, dataset?: { medianSaturation: number }): QualityFlag[] {
   const flags = new Set<QualityFlag>();
   const short = Math.min(m.width, m.height);
   const long = Math.max(m.width, m.height);
@@ -190,7 +186,9 @@ export function downscaleRgb(rgb: Uint8Array, width: number, height: number, max
   for (let y = 0; y < height; y++) {
     for (let ox = 0; ox < w; ox++) {
       const { start, weights } = xs[ox]!;
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = 0; k < weights.length; k++) {
         const p = (y * width + start + k) * 3;
         const wt = weights[k]!;
@@ -297,7 +295,10 @@ function binOf(rgb: Uint8Array, i: number): number {
 function dominantColour(rgb: Uint8Array, histogram: Uint32Array, pixels: readonly number[] | null): [number, number, number] {
   let best = 0;
   for (let k = 1; k < histogram.length; k++) if (histogram[k]! > histogram[best]!) best = k;
-  let r = 0, g = 0, b = 0, count = 0;
+  let r = 0,
+    g = 0,
+    b = 0,
+    count = 0;
   const visit = (i: number) => {
     if (binOf(rgb, i) !== best) return;
     r += rgb[i * 3]!;

@@ -48,7 +48,10 @@ export function assignSplits(items: readonly SplitItem[], options: SplitOptions)
   const out = new Map<number, Split>();
   // Strata in a fixed order only to make the Map's iteration order reproducible too.
   const names = [...strata.keys()].sort();
-  const perStratum = stratifiedCounts(names.map((n) => strata.get(n)!.length), shares);
+  const perStratum = stratifiedCounts(
+    names.map((n) => strata.get(n)!.length),
+    shares,
+  );
   for (const [index, name] of names.entries()) {
     const ids = strata.get(name)!.sort((a, b) => a - b);
     // Each stratum has its own stream: a new tag elsewhere does not reshuffle this one.
@@ -64,11 +67,7 @@ export function assignSplits(items: readonly SplitItem[], options: SplitOptions)
  * For a locked split: every new item goes to `lockedTo`; items already in `existing`
  * keep their split and are left out of the result. Returns only the new assignments.
  */
-export function assignLocked(
-  newItems: readonly { id: number }[],
-  lockedTo: Split,
-  existing: ReadonlyMap<number, Split> = new Map(),
-): Map<number, Split> {
+export function assignLocked(newItems: readonly { id: number }[], lockedTo: Split, existing: ReadonlyMap<number, Split> = new Map()): Map<number, Split> {
   if (!SPLITS.includes(lockedTo)) throw new SplitOptionsError(`"${String(lockedTo)}" is not a split; use train, val or test.`);
   const out = new Map<number, Split>();
   for (const { id } of newItems) if (!existing.has(id)) out.set(id, lockedTo);
@@ -149,7 +148,9 @@ function checkOptions(o: SplitOptions): [number, number, number] {
     throw new SplitOptionsError(`Split percentages must each be between 0 and 100; got train ${o.train}, val ${o.val}, test ${o.test}.`);
   }
   if (Math.abs(shares[0] + shares[1] + shares[2] - 100) > 1e-9) {
-    throw new SplitOptionsError(`Split percentages must add up to 100; train ${o.train} + val ${o.val} + test ${o.test} = ${shares[0] + shares[1] + shares[2]}.`);
+    throw new SplitOptionsError(
+      `Split percentages must add up to 100; train ${o.train} + val ${o.val} + test ${o.test} = ${shares[0] + shares[1] + shares[2]}.`,
+    );
   }
   if (!Number.isSafeInteger(o.seed)) throw new SplitOptionsError(`The split seed must be a whole number; got ${o.seed}.`);
   return shares;

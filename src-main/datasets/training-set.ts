@@ -88,7 +88,9 @@ export async function trainingPixels(
         pixels.set(raw.subarray(0, stride), i * stride);
       } catch (error) {
         failed.add(i);
-        const message = String((error as Error)?.message ?? error).split('\n')[0]!.replace(/\.$/, '');
+        const message = String((error as Error)?.message ?? error)
+          .split('\n')[0]!
+          .replace(/\.$/, '');
         options.onSkip?.(source, (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${basename(source.path)} is missing` : message);
       }
       options.onProgress?.(++done, sources.length);

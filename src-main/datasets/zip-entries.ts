@@ -93,7 +93,7 @@ export function readZipDirectory(path: string): ArchiveEntry[] {
       if (at + 46 + nameLength + extraLength > dir.length) throw new ZipError('its directory is damaged');
       const name = names.decode(dir.subarray(at + 46, at + 46 + nameLength));
       // Zip64 extra field: the 64-bit values, in this order, for the fields that read 0xFFFFFFFF.
-      for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength; ) {
+      for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength;) {
         const id = dir.readUInt16LE(e);
         const length = dir.readUInt16LE(e + 2);
         if (id === 0x0001) {
@@ -253,8 +253,9 @@ export class EntryReader {
       this.step(INPUT_CHUNK);
       if (steps % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    if (this.produced !== this.entry.size) throw new EntryError(`it unpacks to ${this.produced} bytes, not the ${this.entry.size} its archive declares`, 'damaged');
-    if ((this.crc >>> 0) !== this.entry.crc >>> 0) throw new EntryError('its checksum does not match', 'damaged');
+    if (this.produced !== this.entry.size)
+      throw new EntryError(`it unpacks to ${this.produced} bytes, not the ${this.entry.size} its archive declares`, 'damaged');
+    if (this.crc >>> 0 !== this.entry.crc >>> 0) throw new EntryError('its checksum does not match', 'damaged');
     return this.out;
   }
 }

@@ -4,7 +4,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { operations, type JobProgressT, type OpInput, type OpName, type OpOutput, type EventPayload } from '../../src-preload/contract';
 import { AtelierError, asErrorCode } from '../errors';
@@ -97,8 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   // A page of the headless studio may create projects only inside one folder: --projects,
   // else the folder holding the project it serves, else ~/Atelier.
-  const projectsRoot =
-    verb === 'studio' ? resolve(values.projects ?? (rest[0] ? dirname(resolve(rest[0])) : join(homedir(), 'Atelier'))) : null;
+  const projectsRoot = verb === 'studio' ? resolve(values.projects ?? (rest[0] ? dirname(resolve(rest[0])) : join(homedir(), 'Atelier'))) : null;
   const studio = createStudio({
     launchJob: forkLauncher(jobEntryBeside(import.meta.url)),
     log: (l) => process.stderr.write(`${l}\n`),
@@ -142,7 +141,9 @@ export async function main(argv: string[]): Promise<number> {
           seconds: round((performance.now() - started) / 1000),
         };
         const dupes = report && report.duplicates > 0 ? ` (${report.duplicates} byte-identical files stored once)` : '';
-        say(`Created ${dir}${values.starter ? ` with ${summary.assetCount.toLocaleString('en')} starter images${dupes} and ${summary.tagCount} tags` : ''} in ${result.seconds} s.`);
+        say(
+          `Created ${dir}${values.starter ? ` with ${summary.assetCount.toLocaleString('en')} starter images${dupes} and ${summary.tagCount} tags` : ''} in ${result.seconds} s.`,
+        );
         for (const f of report?.failed ?? []) say(`  skipped ${f.file}: ${f.reason}`);
         break;
       }
@@ -154,7 +155,13 @@ export async function main(argv: string[]): Promise<number> {
           tagsFromFolders: values['tags-from-folders'] ?? false,
           maxMegapixels: number('max-megapixels'),
         });
-        result = { imported: report.imported, duplicates: report.duplicates, failed: report.failed.length, seconds: round(report.seconds), failures: report.failed };
+        result = {
+          imported: report.imported,
+          duplicates: report.duplicates,
+          failed: report.failed.length,
+          seconds: round(report.seconds),
+          failures: report.failed,
+        };
         say(`Imported ${report.imported} images (${report.duplicates} already there, ${report.failed.length} failed) in ${round(report.seconds)} s.`);
         for (const f of report.failed) say(`  ${f.file}: ${f.reason}`);
         break;
@@ -164,7 +171,9 @@ export async function main(argv: string[]): Promise<number> {
         const info = await call('app:info', {});
         result = { version: info.version, backend: info.backend, ...info.project };
         say(`${info.project!.name} — ${info.project!.dir}`);
-        say(`  ${info.project!.assetCount} images, ${info.project!.tagCount} tags, ${info.project!.runCount} runs, ${info.project!.checkpointCount} checkpoints, ${info.project!.generationCount} generated`);
+        say(
+          `  ${info.project!.assetCount} images, ${info.project!.tagCount} tags, ${info.project!.runCount} runs, ${info.project!.checkpointCount} checkpoints, ${info.project!.generationCount} generated`,
+        );
         say(`  compute: ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? '' : 's'}) — ${info.backend.message}`);
         break;
       }
@@ -199,7 +208,14 @@ export async function main(argv: string[]): Promise<number> {
             lrScale: number('lr-scale'),
             ...(values['no-ema'] ? { ema: false } : {}),
             ...(values['no-augment'] ? { augment: false } : {}),
-            ...(values.freeze ? { freeze: values.freeze.split(',').map((f) => f.trim()).filter(Boolean) } : {}),
+            ...(values.freeze
+              ? {
+                  freeze: values.freeze
+                    .split(',')
+                    .map((f) => f.trim())
+                    .filter(Boolean),
+                }
+              : {}),
             ...(lr !== undefined ? { lrG: lr, lrD: lr } : {}),
             ...(from !== undefined ? { fromCheckpointId: from } : {}),
             ...(sampleEvery !== undefined ? { sampleEvery } : {}),
@@ -214,7 +230,9 @@ export async function main(argv: string[]): Promise<number> {
           const fmt = (label: string, v: number | undefined) => (v === undefined ? '' : `  ${label} ${v.toFixed(3)}`);
           if (p.lossD === undefined && p.recon === undefined) process.stderr.write(`${p.message}\n`);
           else if (p.step === p.total || p.step % 10 === 0)
-            process.stderr.write(`step ${p.step}/${p.total}${fmt('D', p.lossD)}${fmt('G', p.lossG)}${fmt('recon', p.recon)}${fmt('KL', p.kl)}  ${p.imgPerSec!.toFixed(1)} img/s\n`);
+            process.stderr.write(
+              `step ${p.step}/${p.total}${fmt('D', p.lossD)}${fmt('G', p.lossG)}${fmt('recon', p.recon)}${fmt('KL', p.kl)}  ${p.imgPerSec!.toFixed(1)} img/s\n`,
+            );
         });
         const status = await waitForRun(studio, runId, async () => (await call('runs:get', { runId })).status);
         stop();
@@ -236,7 +254,10 @@ export async function main(argv: string[]): Promise<number> {
           checkpoint: checkpoint ? join(project.dir, checkpoint.dir) : null,
           samples: run.samples.length,
         };
-        const losses = run.model === 'vae' ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}` : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
+        const losses =
+          run.model === 'vae'
+            ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}`
+            : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
         say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); ${losses}.`);
         break;
       }
@@ -245,7 +266,9 @@ export async function main(argv: string[]): Promise<number> {
         if (!rest[1]) throw new UsageError('import-checkpoint needs the checkpoint folder: atelier import-checkpoint <dir> <checkpoint-folder>');
         const ck = await call('checkpoints:import', { dir: resolve(rest[1]), ...(values.name ? { name: values.name } : {}) });
         result = { checkpointId: ck.id, runId: ck.runId, step: ck.step, dir: join(project.dir, ck.dir) };
-        say(`Imported checkpoint ${ck.id} (step ${ck.step}) as run ${ck.runId}: fine-tune with --from-checkpoint ${ck.id}, or generate with --checkpoint ${ck.id}.`);
+        say(
+          `Imported checkpoint ${ck.id} (step ${ck.step}) as run ${ck.runId}: fine-tune with --from-checkpoint ${ck.id}, or generate with --checkpoint ${ck.id}.`,
+        );
         break;
       }
       case 'generate': {

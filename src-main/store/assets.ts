@@ -214,7 +214,10 @@ export class AssetStore {
   /** Every matching id, in order (for selecting all of a filter). */
   ids(filter: AssetFilter = {}): number[] {
     const { sql, params } = this.where(filter);
-    return (this.db.prepare(`SELECT a.id FROM assets a ${sql} ORDER BY a.id`).pluck().all(...params) as number[]);
+    return this.db
+      .prepare(`SELECT a.id FROM assets a ${sql} ORDER BY a.id`)
+      .pluck()
+      .all(...params) as number[];
   }
 
   get(id: number): (AssetRow & { tags: string[]; quality: unknown }) | null {
@@ -257,9 +260,10 @@ export class AssetStore {
 
   /** Every image's tag names (images without tags are absent), for conditioning vectors. */
   tagsByAsset(): Map<number, string[]> {
-    const rows = this.db
-      .prepare('SELECT at.asset_id AS id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id ORDER BY at.asset_id, t.name')
-      .all() as { id: number; name: string }[];
+    const rows = this.db.prepare('SELECT at.asset_id AS id, t.name FROM asset_tags at JOIN tags t ON t.id = at.tag_id ORDER BY at.asset_id, t.name').all() as {
+      id: number;
+      name: string;
+    }[];
     const out = new Map<number, string[]>();
     for (const r of rows) {
       const list = out.get(r.id);
@@ -297,9 +301,14 @@ export class AssetStore {
 
   /** Perceptual hashes of the images still in play, for near-duplicate clustering. */
   perceptualHashes(): { id: number; phash: string; width: number; height: number; bytes: number; quality: string | null }[] {
-    return this.db
-      .prepare('SELECT id, phash, width, height, bytes, quality FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id')
-      .all() as { id: number; phash: string; width: number; height: number; bytes: number; quality: string | null }[];
+    return this.db.prepare('SELECT id, phash, width, height, bytes, quality FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id').all() as {
+      id: number;
+      phash: string;
+      width: number;
+      height: number;
+      bytes: number;
+      quality: string | null;
+    }[];
   }
 
   // ── bulk edits: each is one transaction and one undo entry ──
@@ -418,7 +427,10 @@ export class AssetStore {
 
   splitCounts(): Record<Split | 'none', number> {
     const counts = { train: 0, val: 0, test: 0, none: 0 };
-    for (const r of this.db.prepare('SELECT split, count(*) AS n FROM assets WHERE excluded = 0 GROUP BY split').all() as { split: Split | null; n: number }[]) {
+    for (const r of this.db.prepare('SELECT split, count(*) AS n FROM assets WHERE excluded = 0 GROUP BY split').all() as {
+      split: Split | null;
+      n: number;
+    }[]) {
       counts[r.split ?? 'none'] = r.n;
     }
     return counts;
@@ -436,8 +448,7 @@ export class AssetStore {
   /** Reverts the most recent bulk edit; returns its label, or null when there is nothing to undo. */
   undo(): string | null {
     const entry = this.db.prepare('SELECT id, label, payload FROM undo_log ORDER BY id DESC LIMIT 1').get() as
-      | { id: number; label: string; payload: string }
-      | undefined;
+      { id: number; label: string; payload: string } | undefined;
     if (!entry) return null;
     const p = JSON.parse(entry.payload) as UndoPayload;
     this.db.transaction(() => {

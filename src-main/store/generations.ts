@@ -153,7 +153,6 @@ export class GenerationStore {
     return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
   }
 
-
   byIds(ids: readonly number[]): GenerationT[] {
     if (ids.length === 0) return [];
     const byId = new Map<number, GenerationT>();
@@ -198,14 +197,20 @@ export class GenerationStore {
   /** Every id the filter matches, in the grid's order (select all). */
   ids(f: Omit<GenerationFilter, 'limit' | 'offset'>): number[] {
     const { clause, args, order } = this.filter(f);
-    return this.db.prepare(`SELECT g.id FROM generations g ${clause} ORDER BY ${order}`).pluck().all(...args) as number[];
+    return this.db
+      .prepare(`SELECT g.id FROM generations g ${clause} ORDER BY ${order}`)
+      .pluck()
+      .all(...args) as number[];
   }
 
   /** WHERE clauses for a filter: `clause` for counting and id lists, `pageClause` for reading a page in order. */
   private filter(f: Omit<GenerationFilter, 'limit' | 'offset'>): { clause: string; pageClause: string; args: (string | number)[]; order: string } {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    for (const word of (f.text ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean)) {
+    for (const word of (f.text ?? '')
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean)) {
       where.push(`g.prompt LIKE ? ESCAPE '\\'`);
       args.push(`%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
     }
@@ -251,7 +256,9 @@ export class GenerationStore {
   }
 
   rate(ids: readonly number[], rating: number): number {
-    return this.db.prepare('UPDATE generations SET rating = ? WHERE rating != ? AND id IN (SELECT value FROM json_each(?))').run(rating, rating, JSON.stringify(ids)).changes;
+    return this.db
+      .prepare('UPDATE generations SET rating = ? WHERE rating != ? AND id IN (SELECT value FROM json_each(?))')
+      .run(rating, rating, JSON.stringify(ids)).changes;
   }
 
   // --- prompts -------------------------------------------------------------------------
@@ -267,9 +274,11 @@ export class GenerationStore {
   }
 
   history(limit: number): { text: string; uses: number; lastUsedAt: string }[] {
-    return this.db
-      .prepare('SELECT text, uses, last_used_at AS lastUsedAt FROM prompt_history ORDER BY rowid DESC LIMIT ?')
-      .all(limit) as { text: string; uses: number; lastUsedAt: string }[];
+    return this.db.prepare('SELECT text, uses, last_used_at AS lastUsedAt FROM prompt_history ORDER BY rowid DESC LIMIT ?').all(limit) as {
+      text: string;
+      uses: number;
+      lastUsedAt: string;
+    }[];
   }
 
   templates(): { id: number; name: string; text: string; createdAt: string }[] {

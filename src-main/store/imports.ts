@@ -31,10 +31,12 @@ export class ImportReportStore {
 
   latest(): StoredImportReport | null {
     const row = this.db.prepare('SELECT id, imported, duplicates, cancelled, seconds FROM import_reports ORDER BY id DESC LIMIT 1').get() as
-      | { id: number; imported: number; duplicates: number; cancelled: number; seconds: number }
-      | undefined;
+      { id: number; imported: number; duplicates: number; cancelled: number; seconds: number } | undefined;
     if (!row) return null;
-    const failed = this.db.prepare('SELECT file, reason FROM import_failures WHERE report_id = ? ORDER BY rowid').all(row.id) as { file: string; reason: string }[];
+    const failed = this.db.prepare('SELECT file, reason FROM import_failures WHERE report_id = ? ORDER BY rowid').all(row.id) as {
+      file: string;
+      reason: string;
+    }[];
     return { cancelled: row.cancelled === 1, imported: row.imported, duplicates: row.duplicates, failed, seconds: row.seconds };
   }
 }

@@ -54,7 +54,8 @@ export class Project {
       const entries = readdirSync(full);
       if (entries.length > 0) {
         const hidden = entries.filter((e) => e.startsWith('.')).length;
-        const what = hidden === entries.length ? `${entries.length} hidden item${entries.length === 1 ? '' : 's'}, such as ${entries[0]}` : `${entries.length} items`;
+        const what =
+          hidden === entries.length ? `${entries.length} hidden item${entries.length === 1 ? '' : 's'}, such as ${entries[0]}` : `${entries.length} items`;
         throw new AtelierError('folder-not-empty', `${full} is not empty (${what}). Choose an empty or new folder for a project.`);
       }
     }
@@ -123,9 +124,29 @@ export class Project {
 
 /** Folders (and everything under them) a project is never created in. */
 const SYSTEM_FOLDERS = [
-  '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/run', '/sbin', '/sys', '/usr',
-  '/var/cache', '/var/lib', '/var/log', '/var/run', '/var/spool',
-  '/System', '/Library', '/Applications', '/private/etc', '/private/var/db',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/cache',
+  '/var/lib',
+  '/var/log',
+  '/var/run',
+  '/var/spool',
+  '/System',
+  '/Library',
+  '/Applications',
+  '/private/etc',
+  '/private/var/db',
 ];
 
 /**
@@ -155,7 +176,10 @@ export function refuseUnsafeProjectFolder(full: string): void {
     throw new AtelierError('system-folder', `${full} is a system folder${system ? ` (under ${system})` : ''}. Choose a folder of your own for a project.`);
   }
   if (dirname(full) === full || full === resolve(homedir())) {
-    throw new AtelierError('system-folder', `${full} is ${dirname(full) === full ? 'the root of the disk' : 'your home folder'}. Choose a folder inside it for a project.`);
+    throw new AtelierError(
+      'system-folder',
+      `${full} is ${dirname(full) === full ? 'the root of the disk' : 'your home folder'}. Choose a folder inside it for a project.`,
+    );
   }
 }
 

@@ -171,9 +171,7 @@ export class RunStore {
   setStatus(id: number, status: RunStatus, error: string | null = null): void {
     const ends = status === 'done' || status === 'cancelled' || status === 'failed';
     this.db
-      .prepare(
-        `UPDATE runs SET status = ?, error = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`,
-      )
+      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`)
       .run(status, error, ends ? 1 : 0, id);
   }
 
@@ -208,9 +206,7 @@ export class RunStore {
   }
 
   losses(id: number): LossRow[] {
-    return this.db
-      .prepare('SELECT step, loss_d AS lossD, loss_g AS lossG, recon, kl FROM run_losses WHERE run_id = ? ORDER BY step')
-      .all(id) as LossRow[];
+    return this.db.prepare('SELECT step, loss_d AS lossD, loss_g AS lossG, recon, kl FROM run_losses WHERE run_id = ? ORDER BY step').all(id) as LossRow[];
   }
 
   addSample(runId: number, step: number, file: string): void {

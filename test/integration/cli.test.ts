@@ -27,9 +27,9 @@ describe('atelier CLI', () => {
     const db = new Database(join(project, 'atelier.db'), { readonly: true });
     const untagged = db.prepare('SELECT count(*) AS n FROM assets WHERE id NOT IN (SELECT asset_id FROM asset_tags)').get() as { n: number };
     expect(untagged.n).toBe(0);
-    const smileys = db
-      .prepare("SELECT count(*) AS n FROM asset_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'Smileys & Emotion')")
-      .get() as { n: number };
+    const smileys = db.prepare("SELECT count(*) AS n FROM asset_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'Smileys & Emotion')").get() as {
+      n: number;
+    };
     expect(smileys.n).toBeGreaterThan(100);
     const files = db.prepare('SELECT hash, ext FROM assets LIMIT 5').all() as { hash: string; ext: string }[];
     db.close();
@@ -87,7 +87,9 @@ describe('atelier CLI', () => {
     const again = await atelier(['generate', project, '--prompt', 'seed:7, n:2', '--out', join(root, 'again'), '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.json).toMatchObject({ count: 2, seed: 7, prompt: 'seed:7, n:2' });
-    const first = await sharp((again.json.files as { file: string }[])[0]!.file).raw().toBuffer();
+    const first = await sharp((again.json.files as { file: string }[])[0]!.file)
+      .raw()
+      .toBuffer();
     expect(first.toString('base64')).toBe(pixels[0]);
   });
 

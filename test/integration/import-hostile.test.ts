@@ -123,7 +123,10 @@ const reasonFor = (failed: ImportFailure[], suffix: string) => failed.find((f) =
 const MB = 1e6;
 const GiB = 1024 ** 3;
 
-const png = (w: number, h: number, colour = '#3366cc') => sharp({ create: { width: w, height: h, channels: 3, background: colour } }).png().toBuffer();
+const png = (w: number, h: number, colour = '#3366cc') =>
+  sharp({ create: { width: w, height: h, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
 
 describe('zip bombs and huge files (item 6)', () => {
   it('refuses a 1 GiB zip bomb (three of them in one archive) by its declared size, without inflating it', async () => {
@@ -156,14 +159,18 @@ describe('zip bombs and huge files (item 6)', () => {
     const noisy = async (seed: number) => {
       const px = Buffer.alloc(400 * 400 * 4);
       for (let i = 0; i < px.length; i++) px[i] = (Math.imul(i + seed * 7919, 2654435761) >>> 24) & 0xff;
-      return sharp(px, { raw: { width: 400, height: 400, channels: 4 } }).png({ compressionLevel: 0 }).toBuffer();
+      return sharp(px, { raw: { width: 400, height: 400, channels: 4 } })
+        .png({ compressionLevel: 0 })
+        .toBuffer();
     };
     const [n1, n2, n3] = [await noisy(1), await noisy(2), await noisy(3)];
     expect(n1.length).toBeGreaterThan(600_000);
     writeFileSync(join(dir, 'b.zip'), zipOf([deflated(n1, 'n1.png'), deflated(n2, 'n2.png'), deflated(n3, 'n3.png')]));
     const project = newProject();
     const { result: report, grewBy } = await peakMemory(() => importPaths(project, [dir], { maxUnpackedBytes: 1.5 * MB, concurrency: 1 }));
-    expect(reasonFor(report.failed, 'a.zip/liar.png')).toBe('liar.png unpacks to more than the 100 bytes its archive declares; the archive is damaged or hostile, and it was not imported.');
+    expect(reasonFor(report.failed, 'a.zip/liar.png')).toBe(
+      'liar.png unpacks to more than the 100 bytes its archive declares; the archive is damaged or hostile, and it was not imported.',
+    );
     expect(reasonFor(report.failed, 'b.zip/n3.png')).toMatch(
       /^n3\.png was not unpacked: this import has already unpacked 1\.\d MB from archives, and the limit for one import is 1\.5 MB\.$/,
     );
@@ -218,7 +225,12 @@ describe('two imports into one project at once (item 7)', () => {
       const px = Buffer.alloc(16 * 16 * 3, i % 251);
       px.writeUInt16BE(i, 0);
       const file = join(dir, `img-${i}.png`);
-      writeFileSync(file, await sharp(px, { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer());
+      writeFileSync(
+        file,
+        await sharp(px, { raw: { width: 16, height: 16, channels: 3 } })
+          .png()
+          .toBuffer(),
+      );
       files.push({ path: file, tags: ['t'] });
     }
     // A big one too, so a thumbnail file is written.
@@ -296,10 +308,28 @@ describe('import decodes as training does (item 8)', () => {
 describe('EXIF orientation (item 9)', () => {
   it('stores the upright size, thumbnails and trains upright, and keeps the original bytes', async () => {
     // Stored 300×200 with a red top half; orientation 6 shows it turned 90° clockwise: 200×300, red on the right.
-    const top = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const top = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
     const stored = sharp({ create: { width: 300, height: 200, channels: 3, background: '#0000ff' } }).composite([{ input: top, top: 0, left: 0 }]);
-    const jpeg = await sharp(await stored.png().toBuffer()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    const small = await sharp(await sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } }).composite([{ input: await sharp({ create: { width: 40, height: 10, channels: 3, background: '#ff0000' } }).png().toBuffer(), top: 0, left: 0 }]).png().toBuffer())
+    const jpeg = await sharp(await stored.png().toBuffer())
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const small = await sharp(
+      await sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } })
+        .composite([
+          {
+            input: await sharp({ create: { width: 40, height: 10, channels: 3, background: '#ff0000' } })
+              .png()
+              .toBuffer(),
+            top: 0,
+            left: 0,
+          },
+        ])
+        .png()
+        .toBuffer(),
+    )
       .jpeg()
       .withMetadata({ orientation: 6 })
       .toBuffer();
@@ -333,7 +363,11 @@ describe('EXIF orientation (item 9)', () => {
       expect(rg! + lg!).toBeLessThan(120);
     }
     // Training sees it upright too.
-    const pixels = await trainingPixels([{ path: project.path(assetFile(big.hash, big.ext)), hash: big.hash }], { size: 30, background: '#ffffff', cacheDir: join(root, 'exif-cache') });
+    const pixels = await trainingPixels([{ path: project.path(assetFile(big.hash, big.ext)), hash: big.hash }], {
+      size: 30,
+      background: '#ffffff',
+      cacheDir: join(root, 'exif-cache'),
+    });
     const px = (x: number, y: number) => [...pixels.pixels.subarray((y * 30 + x) * 3, (y * 30 + x) * 3 + 3)];
     expect(px(2, 15)).toEqual([255, 255, 255]); // contain: white margin left and right of a tall image
     expect(px(20, 15)[0]).toBeGreaterThan(200); // red right half
@@ -366,7 +400,12 @@ describe('a line for every skipped or unsupported file (item 10)', () => {
     writeFileSync(join(dir, 'IMG_0001.HEIC'), heic);
     writeFileSync(join(dir, 'photo.heif'), heif);
     writeFileSync(join(dir, 'layers.psd'), Buffer.concat([Buffer.from('8BPS'), Buffer.from([0, 1]), Buffer.alloc(64)]));
-    writeFileSync(join(dir, 'modern.avif'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).avif().toBuffer());
+    writeFileSync(
+      join(dir, 'modern.avif'),
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+        .avif()
+        .toBuffer(),
+    );
     const project = newProject();
     const report = await importPaths(project, [dir]);
     expect(report.imported).toBe(2); // birds/owl.png and modern.avif

@@ -47,7 +47,9 @@ function pngHeaderOnly(width: number, height: number): Buffer {
 }
 
 async function solid(color: string, size = 24, format: 'png' | 'jpeg' | 'webp' = 'png'): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: color } })[format]().toBuffer();
+  return sharp({ create: { width: size, height: size, channels: 3, background: color } })
+    [format]()
+    .toBuffer();
 }
 
 beforeAll(async () => {
@@ -146,10 +148,16 @@ describe('names and frames', () => {
     writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9]), Buffer.from('.png')]), await solid('#445566', 30));
     // Two frames: red then blue. Only the first should be imported.
     const frames = Buffer.concat([
-      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }).raw().toBuffer(),
-      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } }).raw().toBuffer(),
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#ff0000' } })
+        .raw()
+        .toBuffer(),
+      await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0000ff' } })
+        .raw()
+        .toBuffer(),
     ]);
-    await sharp(frames, { raw: { width: 20, height: 40, channels: 3, pageHeight: 20 } }).gif({ loop: 0 }).toFile(join(dir, 'anim.gif'));
+    await sharp(frames, { raw: { width: 20, height: 40, channels: 3, pageHeight: 20 } })
+      .gif({ loop: 0 })
+      .toFile(join(dir, 'anim.gif'));
     expect((await sharp(join(dir, 'anim.gif')).metadata()).pages).toBe(2);
     const project = Project.create(join(root, 'odd-project'));
     const { items, failed } = await collectImportItems([dir]);

@@ -23,7 +23,9 @@ beforeAll(async () => {
   const files = [];
   for (let i = 0; i < 2; i++) {
     const file = join(root, `tile-${i}.png`);
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 90, g: 100, b: 90 } } }).png().toFile(file);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 90, g: 100, b: 90 } } })
+      .png()
+      .toFile(file);
     files.push({ path: file, name: `tile-${i}.png` });
   }
   expect((await importFiles(project, files)).imported).toBe(2);

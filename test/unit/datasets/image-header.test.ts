@@ -38,7 +38,9 @@ describe('image header', () => {
       expect(unsupportedFormat(heic)).toBe('a HEIC photo: Atelier cannot read HEIC yet; export it as JPEG or PNG.');
     }
     expect(readImageHeader(ftyp('mif1', 'mif1', 'avif'))).toEqual({ format: 'avif' });
-    expect(unsupportedFormat(Buffer.concat([Buffer.from('8BPS'), Buffer.from([0, 1]), Buffer.alloc(20)]))).toBe('a Photoshop document (PSD): flatten it and export it as PNG.');
+    expect(unsupportedFormat(Buffer.concat([Buffer.from('8BPS'), Buffer.from([0, 1]), Buffer.alloc(20)]))).toBe(
+      'a Photoshop document (PSD): flatten it and export it as PNG.',
+    );
     const bmp = Buffer.alloc(54);
     bmp.write('BM', 0);
     expect(unsupportedFormat(bmp)).toBe('a BMP image: Atelier cannot read BMP; export it as PNG.');
@@ -73,7 +75,11 @@ describe('fast PNG path', () => {
   it('gives the same RGBA pixels as sharp for RGBA, RGB and palette PNGs', async () => {
     let decoded = 0;
     const base = sharp({ create: { width: 9, height: 7, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.75 } } });
-    for (const bytes of [await base.png().toBuffer(), await base.clone().removeAlpha().png().toBuffer(), await base.png({ palette: true, colours: 8 }).toBuffer()]) {
+    for (const bytes of [
+      await base.png().toBuffer(),
+      await base.clone().removeAlpha().png().toBuffer(),
+      await base.png({ palette: true, colours: 8 }).toBuffer(),
+    ]) {
       const fast = decodePngRgba(bytes);
       if (!fast) continue; // a variant it leaves to sharp
       decoded++;
@@ -84,7 +90,9 @@ describe('fast PNG path', () => {
   });
 
   it('throws on a bad chunk checksum (which sharp refuses) and leaves a PNG with an EXIF orientation to sharp', async () => {
-    const bytes = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#336699' } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#336699' } })
+      .png()
+      .toBuffer();
     for (const at of [29, bytes.length - 1]) {
       const bad = Buffer.from(bytes);
       bad[at] = bad[at]! ^ 0xff;
@@ -94,7 +102,9 @@ describe('fast PNG path', () => {
   });
 
   it('throws on a truncated PNG rather than returning garbage', async () => {
-    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     expect(() => decodePngRgba(bytes.subarray(0, bytes.length >> 1))).toThrow();
   });
 });

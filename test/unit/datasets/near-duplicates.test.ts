@@ -1,7 +1,13 @@
 // Near-duplicate groups: exact on constructed hashes, transitive, order-independent, and the
 // bit-block index finds exactly what comparing every pair finds.
 import { describe, expect, it } from 'vitest';
-import { clusterNearDuplicates, directDuplicates, MAX_NEAR_DUPLICATE_THRESHOLD, pickKeeper, type HashedItem } from '../../../src-main/datasets/near-duplicates.js';
+import {
+  clusterNearDuplicates,
+  directDuplicates,
+  MAX_NEAR_DUPLICATE_THRESHOLD,
+  pickKeeper,
+  type HashedItem,
+} from '../../../src-main/datasets/near-duplicates.js';
 import { hamming } from '../../../src-main/datasets/perceptual-hash.js';
 import { Rng } from '../../../src-main/ml/random.js';
 
@@ -44,7 +50,10 @@ function reference(items: HashedItem[], thresholds: number[]): Map<number, numbe
     for (const { i, j, d } of distances) if (d <= t) group[root(j)] = root(i);
     const groups = new Map<number, number[]>();
     sorted.forEach((item, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), item.id]));
-    out.set(t, [...groups.values()].filter((g) => g.length > 1).sort((a, b) => a[0]! - b[0]!));
+    out.set(
+      t,
+      [...groups.values()].filter((g) => g.length > 1).sort((a, b) => a[0]! - b[0]!),
+    );
   }
   return out;
 }
@@ -86,7 +95,15 @@ describe('clusterNearDuplicates', () => {
 
   it('with threshold 0 groups identical hashes only', () => {
     expect(clusterNearDuplicates(items, 0)).toEqual([[4, 10]]);
-    expect(clusterNearDuplicates([{ id: 1, phash: 'ABCDEF0123456789' }, { id: 2, phash: 'abcdef0123456789' }], 0)).toEqual([[1, 2]]);
+    expect(
+      clusterNearDuplicates(
+        [
+          { id: 1, phash: 'ABCDEF0123456789' },
+          { id: 2, phash: 'abcdef0123456789' },
+        ],
+        0,
+      ),
+    ).toEqual([[1, 2]]);
   });
 
   it('is transitive (single linkage): a chain joins ends further apart than the threshold', () => {
@@ -135,7 +152,15 @@ describe('clusterNearDuplicates', () => {
   it('handles nothing, one item, and rejects repeated ids and bad hashes', () => {
     expect(clusterNearDuplicates([], 6)).toEqual([]);
     expect(clusterNearDuplicates([{ id: 1, phash: a }], 6)).toEqual([]);
-    expect(() => clusterNearDuplicates([{ id: 1, phash: a }, { id: 1, phash: b }], 6)).toThrow(/twice/);
+    expect(() =>
+      clusterNearDuplicates(
+        [
+          { id: 1, phash: a },
+          { id: 1, phash: b },
+        ],
+        6,
+      ),
+    ).toThrow(/twice/);
     expect(() => clusterNearDuplicates([{ id: 1, phash: 'nope' }], 6)).toThrow(/not a perceptual hash/);
   });
 });

@@ -13,7 +13,9 @@ function picture(paint: Paint, size = 256): Promise<Buffer> {
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) data.set(paint((x + 0.5) / size, (y + 0.5) / size), (y * size + x) * 3);
   }
-  return sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 const inCircle = (x: number, y: number, cx: number, cy: number, r: number) => (x - cx) ** 2 + (y - cy) ** 2 < r * r;
@@ -66,7 +68,10 @@ describe('perceptualHash', () => {
     expect(hamming(await perceptualHash(smiley), await perceptualHash(copy))).toBeLessThanOrEqual(6);
 
     const dir = join(process.cwd(), 'node_modules/emoji-datasource-twitter/img/twitter/64');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort().filter((_, i) => i % 50 === 0);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .filter((_, i) => i % 50 === 0);
     const distances = await Promise.all(
       files.map(async (f) => {
         const png = readFileSync(join(dir, f));
@@ -99,8 +104,12 @@ describe('perceptualHash', () => {
       }
     }
     // Invisible pixels carry black colour: a decoder that ignored alpha would see a black image.
-    const transparent = await sharp(rgba, { raw: { width: size, height: size, channels: 4 } }).png().toBuffer();
-    const onWhite = await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+    const transparent = await sharp(rgba, { raw: { width: size, height: size, channels: 4 } })
+      .png()
+      .toBuffer();
+    const onWhite = await sharp(rgb, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toBuffer();
     const a = await analyseImage(transparent);
     const b = await analyseImage(onWhite);
     expect(hamming(a.phash, b.phash)).toBe(0);
@@ -108,7 +117,9 @@ describe('perceptualHash', () => {
   });
 
   it('reports the original size of a large image measured on a small copy', async () => {
-    const png = await sharp({ create: { width: 640, height: 320, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 640, height: 320, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const { quality } = await analyseImage(png);
     expect([quality.width, quality.height, quality.aspect]).toEqual([640, 320, 2]);
   });

@@ -28,7 +28,7 @@ function paint(width: number, height: number, f: (x: number, y: number) => [numb
   return img;
 }
 
-const checkerboard = () => paint(128, 128, (x, y) => ((x >> 3) + (y >> 3)) % 2 ? [230, 60, 60] : [30, 30, 140]);
+const checkerboard = () => paint(128, 128, (x, y) => (((x >> 3) + (y >> 3)) % 2 ? [230, 60, 60] : [30, 30, 140]));
 const colourful = { medianSaturation: 0.4 };
 
 async function blurred(img: RawImage, sigma: number): Promise<RawImage> {
@@ -136,7 +136,10 @@ describe('qualityFlags', () => {
   it('leaves most of the starter Twemoji unflagged', async () => {
     const dir = join(process.cwd(), 'node_modules/emoji-datasource-twitter/img/twitter/64');
     // Every 4th file keeps this quick; bench/curation.ts measures all of them.
-    const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort().filter((_, i) => i % 4 === 0);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .filter((_, i) => i % 4 === 0);
     const measures = await Promise.all(files.map(async (f) => (await analyseImage(readFileSync(join(dir, f)))).quality));
     const dataset = datasetSaturation(measures);
     expect(dataset.medianSaturation).toBeGreaterThan(defaultThresholds.colourDatasetFrom);

@@ -50,7 +50,12 @@ describe('assignSplits', () => {
   });
 
   it('keeps each stratum within one item of its exact share', () => {
-    for (const percent of [options, { train: 80, val: 10, test: 10, seed: 1 }, { train: 34, val: 33, test: 33, seed: 2 }, { train: 100, val: 0, test: 0, seed: 3 }]) {
+    for (const percent of [
+      options,
+      { train: 80, val: 10, test: 10, seed: 1 },
+      { train: 34, val: 33, test: 33, seed: 2 },
+      { train: 100, val: 0, test: 0, seed: 3 },
+    ]) {
       const splits = assignSplits(items, percent);
       for (const strata of new Set(items.map((i) => i.strata))) {
         const members = items.filter((i) => i.strata === strata);
@@ -85,7 +90,15 @@ describe('assignSplits', () => {
   it('rejects shares that do not add up and repeated ids', () => {
     expect(() => assignSplits(items, { train: 70, val: 20, test: 20, seed: 1 })).toThrow(SplitOptionsError);
     expect(() => assignSplits(items, { train: 110, val: -10, test: 0, seed: 1 })).toThrow(/between 0 and 100/);
-    expect(() => assignSplits([{ id: 1, strata: 'a' }, { id: 1, strata: 'b' }], options)).toThrow(/twice/);
+    expect(() =>
+      assignSplits(
+        [
+          { id: 1, strata: 'a' },
+          { id: 1, strata: 'b' },
+        ],
+        options,
+      ),
+    ).toThrow(/twice/);
   });
 });
 

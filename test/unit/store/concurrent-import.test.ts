@@ -12,7 +12,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const asset = (hash: string, tags: string[]): NewAsset => ({ hash, ext: 'png', name: `${hash}.png`, width: 8, height: 8, bytes: 10, hasAlpha: false, thumb: `thumbs/${hash}.webp`, tags });
+const asset = (hash: string, tags: string[]): NewAsset => ({
+  hash,
+  ext: 'png',
+  name: `${hash}.png`,
+  width: 8,
+  height: 8,
+  bytes: 10,
+  hasAlpha: false,
+  thumb: `thumbs/${hash}.webp`,
+  tags,
+});
 
 it('a hash stored by another connection between the check and the insert becomes a duplicate', () => {
   const root = mkdtempSync(join(tmpdir(), 'atelier-concurrent-'));

@@ -77,7 +77,9 @@ describe('GenerationStore', () => {
     const db = withRunAndCheckpoint(tempDb(), 99);
     const store = new GenerationStore(db);
     const a = store.addBatch([base(0), base(1)]);
-    const b = store.addBatch([base(0, { prompt: 'winter', tags: [{ tag: 'winter', weight: 1.5 }], seed: 3, origin: 'variation', parentId: a.ids[0]!, params: { strength: 0.3 } })]);
+    const b = store.addBatch([
+      base(0, { prompt: 'winter', tags: [{ tag: 'winter', weight: 1.5 }], seed: 3, origin: 'variation', parentId: a.ids[0]!, params: { strength: 0.3 } }),
+    ]);
     expect([a.batchId, b.batchId]).toEqual([1, 2]);
     const r = store.get(a.ids[1]!)!;
     expect([...r.latent!]).toEqual([...Float32Array.from({ length: 4 }, (_, k) => k + 0.1)]);

@@ -51,9 +51,9 @@ describe('migrations', () => {
     expect(schemaVersion(db)).toBe(2);
     expect(tables(db)).toEqual(['asset_tags', 'assets', 'checkpoints', 'generations', 'meta', 'run_losses', 'runs', 'tags']);
     expect(db.prepare('SELECT name FROM assets').get()).toEqual({ name: 'kept' });
-    expect(() => db.prepare("INSERT INTO runs (model, size, steps, batch_size, seed, config, status) VALUES ('dcgan', 32, 1, 1, 1, '{}', 'bogus')").run()).toThrow(
-      /CHECK/,
-    );
+    expect(() =>
+      db.prepare("INSERT INTO runs (model, size, steps, batch_size, seed, config, status) VALUES ('dcgan', 32, 1, 1, 1, '{}', 'bogus')").run(),
+    ).toThrow(/CHECK/);
     expect(plan(db, 'SELECT id FROM checkpoints WHERE run_id = ? ORDER BY step DESC', 1)).toContain('checkpoints_by_run');
     db.close();
   });
@@ -64,17 +64,25 @@ describe('migrations', () => {
     v2.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ef', 'png', 'old', 2, 2, 9, 1, 't')").run();
     v2.close();
     const db = openDatabase(file, { upTo: 3 });
-    expect(db.prepare('SELECT name, flags, excluded, split, phash FROM assets').get()).toEqual({ name: 'old', flags: 0, excluded: 0, split: null, phash: null });
+    expect(db.prepare('SELECT name, flags, excluded, split, phash FROM assets').get()).toEqual({
+      name: 'old',
+      flags: 0,
+      excluded: 0,
+      split: null,
+      phash: null,
+    });
     expect(tables(db)).toEqual(expect.arrayContaining(['import_reports', 'import_failures', 'undo_log']));
     expect(() => db.prepare("UPDATE assets SET split = 'holdout'").run()).toThrow(/CHECK/);
-    expect(plan(db, "SELECT id FROM assets WHERE split = ? ORDER BY id", 'val')).toContain('assets_by_split');
+    expect(plan(db, 'SELECT id FROM assets WHERE split = ? ORDER BY id', 'val')).toContain('assets_by_split');
     db.close();
   });
 
   it('004 rebuilds runs and losses keeping every row and reference, with foreign keys checked', () => {
     const file = tempDb();
     const v3 = openDatabase(file, { upTo: 3 });
-    v3.prepare("INSERT INTO runs (id, model, size, steps, batch_size, seed, config, status, steps_done) VALUES (7, 'dcgan', 32, 10, 8, 1, '{}', 'done', 10)").run();
+    v3.prepare(
+      "INSERT INTO runs (id, model, size, steps, batch_size, seed, config, status, steps_done) VALUES (7, 'dcgan', 32, 10, 8, 1, '{}', 'done', 10)",
+    ).run();
     v3.prepare('INSERT INTO run_losses (run_id, step, loss_d, loss_g) VALUES (7, 1, 1.5, 0.5)').run();
     v3.prepare("INSERT INTO checkpoints (id, run_id, step, dir) VALUES (3, 7, 10, 'checkpoints/run-7/step-10')").run();
     v3.prepare("INSERT INTO generations (checkpoint_id, seed, idx, file, size) VALUES (3, 1, 0, 'samples/a.png', 32)").run();
@@ -91,7 +99,9 @@ describe('migrations', () => {
       overfitting: 0,
     });
     expect(db.prepare('SELECT step, loss_d, loss_g, recon, kl FROM run_losses').get()).toEqual({ step: 1, loss_d: 1.5, loss_g: 0.5, recon: null, kl: null });
-    expect(db.prepare('SELECT count(*) AS n FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id JOIN runs r ON r.id = c.run_id').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT count(*) AS n FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id JOIN runs r ON r.id = c.run_id').get()).toEqual({
+      n: 1,
+    });
     expect(db.pragma('foreign_key_check')).toEqual([]);
     db.prepare("UPDATE runs SET status = 'paused'").run(); // the new state is allowed
     expect(() => db.prepare("UPDATE runs SET status = 'sleeping'").run()).toThrow(/CHECK/);
@@ -115,7 +125,9 @@ describe('migrations', () => {
     expect(plan(db, 'SELECT a.id FROM assets a WHERE a.id IN (SELECT id FROM assets WHERE rating >= ?) ORDER BY a.id LIMIT 200', 3)).toContain(
       'COVERING INDEX assets_by_rating (rating>?)',
     );
-    expect(plan(db, 'SELECT a.id FROM assets a WHERE a.rating = 0 ORDER BY a.id LIMIT 200')).toMatch(/SEARCH a USING (COVERING )?INDEX assets_by_rating \(rating=\?\)$/);
+    expect(plan(db, 'SELECT a.id FROM assets a WHERE a.rating = 0 ORDER BY a.id LIMIT 200')).toMatch(
+      /SEARCH a USING (COVERING )?INDEX assets_by_rating \(rating=\?\)$/,
+    );
     expect(plan(db, 'SELECT count(*) FROM assets a WHERE a.rating >= ?', 3)).toBe('SEARCH a USING COVERING INDEX assets_by_rating (rating>?)');
     db.close();
   });
@@ -123,7 +135,16 @@ describe('migrations', () => {
   it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
     const file = tempDb();
     openDatabase(file, { upTo: 1 }).close();
-    const broken = [...migrations, { version: latestVersion + 1, name: 'broken', up: () => { throw new Error('boom'); } }];
+    const broken = [
+      ...migrations,
+      {
+        version: latestVersion + 1,
+        name: 'broken',
+        up: () => {
+          throw new Error('boom');
+        },
+      },
+    ];
     expect(() => openDatabase(file, { list: broken })).toThrow(/boom/);
     const raw = new Database(file);
     expect(raw.pragma('user_version', { simple: true })).toBe(1);
