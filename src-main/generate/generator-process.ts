@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { toErrorPayload } from '../errors';
+import { log } from '../log';
 import { initBackend } from '../ml/backend';
 import { DrawPool } from './draw-pool';
 import type { DrawControl, DrawMessage, GeneratorRequest } from './protocol';
@@ -28,7 +29,11 @@ export class GeneratorProcess {
   /** Queues a draw; its answer is posted as `drawn` or `draw-failed`. Draws run one at a time, in order. */
   draw(control: DrawControl): void {
     this.drawing = this.drawing.then(() =>
-      this.drawNow(control).catch((error: unknown) => this.post({ type: 'draw-failed', id: control.id, error: toErrorPayload(error) })),
+      this.drawNow(control).catch((error: unknown) => {
+        // The engine hears code and message; the project's log keeps the stack.
+        log.error('a draw failed', error);
+        this.post({ type: 'draw-failed', id: control.id, error: toErrorPayload(error) });
+      }),
     );
   }
 
