@@ -40,7 +40,9 @@ try {
     const r = await call('assets:list', input);
     console.log(`${label}: ${ms(t)} (total ${(r.total as number).toLocaleString('en')})`);
   }
-  const ids = ((await call('assets:ids', { tag: 'tag-3' })).ids as number[]).concat(((await call('assets:ids', {})).ids as number[]).slice(0, 10_000)).slice(0, 10_000);
+  const ids = ((await call('assets:ids', { tag: 'tag-3' })).ids as number[])
+    .concat(((await call('assets:ids', {})).ids as number[]).slice(0, 10_000))
+    .slice(0, 10_000);
   t = performance.now();
   const tagged = await call('tags:apply', { ids, add: ['bulk'], remove: [] });
   console.log(`bulk tag ${ids.length.toLocaleString('en')} images: ${ms(t)} (${tagged.added} added)`);

@@ -10,12 +10,17 @@ import { analyseImage, analyseRaw, hamming, type ImageAnalysis } from '../src-ma
 import { datasetSaturation, defaultThresholds, QUALITY_FLAGS, qualityFlags, type RawImage } from '../src-main/datasets/quality';
 import { Rng } from '../src-main/ml/random';
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 console.log(`load average ${load()} on ${availableParallelism()} cores (idle is < 0.5)`);
 
 // ── hash + quality on the starter PNGs
 const dir = join(process.cwd(), 'node_modules/emoji-datasource-twitter/img/twitter/64');
-const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.png'))
+  .sort();
 const bytes = files.map((f) => readFileSync(join(dir, f)));
 
 async function analyseAll(concurrency: number): Promise<{ results: ImageAnalysis[]; seconds: number }> {
@@ -41,7 +46,9 @@ for (let run = 0; run < 3; run++) {
   best = Math.min(best, r.seconds);
   results = r.results;
 }
-console.log(`analyseImage (decode + pHash + quality): ${files.length} PNGs in ${best.toFixed(2)} s = ${(files.length / best).toFixed(0)} img/s (best of 3, 8 in flight)`);
+console.log(
+  `analyseImage (decode + pHash + quality): ${files.length} PNGs in ${best.toFixed(2)} s = ${(files.length / best).toFixed(0)} img/s (best of 3, 8 in flight)`,
+);
 
 // The import already decodes each small original to raw pixels; measuring that decode costs only the JS part.
 const raws: RawImage[] = await Promise.all(
@@ -52,7 +59,7 @@ const raws: RawImage[] = await Promise.all(
 );
 let started = performance.now();
 for (const raw of raws) analyseRaw(raw);
-let seconds = (performance.now() - started) / 1000;
+const seconds = (performance.now() - started) / 1000;
 console.log(`analyseRaw (pHash + quality on pixels already decoded): ${(raws.length / seconds).toFixed(0)} img/s on one thread`);
 
 // ── flag rates under the default thresholds

@@ -30,7 +30,18 @@ const TAGS = Array.from({ length: 109 }, (_, i) => `tag ${i}`);
 
 function makeGallery(path: string): void {
   const p = Project.create(path);
-  const runId = p.runs.create({ name: 'bench cGAN', model: 'cgan', size: 32, preset: 'small', steps: 1, batchSize: 32, seed: 1, settings: { classes: TAGS, config: { latentDim: 100, classes: 109 } }, assets: [], status: 'done' });
+  const runId = p.runs.create({
+    name: 'bench cGAN',
+    model: 'cgan',
+    size: 32,
+    preset: 'small',
+    steps: 1,
+    batchSize: 32,
+    seed: 1,
+    settings: { classes: TAGS, config: { latentDim: 100, classes: 109 } },
+    assets: [],
+    status: 'done',
+  });
   const ck = [p.runs.addCheckpoint(runId, 500, 'checkpoints/a'), p.runs.addCheckpoint(runId, 1000, 'checkpoints/b')];
   const rng = new Rng(1);
   // 64 real images (colour gradients) that every row's file points at.
@@ -75,7 +86,7 @@ function makeGallery(path: string): void {
     }
     p.generations.addBatch(batch);
   }
-  p.db.prepare("UPDATE generations SET rating = 1 + id % 5 WHERE id % 7 = 0").run();
+  p.db.prepare('UPDATE generations SET rating = 1 + id % 5 WHERE id % 7 = 0').run();
   p.close();
 }
 
@@ -83,7 +94,12 @@ try {
   let t = performance.now();
   makeGallery(join(dir, 'g'));
   console.log(`made ${N.toLocaleString('en')} generations in ${ms(t)}`);
-  const studio = createStudio({ launchJob: forkLauncher(fileURLToPath(new URL('../src-main/host/job-process.ts', import.meta.url))), log: console.error, lockProjects: false, runQueue: false });
+  const studio = createStudio({
+    launchJob: forkLauncher(fileURLToPath(new URL('../src-main/host/job-process.ts', import.meta.url))),
+    log: console.error,
+    lockProjects: false,
+    runQueue: false,
+  });
   t = performance.now();
   studio.openProject(join(dir, 'g'), { queue: false });
   console.log(`open project: ${ms(t)}`);
@@ -151,15 +167,21 @@ async function inBrowser(project: string): Promise<void> {
     const cells = page.getByTestId('gallery-cell');
     /** Every cell on screen shows its decoded image. */
     const settled = () =>
-      page.waitForFunction(() => {
-        const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid="gallery-cell"] img')];
-        return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-      }, null, { polling: 16, timeout: 30_000 });
+      page.waitForFunction(
+        () => {
+          const imgs = [...document.querySelectorAll<HTMLImageElement>('[data-testid="gallery-cell"] img')];
+          return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+        },
+        null,
+        { polling: 16, timeout: 30_000 },
+      );
     let t = performance.now();
     await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
     await page.getByTestId('tab-gallery').click();
     await settled();
-    console.log(`in the browser: Generate → Gallery with ${N.toLocaleString('en')} images, first screen shown in ${ms(t)} (this also starts the generator process); ${await cells.count()} cells in the page`);
+    console.log(
+      `in the browser: Generate → Gallery with ${N.toLocaleString('en')} images, first screen shown in ${ms(t)} (this also starts the generator process); ${await cells.count()} cells in the page`,
+    );
     const slow = await page.evaluate(() =>
       (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
         .filter((e) => e.name.includes('/api/') && e.duration > 50)
@@ -181,13 +203,18 @@ async function inBrowser(project: string): Promise<void> {
     console.log(`  jump to the end (image ${N.toLocaleString('en')}): shown in ${ms(t)}; ${await cells.count()} cells in the page`);
     t = performance.now();
     await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
-    await page.waitForFunction((n) => !!document.querySelector(`[data-testid="gallery-cell"][data-index="${Math.floor(n / 2)}"]`), N, { polling: 16 }).catch(() => {});
+    await page
+      .waitForFunction((n) => !!document.querySelector(`[data-testid="gallery-cell"][data-index="${Math.floor(n / 2)}"]`), N, { polling: 16 })
+      .catch(() => {});
     await settled();
     console.log(`  jump to the middle: shown in ${ms(t)}`);
     await cells.first().click();
     t = performance.now();
     await page.keyboard.press('ControlOrMeta+a');
-    await page.getByTestId('gallery-selection-count').filter({ hasText: N.toLocaleString('en') }).waitFor();
+    await page
+      .getByTestId('gallery-selection-count')
+      .filter({ hasText: N.toLocaleString('en') })
+      .waitFor();
     console.log(`  select all (Ctrl+A, ${N.toLocaleString('en')} ids): ${ms(t)}`);
     if (shotAt) {
       await page.screenshot({ path: shotAt });

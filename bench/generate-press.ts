@@ -97,11 +97,15 @@ async function main(): Promise<void> {
     await page.getByTestId('prompt-bar').waitFor();
     await page.getByTestId('generate-model').filter({ hasText: 'step 24' }).waitFor();
     // Every drawing thread holds the model before the first timed press (as after any first use).
-    for (let i = 0; i < 2; i++) await page.request.post(new URL('/api/generations:create', url).href, { data: { prompt: `n:${count}, seed:${i + 1}` }, headers: apiHeaders(url) });
+    for (let i = 0; i < 2; i++)
+      await page.request.post(new URL('/api/generations:create', url).href, { data: { prompt: `n:${count}, seed:${i + 1}` }, headers: apiHeaders(url) });
     // The same request with the page doing nothing: what the engine takes when it has the cores.
     const quiet: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await page.request.post(new URL('/api/generations:create', url).href, { data: { prompt: `face smiling, n:${count}, seed:${50 + i}` }, headers: apiHeaders(url) });
+      const r = await page.request.post(new URL('/api/generations:create', url).href, {
+        data: { prompt: `face smiling, n:${count}, seed:${50 + i}` },
+        headers: apiHeaders(url),
+      });
       quiet.push(((await r.json()) as { result: { ms: number } }).result.ms);
     }
     await page.getByTestId('prompt-input').fill('face smiling');
@@ -160,7 +164,9 @@ async function main(): Promise<void> {
     );
     console.log(`  the same request through the API with the page idle: engine ${ms(median(quiet))} (median of ${quiet.length})`);
     console.log(`  all presses: ${totals.map((x) => Math.round(x)).join(', ')} ms`);
-    console.log(`  CPU during presses (incl. the wait for the check): studio + generator ${((100 * cpu.s) / cpu.wall).toFixed(0)}%, browser ${((100 * cpu.b) / cpu.wall).toFixed(0)}% of one core`);
+    console.log(
+      `  CPU during presses (incl. the wait for the check): studio + generator ${((100 * cpu.s) / cpu.wall).toFixed(0)}%, browser ${((100 * cpu.b) / cpu.wall).toFixed(0)}% of one core`,
+    );
     if (tracePath) writeFileSync(`${tracePath}.txt`, totals.join('\n'));
   } finally {
     await browser.close();

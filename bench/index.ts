@@ -4,7 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const benches = ['import-starter.ts', 'curation.ts', 'curation-100k.ts', 'grid-memory.ts', 'train-throughput.ts', 'sampling.ts', 'generate-press.ts', 'gallery-100k.ts'];
+const benches = [
+  'import-starter.ts',
+  'curation.ts',
+  'curation-100k.ts',
+  'grid-memory.ts',
+  'train-throughput.ts',
+  'sampling.ts',
+  'generate-press.ts',
+  'gallery-100k.ts',
+];
 for (const file of benches) {
   const path = fileURLToPath(new URL(file, import.meta.url));
   if (!existsSync(path)) continue;

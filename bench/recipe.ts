@@ -58,7 +58,8 @@ async function contactSheet(session: Session, file: string, cond: Float32Array |
   for (let i = 0; i < n; i++) {
     const ox = gap + (i % 8) * (size + gap);
     const oy = gap + Math.floor(i / 8) * (size + gap);
-    for (let y = 0; y < size; y++) sheet.set(bytes.subarray((i * size * size + y * size) * 3, (i * size * size + (y + 1) * size) * 3), ((oy + y) * side + ox) * 3);
+    for (let y = 0; y < size; y++)
+      sheet.set(bytes.subarray((i * size * size + y * size) * 3, (i * size * size + (y + 1) * size) * 3), ((oy + y) * side + ox) * 3);
   }
   await sharp(Buffer.from(sheet.buffer), { raw: { width: side, height: side, channels: 3 } })
     .resize(side * 2, side * 2, { kernel: 'nearest' })
@@ -93,7 +94,14 @@ async function main(): Promise<void> {
       { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') },
     );
     // The same class list the Train view uses: tags in use, most frequent first.
-    const classes = settings.model === 'dcgan' ? [] : project.assets.tags().filter((t) => t.count > 0).slice(0, 256).map((t) => t.name);
+    const classes =
+      settings.model === 'dcgan'
+        ? []
+        : project.assets
+            .tags()
+            .filter((t) => t.count > 0)
+            .slice(0, 256)
+            .map((t) => t.name);
     const tagsOf = project.assets.tagsByAsset();
     const cond = new Float32Array(assets.length * classes.length);
     const index = new Map(classes.map((c, i) => [c, i]));
@@ -101,7 +109,11 @@ async function main(): Promise<void> {
     const balance = arg('balance');
     const curation = new Curation(project);
     const weights =
-      balance === 'oversample' ? Float32Array.from(curation.oversamplingWeights(assets)) : balance === 'classWeights' ? Float32Array.from(curation.classWeights(assets)) : null;
+      balance === 'oversample'
+        ? Float32Array.from(curation.oversamplingWeights(assets))
+        : balance === 'classWeights'
+          ? Float32Array.from(curation.classWeights(assets))
+          : null;
     project.close();
     const cfg = configFromSettings(settings, { classes: classes.length, images: pixels.count });
     if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
@@ -131,7 +143,9 @@ async function main(): Promise<void> {
         lastStep = p.step;
         if (p.elapsedMs - lastLog > 30_000) {
           lastLog = p.elapsedMs;
-          console.log(`  ${(p.elapsedMs / 60_000).toFixed(1)} min  step ${p.step}  D ${p.lossD?.toFixed(3)}  G ${p.lossG?.toFixed(3)}  ${p.imgPerSec.toFixed(1)} img/s`);
+          console.log(
+            `  ${(p.elapsedMs / 60_000).toFixed(1)} min  step ${p.step}  D ${p.lossD?.toFixed(3)}  G ${p.lossG?.toFixed(3)}  ${p.imgPerSec.toFixed(1)} img/s`,
+          );
         }
       },
       onFinish: (session) => contactSheet(session, out, classes.length ? cond : null, pixels.count),

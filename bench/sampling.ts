@@ -88,16 +88,22 @@ async function main(): Promise<void> {
   const r16 = await pooled(recipe, 16, join(scratch, 'r'));
   rmSync(scratch, { recursive: true, force: true });
   console.log(`Atelier, reference DCGAN (config a), 16 images, 1 thread: median ${median(a16).toFixed(1)} ms, p90 ${p90(a16).toFixed(1)} ms`);
-  console.log(`Atelier, reference DCGAN (config a), 16 images, ${availableParallelism()} threads (generator process): median ${median(p16).toFixed(1)} ms, p90 ${p90(p16).toFixed(1)} ms`);
+  console.log(
+    `Atelier, reference DCGAN (config a), 16 images, ${availableParallelism()} threads (generator process): median ${median(p16).toFixed(1)} ms, p90 ${p90(p16).toFixed(1)} ms`,
+  );
   console.log(`Atelier, reference DCGAN (config a), 64 images, ${availableParallelism()} threads: median ${median(p64).toFixed(1)} ms`);
   console.log(`Atelier, default recipe (small, resize+conv), 16 images, ${availableParallelism()} threads: median ${median(r16).toFixed(1)} ms`);
 
   let torch: number | undefined;
   if (TORCH_SCRIPT && existsSync(TORCH_SCRIPT) && spawnSync(PY, ['-c', 'import torch']).status === 0) {
     const out = join(mkdtempSync(join(tmpdir(), 'atelier-torch-')), 'r.json');
-    const run = spawnSync(PY, [TORCH_SCRIPT, '--config', 'a', '--steps', '1', '--repeats', '1', '--warmup', '5', '--inf-iters', '2', '--lat-iters', String(iters), '--json', out], {
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      PY,
+      [TORCH_SCRIPT, '--config', 'a', '--steps', '1', '--repeats', '1', '--warmup', '5', '--inf-iters', '2', '--lat-iters', String(iters), '--json', out],
+      {
+        encoding: 'utf8',
+      },
+    );
     try {
       const r = JSON.parse(readFileSync(out, 'utf8')) as { results: { latency_bs16_ms_median?: number }[] };
       torch = r.results[0]?.latency_bs16_ms_median;
@@ -107,7 +113,9 @@ async function main(): Promise<void> {
     if (torch === undefined) console.log(`pytorch run gave no result (exit ${run.status}): ${(run.stderr ?? '').slice(-300)}`);
   } else {
     console.log(
-      TORCH_SCRIPT ? `pytorch: not available (${PY} cannot import torch, or ${TORCH_SCRIPT} is missing), skipping the side-by-side run` : 'pytorch: skipped (--torch <pytorch_dcgan.py> runs it side by side)',
+      TORCH_SCRIPT
+        ? `pytorch: not available (${PY} cannot import torch, or ${TORCH_SCRIPT} is missing), skipping the side-by-side run`
+        : 'pytorch: skipped (--torch <pytorch_dcgan.py> runs it side by side)',
     );
   }
   if (torch !== undefined) {
@@ -130,7 +138,18 @@ async function main(): Promise<void> {
       ['default recipe (small)', recipe, 'small'],
     ] as const) {
       const session = createSession(cfg);
-      const runId = project.runs.create({ name: label, model: 'dcgan', size: 32, preset, steps: 1, batchSize: 64, seed: 0, settings: { config: cfg }, assets: [], status: 'done' });
+      const runId = project.runs.create({
+        name: label,
+        model: 'dcgan',
+        size: 32,
+        preset,
+        steps: 1,
+        batchSize: 64,
+        seed: 0,
+        settings: { config: cfg },
+        assets: [],
+        status: 'done',
+      });
       const folder = `checkpoints/run-${runId}/step-0000001`;
       await saveCheckpoint(project.path(folder), session.state());
       session.dispose();
@@ -142,7 +161,9 @@ async function main(): Promise<void> {
         const r = await call('generations:create', { prompt: `seed:${i}, n:64`, checkpointId });
         if (i >= 2) engine.push(r.ms);
       }
-      console.log(`Generate press, 64 images, ${label} (draw in the generator process + 64 PNGs + rows): median ${median(engine).toFixed(1)} ms, p90 ${p90(engine).toFixed(1)} ms`);
+      console.log(
+        `Generate press, 64 images, ${label} (draw in the generator process + 64 PNGs + rows): median ${median(engine).toFixed(1)} ms, p90 ${p90(engine).toFixed(1)} ms`,
+      );
     }
   } finally {
     studio.close();

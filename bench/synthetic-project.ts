@@ -12,7 +12,10 @@ export function makeSyntheticProject(dir: string, n: number): void {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
-  const hex = () => Math.floor(rand() * 2 ** 32).toString(16).padStart(8, '0');
+  const hex = () =>
+    Math.floor(rand() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   const tags = Array.from({ length: 60 }, (_, i) => `tag-${i}`);
   const project = Project.create(dir);
   for (let start = 0; start < n; start += 10_000) {

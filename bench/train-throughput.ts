@@ -85,9 +85,13 @@ async function main(): Promise<void> {
         byKernel.set(k.name, e);
         profiled += ms;
       }
-      console.log(`  per-kernel time per step, mean of ${profiledSteps} (${profiled.toFixed(0)} ms in kernels; 'unnamed scope' = custom-gradient layers, overlapping the rest):`);
+      console.log(
+        `  per-kernel time per step, mean of ${profiledSteps} (${profiled.toFixed(0)} ms in kernels; 'unnamed scope' = custom-gradient layers, overlapping the rest):`,
+      );
       for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
-        console.log(`    ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / profiled).toFixed(1).padStart(5)}%  ${e.calls / profiledSteps} calls`);
+        console.log(
+          `    ${name.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / profiled).toFixed(1).padStart(5)}%  ${e.calls / profiledSteps} calls`,
+        );
       }
       const convs = profile.kernels
         .filter((k) => k.name.startsWith('Conv2D'))

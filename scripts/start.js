@@ -32,7 +32,11 @@ function electronBinary() {
   // Electron 45 fetches its binary on first launch; try once.
   const fetched = spawnSync(node, [join(dir, 'install.js')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   if (fetched.status === 0 && binary() && existsSync(binary())) return { path: binary() };
-  const reason = (fetched.stderr || fetched.stdout || '').trim().split('\n').find((l) => /error|fail/i.test(l)) ?? 'download failed';
+  const reason =
+    (fetched.stderr || fetched.stdout || '')
+      .trim()
+      .split('\n')
+      .find((l) => /error|fail/i.test(l)) ?? 'download failed';
   return { reason: `the Electron binary could not be downloaded (${reason.trim()})` };
 }
 

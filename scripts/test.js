@@ -1,5 +1,6 @@
-// `npm test`: unit and integration tests (vitest), then a production build and
-// the end-to-end tests (Playwright in Debian's Chromium against the headless studio).
+// `npm test`: lint (ESLint) and format (Prettier) checks, types, unit and integration
+// tests (vitest, the house's import rules among them), then a production build and the
+// end-to-end tests (Playwright in Debian's Chromium against the headless studio).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
 const steps = [
+  ['lint', bin('eslint', 'bin/eslint.js'), ['.', '--max-warnings', '0']],
+  [
+    'format',
+    bin('prettier', 'bin/prettier.cjs'),
+    ['--check', '--log-level', 'warn', 'src-main', 'src-preload', 'src-renderer', 'test', 'bench', 'scripts', '*.ts', '*.js', '*.json'],
+  ],
   ['typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
   ['typecheck e2e', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']],
   ['svelte-check', bin('svelte-check', 'bin/svelte-check'), ['--tsconfig', 'tsconfig.web.json', '--fail-on-warnings']],

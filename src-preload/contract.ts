@@ -16,7 +16,19 @@
 import { z } from 'zod';
 import { count, id, projectFile, selection, empty, paging } from './contract/common';
 import { BackendInfo, ProjectSummary, Credit } from './contract/project';
-import { Split, QualityFlag, Asset, AssetDetail, tagName, assetFilter, starRating, ImportReport, AugmentationPolicy, SplitInfo, TagCount } from './contract/datasets';
+import {
+  Split,
+  QualityFlag,
+  Asset,
+  AssetDetail,
+  tagName,
+  assetFilter,
+  starRating,
+  ImportReport,
+  AugmentationPolicy,
+  SplitInfo,
+  TagCount,
+} from './contract/datasets';
 import { ModelKind, ModelPreset, ImageSize, TrainSettings, RunStatus, Run, Checkpoint, RunDetail, learningRate, batchSize } from './contract/training';
 import {
   PostProcessStep,
@@ -125,22 +137,31 @@ export const operations = {
   ),
   'splits:assign': op(
     z
-      .object({ train: z.number().int().min(0).max(100), val: z.number().int().min(0).max(100), test: z.number().int().min(0).max(100), seed: z.number().int().nonnegative().default(1) })
+      .object({
+        train: z.number().int().min(0).max(100),
+        val: z.number().int().min(0).max(100),
+        test: z.number().int().min(0).max(100),
+        seed: z.number().int().nonnegative().default(1),
+      })
       .strict()
       .refine((s) => s.train + s.val + s.test === 100, { message: 'train, val and test must add up to 100' }),
     SplitInfo,
     'Assign every image to train/val/test, stratified by its first tag, deterministic from the seed.',
   ),
-  'splits:lock': op(
-    z.object({ to: Split.nullable() }).strict(),
-    SplitInfo,
-    'Lock the split: later imports go only to the chosen split (null unlocks).',
-  ),
+  'splits:lock': op(z.object({ to: Split.nullable() }).strict(), SplitInfo, 'Lock the split: later imports go only to the chosen split (null unlocks).'),
   'splits:info': op(empty, SplitInfo, 'Images per split, the settings used and the lock.'),
   'augmentation:get': op(empty, AugmentationPolicy, "The dataset's augmentation policy, which training uses."),
   'augmentation:set': op(z.object({ policy: AugmentationPolicy }).strict(), AugmentationPolicy, "Save the dataset's augmentation policy."),
   'augmentation:preview': op(
-    z.object({ id, policy: AugmentationPolicy, count: z.number().int().min(1).max(16).default(8), seed: z.number().int().nonnegative().default(1), size: z.number().int().min(16).max(256).default(96) }).strict(),
+    z
+      .object({
+        id,
+        policy: AugmentationPolicy,
+        count: z.number().int().min(1).max(16).default(8),
+        seed: z.number().int().nonnegative().default(1),
+        size: z.number().int().min(16).max(256).default(96),
+      })
+      .strict(),
     z.object({ images: z.array(z.string()) }),
     'Augmented copies of one image as PNG data URLs, for a live preview of a policy.',
   ),
@@ -175,11 +196,7 @@ export const operations = {
     }),
     'What the Train view needs to offer choices: classes, image counts, freezable layers, model sizes.',
   ),
-  'runs:start': op(
-    TrainSettings,
-    z.object({ runId: id, status: RunStatus }),
-    'Queue a training run; it starts as soon as the queue reaches it.',
-  ),
+  'runs:start': op(TrainSettings, z.object({ runId: id, status: RunStatus }), 'Queue a training run; it starts as soon as the queue reaches it.'),
   'runs:sweep': op(
     z
       .object({
@@ -202,7 +219,11 @@ export const operations = {
   'runs:pause': op(z.object({ runId: id }).strict(), Run, 'Pause a run: it saves a checkpoint and stops; a queued run is held back.'),
   'runs:resume': op(z.object({ runId: id }).strict(), Run, 'Put a paused, cancelled or failed run back in the queue; it continues from its last checkpoint.'),
   'runs:cancel': op(z.object({ runId: id }).strict(), Run, 'Stop a run now (its checkpoints are kept) or take it out of the queue.'),
-  'checkpoints:list': op(empty, z.array(Checkpoint.extend({ runName: z.string(), model: ModelKind, size: ImageSize })), 'Every checkpoint of the project, newest first.'),
+  'checkpoints:list': op(
+    empty,
+    z.array(Checkpoint.extend({ runName: z.string(), model: ModelKind, size: ImageSize })),
+    'Every checkpoint of the project, newest first.',
+  ),
   'checkpoints:import': op(
     z.object({ dir: z.string().min(1), name: z.string().trim().min(1).max(80).optional() }).strict(),
     Checkpoint,
@@ -276,7 +297,11 @@ export const operations = {
     z.object({ total: count, items: z.array(Generation) }),
     'A page of generated images matching the filters.',
   ),
-  'generations:ids': op(z.object(generationFilter).strict(), z.object({ ids: z.array(id) }), 'Every generated image id the filters match, in the grid order (select all).'),
+  'generations:ids': op(
+    z.object(generationFilter).strict(),
+    z.object({ ids: z.array(id) }),
+    'Every generated image id the filters match, in the grid order (select all).',
+  ),
   'generations:get': op(z.object({ id }).strict(), GenerationDetail, 'One generated image with its provenance.'),
   'generations:regenerate': op(
     z.object({ id }).strict(),

@@ -8,8 +8,7 @@ const api = buildApi({
   kind: 'electron',
   async invoke(name, input) {
     const result = (await ipcRenderer.invoke('atelier:invoke', { name, input })) as
-      | { ok: true; result: unknown }
-      | { ok: false; error: { code: string; message: string } };
+      { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
     if (!result.ok) throw new ApiError(result.error.code, result.error.message);
     return result.result;
   },

@@ -16,7 +16,8 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** PNG bytes of width×height pixels, rows top to bottom, `channels` (3 or 4) bytes each. */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 3 | 4): Buffer {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`A PNG must be at least 1×1 whole pixels; got ${width}×${height}.`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`A PNG must be at least 1×1 whole pixels; got ${width}×${height}.`);
   if (pixels.length !== width * height * channels) {
     throw new RangeError(`${width}×${height}×${channels} pixels need ${width * height * channels} bytes; got ${pixels.length}.`);
   }

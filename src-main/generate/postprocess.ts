@@ -218,7 +218,9 @@ export async function reducePalette(img: RawImage, colours: number): Promise<{ i
     const [r, g, b] = sum.map((s) => Math.round(s / box.population)) as [number, number, number];
     means.add((r << 16) | (g << 8) | b);
   }
-  const candidates = Array.from(means).sort((a, b) => a - b).map(unpack);
+  const candidates = Array.from(means)
+    .sort((a, b) => a - b)
+    .map(unpack);
 
   const nearest = new Map<number, number>();
   for (let i = 0; i < n; i++) {
@@ -286,7 +288,8 @@ export async function encode(img: RawImage, format: EncodeFormat, size?: number,
   if (kernel !== 'lanczos' && kernel !== 'nearest') throw new PostProcessError(`A resize kernel must be 'lanczos' or 'nearest'; got '${String(kernel)}'.`);
   let p = pipeline(img);
   if (size !== undefined) {
-    if (!Number.isInteger(size) || size < 1 || size > MAX_SIDE) throw new PostProcessError(`An encode size must be a whole number of pixels from 1 to ${MAX_SIDE}; got ${size}.`);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_SIDE)
+      throw new PostProcessError(`An encode size must be a whole number of pixels from 1 to ${MAX_SIDE}; got ${size}.`);
     const landscape = img.width >= img.height;
     p = p.resize({
       width: landscape ? size : Math.max(1, Math.round((img.width * size) / img.height)),
@@ -393,7 +396,9 @@ export async function applySteps(img: RawImage, steps: readonly PostProcessStep[
     const checked = PostProcessStepSchema.safeParse(step);
     if (!checked.success) {
       const op = step && typeof step === 'object' && 'op' in step ? `'${String(step.op)}'` : 'without an op';
-      throw new PostProcessError(`Post-processing step ${i + 1} (${op}) is not valid: ${checked.error.issues.map((e) => `${e.path.join('.') || 'op'}: ${e.message}`).join('; ')}.`);
+      throw new PostProcessError(
+        `Post-processing step ${i + 1} (${op}) is not valid: ${checked.error.issues.map((e) => `${e.path.join('.') || 'op'}: ${e.message}`).join('; ')}.`,
+      );
     }
     const s = checked.data;
     switch (s.op) {

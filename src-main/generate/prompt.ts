@@ -210,14 +210,22 @@ export function parsePrompt(text: string, vocabulary: readonly string[], opts: {
       const name = unwrap(colon >= 0 ? body.slice(0, colon) : body).name;
       const suffix = colon >= 0 ? `:${body.slice(colon + 1).trim()}` : '';
       const close = suggest(name, [...index.values()]);
-      fail(term, unknownTagMessage(name, close), close.map((t) => `-${formatTag(t, 1)}${suffix}`));
+      fail(
+        term,
+        unknownTagMessage(name, close),
+        close.map((t) => `-${formatTag(t, 1)}${suffix}`),
+      );
       continue;
     }
 
     const colon = term.text.lastIndexOf(':');
     if (colon < 0) {
       const close = suggest(term.text, [...index.values()]);
-      fail(term, unknownTagMessage(term.text, close), close.map((t) => formatTag(t, 1)));
+      fail(
+        term,
+        unknownTagMessage(term.text, close),
+        close.map((t) => formatTag(t, 1)),
+      );
       continue;
     }
 
@@ -256,7 +264,11 @@ export function parsePrompt(text: string, vocabulary: readonly string[], opts: {
       continue;
     }
     const close = suggest(term.text, [...index.values()]);
-    fail(term, unknownTagMessage(term.text, close), close.map((t) => formatTag(t, 1)));
+    fail(
+      term,
+      unknownTagMessage(term.text, close),
+      close.map((t) => formatTag(t, 1)),
+    );
   }
 
   function parseOption(term: Term, key: OptionKey, value: string): void {
@@ -408,9 +420,7 @@ export function suggest(typed: string, candidates: readonly string[], limit = MA
 function rank<T extends { name: string; score: number }>(items: T[], typedLength: number): T[] {
   return items.sort(
     (a, b) =>
-      b.score - a.score ||
-      Math.abs(a.name.length - typedLength) - Math.abs(b.name.length - typedLength) ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      b.score - a.score || Math.abs(a.name.length - typedLength) - Math.abs(b.name.length - typedLength) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 }
 

@@ -100,7 +100,16 @@ export class GenerationService {
   }
 
   choice(c: CheckpointRow, run: RunRow): GeneratorChoiceT {
-    return { checkpointId: c.id, runId: run.id, runName: run.name, step: c.step, model: run.model, size: run.size, classes: classesOf(run), createdAt: c.createdAt };
+    return {
+      checkpointId: c.id,
+      runId: run.id,
+      runName: run.name,
+      step: c.step,
+      model: run.model,
+      size: run.size,
+      classes: classesOf(run),
+      createdAt: c.createdAt,
+    };
   }
 
   /** The checkpoint asked for (by id, or a prompt's @run/@ck), else the most recently written one. */
@@ -129,8 +138,10 @@ export class GenerationService {
 
   /** A sentence for the prompt box about what prompts can do with this model, or null when they do everything. */
   note(g: Generator): string | null {
-    if (g.condLength === 0) return `${g.run.name} is unconditional: a prompt only chooses the seed, count and truncation; tags do not steer it. Train a conditional GAN or VAE to steer by tag.`;
-    if (g.classes.length < g.condLength) return `${g.run.name} was imported without its tag names, so prompts cannot steer it by tag; they choose seed, count and truncation.`;
+    if (g.condLength === 0)
+      return `${g.run.name} is unconditional: a prompt only chooses the seed, count and truncation; tags do not steer it. Train a conditional GAN or VAE to steer by tag.`;
+    if (g.classes.length < g.condLength)
+      return `${g.run.name} was imported without its tag names, so prompts cannot steer it by tag; they choose seed, count and truncation.`;
     return null;
   }
 
@@ -152,7 +163,7 @@ export class GenerationService {
   parse(text: string, checkpointId?: number) {
     const result = parsePrompt(text, this.vocabulary(), { maxCount: MAX_COUNT });
     const problems = result.ok ? [] : result.errors;
-    let note: string | null = null;
+    let note: string | null;
     try {
       const g = this.resolve({ checkpointId, prompt: result.prompt.checkpoint });
       note = this.note(g);
@@ -181,7 +192,13 @@ export class GenerationService {
 
   // --- generating ---------------------------------------------------------------------
 
-  async fromPrompt(input: { prompt: string; checkpointId?: number | undefined; count: number; seed?: number | undefined; truncation?: number | undefined }): Promise<GeneratedBatchT> {
+  async fromPrompt(input: {
+    prompt: string;
+    checkpointId?: number | undefined;
+    count: number;
+    seed?: number | undefined;
+    truncation?: number | undefined;
+  }): Promise<GeneratedBatchT> {
     const started = performance.now();
     const parsed = this.parse(input.prompt, input.checkpointId);
     if (!parsed.ok) {
@@ -276,7 +293,8 @@ export class GenerationService {
     if (input.direction !== 'random') {
       const wanted = input.direction.tag.trim().toLowerCase();
       tagIndex = g.classes.findIndex((c) => c.toLowerCase() === wanted);
-      if (g.condLength === 0) throw new AtelierError('unconditional', `${g.run.name} is unconditional: it cannot walk along a tag. Walk in a random direction instead.`);
+      if (g.condLength === 0)
+        throw new AtelierError('unconditional', `${g.run.name} is unconditional: it cannot walk along a tag. Walk in a random direction instead.`);
       if (tagIndex < 0) throw new AtelierError('invalid-input', `${g.run.name} was not trained on the tag '${input.direction.tag}'.`);
     }
     const parentCond = parent.cond ?? (g.condLength ? new Float32Array(g.condLength) : null);
@@ -339,7 +357,13 @@ export class GenerationService {
     const started = performance.now();
     const r = this.record(id);
     const g = this.resolve({ checkpointId: r.checkpointId });
-    const drawn = await this.drawer.draw(this.project().dir, g.checkpoint.dir, 1, this.latentOf(r, g), r.cond ?? (g.condLength ? new Float32Array(g.condLength) : null));
+    const drawn = await this.drawer.draw(
+      this.project().dir,
+      g.checkpoint.dir,
+      1,
+      this.latentOf(r, g),
+      r.cond ?? (g.condLength ? new Float32Array(g.condLength) : null),
+    );
     const image = await applySteps({ width: drawn.size, height: drawn.size, channels: 3, data: drawn.pixels }, r.post);
     let stored: RawImage;
     try {
@@ -442,12 +466,16 @@ export class GenerationService {
   /** The stored latent, or (for images made before provenance was stored) the one its seed and index give. */
   private latentOf(r: GenerationRecord, g: Generator): Float32Array {
     const latent = r.latent ?? latentFor(r.seed, r.index, g.latentDim, r.truncation ?? undefined);
-    if (latent.length !== g.latentDim) throw new AtelierError('incompatible-checkpoint', `Image ${r.id} has a ${latent.length}-value latent; ${g.run.name} takes ${g.latentDim}.`);
+    if (latent.length !== g.latentDim)
+      throw new AtelierError('incompatible-checkpoint', `Image ${r.id} has a ${latent.length}-value latent; ${g.run.name} takes ${g.latentDim}.`);
     return latent;
   }
 
   /** What a derived image keeps from its parent. */
-  private inherit(parent: GenerationRecord, g: Generator): Omit<Plan, 'latent' | 'seed' | 'index' | 'origin' | 'parentId' | 'params'> & { tags: { tag: string; weight: number }[] } {
+  private inherit(
+    parent: GenerationRecord,
+    g: Generator,
+  ): Omit<Plan, 'latent' | 'seed' | 'index' | 'origin' | 'parentId' | 'params'> & { tags: { tag: string; weight: number }[] } {
     return {
       cond: parent.cond ?? (g.condLength ? new Float32Array(g.condLength) : null),
       truncation: parent.truncation,
@@ -469,7 +497,8 @@ export class GenerationService {
     }
     const text = (e as { prompt: string }).prompt;
     const parsed = this.parse(text, g.checkpoint.id);
-    if (!parsed.ok) throw new AtelierError('invalid-prompt', `The ${side === 0 ? 'first' : 'second'} prompt: ${parsed.problems.map((p) => p.message).join(' ')}`);
+    if (!parsed.ok)
+      throw new AtelierError('invalid-prompt', `The ${side === 0 ? 'first' : 'second'} prompt: ${parsed.problems.map((p) => p.message).join(' ')}`);
     const seed = parsed.prompt.seed ?? randomSeed();
     const steer = g.condLength > 0 && g.classes.length === g.condLength;
     return {
@@ -563,7 +592,9 @@ export class GenerationService {
   private readonly writing = new Set<Promise<void>>();
 
   private track(write: Promise<void>): void {
-    const done = write.catch((error: unknown) => this.onWriteError(error instanceof Error ? error.message : String(error))).finally(() => this.writing.delete(done));
+    const done = write
+      .catch((error: unknown) => this.onWriteError(error instanceof Error ? error.message : String(error)))
+      .finally(() => this.writing.delete(done));
     this.writing.add(done);
   }
 

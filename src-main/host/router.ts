@@ -2,16 +2,7 @@
 // (Electron IPC, HTTP, CLI) is validated against the contract before a service
 // sees it; every failure leaves as `{ code, message }`.
 import type { z } from 'zod';
-import {
-  events,
-  isOpName,
-  operations,
-  type EventName,
-  type EventPayload,
-  type OpName,
-  type OpOutput,
-  type OpParsedInput,
-} from '../../src-preload/contract';
+import { events, isOpName, operations, type EventName, type EventPayload, type OpName, type OpOutput, type OpParsedInput } from '../../src-preload/contract';
 import { AtelierError, toErrorPayload } from '../errors';
 
 export type Handlers = {

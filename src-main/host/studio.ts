@@ -81,7 +81,11 @@ export function createStudio(options: StudioOptions): Studio {
   };
   const jobs = new JobManager(options.launchJob);
   const generator = new GeneratorClient(generatorLauncher(options.launchJob));
-  const generation = new GenerationService(() => requireProject(), generator, (message) => log(`a generated image's file could not be written: ${message}`));
+  const generation = new GenerationService(
+    () => requireProject(),
+    generator,
+    (message) => log(`a generated image's file could not be written: ${message}`),
+  );
   let project: Project | null = null;
   let backendInfo: Promise<BackendInfoT> | null = null;
   const finished = new Map<string, JobFinishedT>();
@@ -93,7 +97,10 @@ export function createStudio(options: StudioOptions): Studio {
     if (!projectsRoot) return resolve(dir);
     const full = resolve(projectsRoot, dir);
     if (!insideOrBelow(projectsRoot, full)) {
-      throw new AtelierError('outside-projects-folder', `The studio creates projects only inside ${projectsRoot}; ${full} is outside it. Give a folder name, or a path inside it.`);
+      throw new AtelierError(
+        'outside-projects-folder',
+        `The studio creates projects only inside ${projectsRoot}; ${full} is outside it. Give a folder name, or a path inside it.`,
+      );
     }
     return full;
   };
@@ -107,7 +114,10 @@ export function createStudio(options: StudioOptions): Studio {
     const missing = p.assets.missing(ids);
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      throw new AtelierError('not-found', `${missing.length === 1 ? 'There is no image' : 'There are no images'} ${shown} in this project; nothing was changed.`);
+      throw new AtelierError(
+        'not-found',
+        `${missing.length === 1 ? 'There is no image' : 'There are no images'} ${shown} in this project; nothing was changed.`,
+      );
     }
     return p;
   };
@@ -141,14 +151,15 @@ export function createStudio(options: StudioOptions): Studio {
       throw new AtelierError('no-queue', 'This engine opened the project read-only; training runs where the project is open in Atelier.');
     }
     if (lockHolder !== null) {
-      throw new AtelierError('project-busy', `This project is open in another Atelier (process ${lockHolder}), which runs its training queue. Start runs there.`);
+      throw new AtelierError(
+        'project-busy',
+        `This project is open in another Atelier (process ${lockHolder}), which runs its training queue. Start runs there.`,
+      );
     }
   };
   const backend = () =>
     // tfjs loads only when asked: `new` and `import` never pay for it.
-    (backendInfo ??= import('../ml/backend')
-      .then(({ initBackend }) => initBackend())
-      .then((b) => ({ name: b.name, threads: b.threads, message: b.message })));
+    (backendInfo ??= import('../ml/backend').then(({ initBackend }) => initBackend()).then((b) => ({ name: b.name, threads: b.threads, message: b.message })));
 
   const emitFinished = (payload: JobFinishedT) => {
     finished.set(payload.jobId, payload);
@@ -412,7 +423,10 @@ function progressPayload(
 }
 
 /** Parameter counts of every family, size and preset for `classes` tags (networks built once per count). */
-const modelSizeCache = new Map<number, Promise<{ model: 'dcgan' | 'cgan' | 'vae'; size: 32 | 64; preset: 'small' | 'medium'; generator: number; discriminator: number }[]>>();
+const modelSizeCache = new Map<
+  number,
+  Promise<{ model: 'dcgan' | 'cgan' | 'vae'; size: 32 | 64; preset: 'small' | 'medium'; generator: number; discriminator: number }[]>
+>();
 function modelSizes(classes: number, backend: () => Promise<unknown>) {
   let sizes = modelSizeCache.get(classes);
   if (sizes === undefined) {

@@ -176,7 +176,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-    if (!hasTokenHeader(req)) return sendError(res, 401, 'unauthorized', 'This request has no valid studio token (x-atelier-token). Open the link the studio printed when it started.');
+    if (!hasTokenHeader(req))
+      return sendError(res, 401, 'unauthorized', 'This request has no valid studio token (x-atelier-token). Open the link the studio printed when it started.');
     if (req.method !== 'POST') return sendError(res, 405, 'method', 'Use POST for API calls.');
     if (!originAllowed(req, port)) return sendError(res, 403, 'bad-origin', 'API calls are only taken from the studio page itself.');
     if (mediaType(req) !== 'application/json') return sendError(res, 415, 'unsupported-media-type', 'API calls must send content-type: application/json.');

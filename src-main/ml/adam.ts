@@ -110,7 +110,13 @@ export class Adam {
     const byName = new Map(state.map((a) => [a.name, a]));
     const t = byName.get('t')?.data[0];
     if (t === undefined || !Number.isInteger(t) || t < 0) throw new Error('optimizer state has no valid step count');
-    for (const [name, slots] of [...this.m].flatMap(([n, m]) => [[`${n}/m`, m], [`${n}/v`, this.v.get(n)!]] as const)) {
+    for (const [name, slots] of [...this.m].flatMap(
+      ([n, m]) =>
+        [
+          [`${n}/m`, m],
+          [`${n}/v`, this.v.get(n)!],
+        ] as const,
+    )) {
       const a = byName.get(name);
       if (!a) throw new Error(`optimizer state is missing ${name}`);
       if (a.data.length !== slots.size) throw new Error(`optimizer state ${name} has ${a.data.length} values, expected ${slots.size}`);

@@ -137,4 +137,3 @@ function describe(name: BackendName, threads: number, tried: { name: BackendName
       return `Training with the pure JavaScript CPU backend: training will be ~100× slower than with WebAssembly or native TensorFlow${why}.`;
   }
 }
-

@@ -4,7 +4,7 @@
 // checkpoint or the new one, never half of one. Plain arrays in and out: any backend can load it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { tf } from './backend.js';
+import type { tf } from './backend.js';
 import type { NamedArray } from './models/dcgan.js';
 import { defaultTrainConfig, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type TrainConfig, type TrainState } from './train.js';
 import { AtelierError } from '../errors.js';
@@ -176,12 +176,17 @@ export async function loadCheckpoint(dir: string): Promise<TrainState> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CheckpointError(
       target,
-      code === 'ENOENT' ? `${target} has no ${CHECKPOINT_JSON}: it is not a checkpoint folder.` : `${CHECKPOINT_JSON} in ${target} is unreadable: ${(err as Error).message}`,
+      code === 'ENOENT'
+        ? `${target} has no ${CHECKPOINT_JSON}: it is not a checkpoint folder.`
+        : `${CHECKPOINT_JSON} in ${target} is unreadable: ${(err as Error).message}`,
     );
   }
   const v1 = json.format === V1_FORMAT && json.version === 1;
   if (!v1 && (json.format !== TRAIN_STATE_FORMAT || json.version !== TRAIN_STATE_VERSION)) {
-    throw new CheckpointError(target, `${target} holds a ${String(json.format)} v${String(json.version)} checkpoint; this version reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION} (and ${V1_FORMAT} v1).`);
+    throw new CheckpointError(
+      target,
+      `${target} holds a ${String(json.format)} v${String(json.version)} checkpoint; this version reads ${TRAIN_STATE_FORMAT} v${TRAIN_STATE_VERSION} (and ${V1_FORMAT} v1).`,
+    );
   }
   const known = json.groups ?? ['generator', 'discriminator', 'optimizer.generator', 'optimizer.discriminator'];
   const groups: Record<string, NamedArray[]> = Object.fromEntries(known.map((g) => [g, []]));
@@ -190,7 +195,10 @@ export async function loadCheckpoint(dir: string): Promise<TrainState> {
     const bin = Buffer.concat(buffers);
     const needed = entry.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (bin.byteLength !== needed) {
-      throw new CheckpointError(target, `${entry.paths.join(', ')} in ${target} has ${bin.byteLength} bytes, the manifest needs ${needed}: the checkpoint is damaged.`);
+      throw new CheckpointError(
+        target,
+        `${entry.paths.join(', ')} in ${target} has ${bin.byteLength} bytes, the manifest needs ${needed}: the checkpoint is damaged.`,
+      );
     }
     let offset = 0;
     for (const w of entry.weights) {

@@ -226,7 +226,10 @@ function translateCutoutForward(x: tf.Tensor4D, g: Geometry, impl: GeometryImpl)
   }
   const [n, h, w, c] = x.shape;
   const from = sourcePixels(n, h, w, g);
-  const rows = tf.pad(x.reshape([n * h * w, c]), [[0, 1], [0, 0]]); // row n·h·w is zero
+  const rows = tf.pad(x.reshape([n * h * w, c]), [
+    [0, 1],
+    [0, 0],
+  ]); // row n·h·w is zero
   return tf.gather(rows, tf.tensor1d(from, 'int32')).reshape([n, h, w, c]) as tf.Tensor4D;
 }
 

@@ -41,7 +41,10 @@ export class Ema {
     for (const [name, p] of params) {
       // Not trainable: tf.variableGrads() without an explicit list must never pick these up.
       // Own copy of the data (the tidy frees the clone's extra reference).
-      this.shadow.set(name, tf.tidy(() => tf.variable(tf.clone(p), false)));
+      this.shadow.set(
+        name,
+        tf.tidy(() => tf.variable(tf.clone(p), false)),
+      );
     }
   }
 

@@ -137,16 +137,7 @@ function convInfoOf(
   kernel: string,
 ): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${kernel} on wasm supports NHWC only`);
-  return tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
 }
 
 /**
@@ -155,9 +146,7 @@ function convInfoOf(
  * a filter [OH, OW, N, Co] dilated by the forward stride; the result [Ci, kh, kw, Co] is then
  * transposed to the filter layout [kh, kw, Ci, Co].
  */
-export function conv2DBackpropFilterWasm(
-  args: ConvArgs<{ x: Info; dy: Info }, tf.Conv2DBackpropFilterAttrs>,
-): Info {
+export function conv2DBackpropFilterWasm(args: ConvArgs<{ x: Info; dy: Info }, tf.Conv2DBackpropFilterAttrs>): Info {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
   const c = convInfoOf(x.shape as Shape4, attrs.filterShape, attrs, tf.Conv2DBackpropFilter);
@@ -175,7 +164,12 @@ export function conv2DBackpropFilterWasm(
     let dw = ops.conv2d(
       xT,
       dyT,
-      [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]],
+      [
+        [0, 0],
+        [top, Math.max(0, bottom)],
+        [left, Math.max(0, right)],
+        [0, 0],
+      ],
       [sh, sw],
     ); // [Ci, kh(+crop), kw(+crop), Co]
     if (bottom < 0 || right < 0) dw = ops.slice(dw, [0, 0, 0, 0], [Ci, kh, kw, Co]);
@@ -185,9 +179,7 @@ export function conv2DBackpropFilterWasm(
   }
 }
 
-export function conv2DBackpropInputWasm(
-  args: ConvArgs<{ dy: Info; filter: Info }, tf.Conv2DBackpropInputAttrs>,
-): Info {
+export function conv2DBackpropInputWasm(args: ConvArgs<{ dy: Info; filter: Info }, tf.Conv2DBackpropInputAttrs>): Info {
   const { inputs, backend, attrs } = args;
   if (attrs.dataFormat === 'NCHW') return runStock(args);
   const c = convInfoOf(attrs.inputShape, inputs.filter.shape as Shape4, attrs, tf.Conv2DBackpropInput);
@@ -196,9 +188,7 @@ export function conv2DBackpropInputWasm(
   const padsFit = c.padInfo.top < c.filterHeight && c.padInfo.left < c.filterWidth;
   if (mode === 'stock' || !padsFit) return runStock(args);
   if (mode === 'subpixel' && strided) {
-    return backpropInputSubpixel(inputs.dy, inputs.filter, c, backend, () =>
-      backpropInputZeroInsert(inputs.dy, inputs.filter, c, backend),
-    );
+    return backpropInputSubpixel(inputs.dy, inputs.filter, c, backend, () => backpropInputZeroInsert(inputs.dy, inputs.filter, c, backend));
   }
   return backpropInputZeroInsert(inputs.dy, inputs.filter, c, backend);
 }
@@ -221,14 +211,26 @@ function backpropInputZeroInsert(dy: Info, filter: Info, c: tf.backend_util.Conv
     let spread = dy;
     if (sh > 1 || sw > 1) {
       const d6 = ops.reshape(dy, [N, OH, 1, OW, 1, Co]);
-      const p6 = ops.pad(d6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const p6 = ops.pad(d6, [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
       spread = ops.reshape(p6, [N, OH * sh, OW * sw, Co]); // ends with s−1 extra zero rows/cols
     }
     const top = kh - 1 - c.padInfo.top;
     const left = kw - 1 - c.padInfo.left;
     const bottom = H + kh - 1 - OH * sh - top;
     const right = W + kw - 1 - OW * sw - left;
-    let dx = ops.conv2d(spread, flipped, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+    let dx = ops.conv2d(spread, flipped, [
+      [0, 0],
+      [top, Math.max(0, bottom)],
+      [left, Math.max(0, right)],
+      [0, 0],
+    ]);
     if (bottom < 0 || right < 0) dx = ops.slice(dx, [0, 0, 0, 0], [N, H, W, Ci]);
     return ops.keep(dx);
   } finally {
@@ -244,13 +246,7 @@ function backpropInputZeroInsert(dy: Info, filter: Info, c: tf.backend_util.Conv
  * padded by M−1−a before), and the phases are interleaved into dx. Phase filters and the
  * interleave are plain index shuffles done in JS on the wasm heap; the convs run in XNNPACK.
  */
-function backpropInputSubpixel(
-  dy: Info,
-  filter: Info,
-  c: tf.backend_util.Conv2DInfo,
-  backend: BackendWasm,
-  fallback: () => Info,
-): Info {
+function backpropInputSubpixel(dy: Info, filter: Info, c: tf.backend_util.Conv2DInfo, backend: BackendWasm, fallback: () => Info): Info {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = c;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = c;
   const { top, left } = c.padInfo;
@@ -313,7 +309,7 @@ function backpropInputSubpixel(
         const dv = heap(dx);
         for (let n = 0; n < N; n++) {
           for (let q = 0; q < Qh; q++) {
-            let src = ((n * Yh + q) * Yw) * Ci;
+            let src = (n * Yh + q) * Yw * Ci;
             for (let p = 0; p < Qw; p++) {
               let dst = ((n * H + q * sh + rh) * W + p * sw + rw) * Ci;
               for (let ch = 0; ch < Ci; ch++) dv[dst++] = yv[src++]!;

@@ -1,6 +1,6 @@
 // Generation: prompts, generators, generated images and their provenance, the gallery filter.
 import { z } from 'zod';
-import { count, id, projectFile, empty } from './common';
+import { count, id, projectFile } from './common';
 
 // The limits of what a person may ask for, declared once: the operations below use them, and
 // the Generate view's forms check their fields with the same schemas.
@@ -8,7 +8,11 @@ import { count, id, projectFile, empty } from './common';
 /** A prompt as typed in the box. */
 export const promptText = z.string().max(2000);
 /** A seed a person can type (a 31-bit whole number). */
-export const generationSeed = z.number().int().min(0).max(2 ** 31 - 1);
+export const generationSeed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 /** How many images one Generate draws. */
 export const generationCount = z.number().int().min(1).max(1024);
 /** Truncation of the latent: below 1 draws closer to the model's average. */
@@ -29,9 +33,7 @@ export const PostProcessStep = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4)]), kernel: z.enum(['lanczos', 'nearest']) }).strict(),
   z.object({ op: z.literal('sharpen'), amount: z.number().min(0).max(10) }).strict(),
   z.object({ op: z.literal('reducePalette'), colours: z.number().int().min(2).max(256) }).strict(),
-  z
-    .object({ op: z.literal('backgroundToTransparent'), colour: z.string().regex(/^#[0-9a-f]{6}$/i), tolerance: z.number().min(0).max(255) })
-    .strict(),
+  z.object({ op: z.literal('backgroundToTransparent'), colour: z.string().regex(/^#[0-9a-f]{6}$/i), tolerance: z.number().min(0).max(255) }).strict(),
 ]);
 
 /** How a generated image came about. */

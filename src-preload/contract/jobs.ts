@@ -17,7 +17,6 @@ export const Job = z.object({
   startedAt: z.string(),
 });
 
-
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: JobKind,

@@ -25,7 +25,9 @@ async function picture(file: string, seed: number): Promise<void> {
       px[i + 2] = (y * 4 + seed * 53) & 255;
     }
   }
-  await sharp(px, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+  await sharp(px, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(file);
 }
 
 test.beforeAll(async () => {
@@ -35,7 +37,11 @@ test.beforeAll(async () => {
   for (let i = 0; i < 6; i++) await picture(join(folder, 'birds', `bird-${i}.png`), i);
   for (let i = 0; i < 4; i++) await picture(join(folder, 'fish', `fish-${i}.png`), 10 + i);
   // The same bird, a little brighter, smaller and saved as JPEG: a near-duplicate, not a byte-for-byte one.
-  await sharp(join(folder, 'birds', 'bird-0.png')).resize(60, 60).modulate({ brightness: 1.05 }).jpeg({ quality: 90 }).toFile(join(folder, 'birds', 'bird-0-copy.jpg'));
+  await sharp(join(folder, 'birds', 'bird-0.png'))
+    .resize(60, 60)
+    .modulate({ brightness: 1.05 })
+    .jpeg({ quality: 90 })
+    .toFile(join(folder, 'birds', 'bird-0-copy.jpg'));
   writeFileSync(join(folder, 'fish', 'broken.png'), Buffer.from('89504e470d0a1a0a0000', 'hex'));
   studio = await studioWithProject({ starter: false });
 });

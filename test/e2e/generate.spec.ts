@@ -48,16 +48,13 @@ async function imagesLoaded(page: Page, selector: string, count: number): Promis
 
 /** A result grid shows `count` pictures: canvases drawn from the answer's pixels, or decoded <img>s. */
 async function resultsShown(page: Page, count: number): Promise<void> {
-  await page.waitForFunction(
-    (count) => {
-      const grid = document.querySelector('[data-testid="result-grid"]');
-      if (!grid) return false;
-      const imgs = [...grid.querySelectorAll('img')];
-      const drawn = grid.querySelectorAll('canvas[data-drawn="true"]').length;
-      return imgs.length + drawn === count && imgs.every((i) => i.complete && i.naturalWidth > 0);
-    },
-    count,
-  );
+  await page.waitForFunction((count) => {
+    const grid = document.querySelector('[data-testid="result-grid"]');
+    if (!grid) return false;
+    const imgs = [...grid.querySelectorAll('img')];
+    const drawn = grid.querySelectorAll('canvas[data-drawn="true"]').length;
+    return imgs.length + drawn === count && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, count);
 }
 
 test('prompt → 64 images → detail, regenerate, variations, interpolation, walk, post-processing, export, rating', async ({ page }) => {
@@ -104,7 +101,10 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   // use (the gallery is not on screen now, so nothing else changes).
   const warmMs: number[] = [];
   for (const seed of [1, 2]) {
-    const warm = await page.request.post(new URL('/api/generations:create', page.url()).href, { data: { prompt: `heart, n:64, seed:${seed}` }, headers: apiHeaders(studio.url) });
+    const warm = await page.request.post(new URL('/api/generations:create', page.url()).href, {
+      data: { prompt: `heart, n:64, seed:${seed}` },
+      headers: apiHeaders(studio.url),
+    });
     expect(warm.ok()).toBe(true);
     warmMs.push(Math.round(((await warm.json()) as { result: { ms: number } }).result.ms));
   }

@@ -52,7 +52,7 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await expect(page.getByTestId('train-params')).toContainText('parameters');
   await expect(page.getByTestId('train-backend')).toContainText('WebAssembly');
   await page.getByTestId('train-model-cgan').check();
-  await expect(page.getByTestId('train-classes')).toContainText(/Conditioned on \d+ tags/);
+  await expect(page.getByTestId('train-classes')).toContainText(/Conditioned on \d+\s+tags/);
   await page.getByTestId('train-model-dcgan').check();
   await shot(page, '01-empty');
 
@@ -140,7 +140,10 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   await page.getByTestId('train-import-go').click();
   await expect(page.getByTestId('train-import-error')).toContainText('no-such-folder');
   const runDir = join(studio.dir, 'checkpoints', 'run-1');
-  const step = readdirSync(runDir).filter((d) => d.startsWith('step-')).sort().at(-1)!;
+  const step = readdirSync(runDir)
+    .filter((d) => d.startsWith('step-'))
+    .sort()
+    .at(-1)!;
   await page.getByTestId('train-import-dir').fill(join(runDir, step));
   await page.getByTestId('train-import-name').fill('From a colleague');
   await page.getByTestId('train-import-go').click();

@@ -25,26 +25,34 @@ async function call<N extends OpName>(name: N, input: unknown = {}): Promise<OpO
 function disc(seed: number, colour: [number, number, number]): Promise<Buffer> {
   const size = 48;
   const data = Buffer.alloc(size * size * 3, 255);
-  const cx = 10 + (seed * 7) % 28;
-  const cy = 10 + (seed * 13) % 28;
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      if ((x - cx) ** 2 + (y - cy) ** 2 < 64 + (seed % 5) * 20) data.set(colour, (y * size + x) * 3);
-  return sharp(data, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  const cx = 10 + ((seed * 7) % 28);
+  const cy = 10 + ((seed * 13) % 28);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 < 64 + (seed % 5) * 20) data.set(colour, (y * size + x) * 3);
+  return sharp(data, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'atelier-curate-'));
   const src = join(root, 'art');
-  for (const [folder, colour] of [['red', [220, 30, 30]], ['blue', [30, 60, 220]]] as const) {
+  for (const [folder, colour] of [
+    ['red', [220, 30, 30]],
+    ['blue', [30, 60, 220]],
+  ] as const) {
     mkdirSync(join(src, folder), { recursive: true });
     for (let i = 0; i < 20; i++) await sharp(await disc(i + (folder === 'blue' ? 100 : 0), [...colour])).toFile(join(src, folder, `${i}.png`));
   }
   // A near-duplicate: red/3 re-encoded as JPEG at a larger size.
-  await sharp(join(src, 'red', '3.png')).resize(96, 96).jpeg({ quality: 80 }).toFile(join(src, 'red', '3-big.jpg'));
+  await sharp(join(src, 'red', '3.png'))
+    .resize(96, 96)
+    .jpeg({ quality: 80 })
+    .toFile(join(src, 'red', '3-big.jpg'));
   // A quality problem: an all-black image.
   mkdirSync(join(src, 'misc'));
-  await sharp({ create: { width: 48, height: 48, channels: 3, background: '#000' } }).png().toFile(join(src, 'misc', 'black.png'));
+  await sharp({ create: { width: 48, height: 48, channels: 3, background: '#000' } })
+    .png()
+    .toFile(join(src, 'misc', 'black.png'));
   studio = createStudio({ launchJob: forkLauncher(JOB_PROCESS), log: () => {} });
   await studio.createProject(join(root, 'p'));
 });
@@ -103,7 +111,10 @@ describe('curate', () => {
     await call('edits:undo');
     expect((await call('assets:list', { minRating: 3 })).total).toBe(5);
     const bad = await studio.router.call('assets:rate', { ids: [blue[0]], rating: 7 });
-    expect(bad).toEqual({ ok: false, error: { code: 'invalid-input', message: 'assets:rate was given invalid input — rating: rating is 0 (none) to 5 stars' } });
+    expect(bad).toEqual({
+      ok: false,
+      error: { code: 'invalid-input', message: 'assets:rate was given invalid input — rating: rating is 0 (none) to 5 stars' },
+    });
     expect(await call('assets:rate', { ids: blue, rating: 0 })).toEqual({ updated: 5 });
     expect((await call('assets:list', { minRating: 1 })).total).toBe(0);
   });
@@ -160,7 +171,9 @@ describe('curate', () => {
     for (let i = 0; i < 300; i++) {
       const px = Buffer.alloc(16 * 16 * 3, 200);
       px.writeUInt16BE(i, 0);
-      await sharp(px, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(many, `${String(i).padStart(3, '0')}.png`));
+      await sharp(px, { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toFile(join(many, `${String(i).padStart(3, '0')}.png`));
     }
     const before = (await call('assets:list', { limit: 1 })).total;
     const stop = studio.router.subscribe((event, payload) => {

@@ -88,13 +88,26 @@ beforeAll(async () => {
     ['blue', { r: 30, g: 30, b: 220 }],
   ] as const) {
     const file = join(root, `${name}.png`);
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } }).png().toFile(file);
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } })
+      .png()
+      .toFile(file);
     files.push({ path: file, tags: [name] });
   }
   await importFiles(project, files);
   // A tiny conditional GAN that has learnt red for class 0 and blue for class 1.
   await initBackend({ only: 'wasm' });
-  const config = defaultTrainConfig({ family: 'cgan', classes: 2, steps: 120, batchSize: 16, lrG: 2e-3, lrD: 2e-3, loss: 'hinge', width: 8, latentDim: 16, seed: 5 });
+  const config = defaultTrainConfig({
+    family: 'cgan',
+    classes: 2,
+    steps: 120,
+    batchSize: 16,
+    lrG: 2e-3,
+    lrD: 2e-3,
+    loss: 'hinge',
+    width: 8,
+    latentDim: 16,
+    seed: 5,
+  });
   const { state } = await train(twoColours(32), config);
   await saveCheckpoint(project.path('checkpoints/run-1/step-0000120'), state);
   const runId = project.runs.create({
@@ -122,10 +135,12 @@ describe('generating from prompts', () => {
   let blue: GeneratedBatchT;
 
   it('offers the checkpoint and the project vocabulary, and says nothing is missing for a conditional model', async () => {
-    const options = await call<{ generators: { checkpointId: number; classes: string[] }[]; current: { checkpointId: number } | null; vocabulary: string[]; note: string | null }>(
-      'generations:options',
-      {},
-    );
+    const options = await call<{
+      generators: { checkpointId: number; classes: string[] }[];
+      current: { checkpointId: number } | null;
+      vocabulary: string[];
+      note: string | null;
+    }>('generations:options', {});
     expect(options.generators).toHaveLength(1);
     expect(options.generators[0]!.classes).toEqual(['red', 'blue']);
     expect(options.current?.checkpointId).toBe(options.generators[0]!.checkpointId);
@@ -174,7 +189,16 @@ describe('generating from prompts', () => {
 
   it('stores provenance: checkpoint, run, seed, latent and conditioning', async () => {
     const d = await call<GenerationDetailT>('generations:get', { id: red.items[2]!.id });
-    expect(d).toMatchObject({ runName: 'cGAN 32px test', model: 'cgan', checkpointStep: 120, seed: 7, index: 2, latentDim: 16, origin: 'prompt', backend: 'wasm' });
+    expect(d).toMatchObject({
+      runName: 'cGAN 32px test',
+      model: 'cgan',
+      checkpointStep: 120,
+      seed: 7,
+      index: 2,
+      latentDim: 16,
+      origin: 'prompt',
+      backend: 'wasm',
+    });
     expect(d.conditioning).toEqual([{ tag: 'red', weight: 1 }]);
     expect(d.latentNorm).toBeGreaterThan(1);
   });

@@ -22,7 +22,9 @@ beforeAll(async () => {
   const files = [];
   for (let i = 0; i < 12; i++) {
     const file = join(root, `tile-${i}.png`);
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 20, g: 255 - i * 20, b: 128 } } }).png().toFile(file);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 20, g: 255 - i * 20, b: 128 } } })
+      .png()
+      .toFile(file);
     files.push({ path: file });
   }
   const report = await importFiles(project, files);
@@ -32,12 +34,6 @@ afterAll(() => {
   studio?.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const r = await studio.router.call(name, input);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.result as T;
-}
 
 describe('jobs', () => {
   it('reports a job process that dies as a failed job, and the studio carries on', async () => {

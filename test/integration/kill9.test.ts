@@ -25,7 +25,7 @@ function writeImages(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
     const data = new Uint8Array(16 * 16 * 3);
-    for (let p = 0; p < data.length; p++) data[p] = (p * 37 + i * 101 + ((i >> 8) * p)) & 0xff;
+    for (let p = 0; p < data.length; p++) data[p] = (p * 37 + i * 101 + (i >> 8) * p) & 0xff;
     data[0] = i & 0xff;
     data[1] = (i >> 8) & 0xff;
     writeFileSync(join(dir, `img-${i}.png`), encode({ width: 16, height: 16, data, channels: 3, depth: 8 }));

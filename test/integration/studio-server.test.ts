@@ -114,7 +114,11 @@ describe('atelier studio', () => {
   it('takes API calls only with the token header, from its own origin, as JSON', async () => {
     const { cookie } = await visit();
     // The cookie goes to every port of 127.0.0.1: it never authorises the API.
-    const cookieOnly = await fetch(`${base}/api/tags:list`, { method: 'POST', body: '{}', headers: { cookie, origin: base, 'content-type': 'application/json' } });
+    const cookieOnly = await fetch(`${base}/api/tags:list`, {
+      method: 'POST',
+      body: '{}',
+      headers: { cookie, origin: base, 'content-type': 'application/json' },
+    });
     expect(cookieOnly.status).toBe(401);
     // Another page on 127.0.0.1 (another port), even with the token.
     for (const origin of ['http://127.0.0.1:1', 'http://evil.example', 'null']) {
@@ -129,7 +133,11 @@ describe('atelier studio', () => {
       const simple = await fetch(`${base}/api/tags:list`, { method: 'POST', body: '{}', headers: { ...headers, 'content-type': type } });
       expect(simple.status).toBe(415);
     }
-    const charset = await fetch(`${base}/api/tags:list`, { method: 'POST', body: '{}', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } });
+    const charset = await fetch(`${base}/api/tags:list`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(charset.status).toBe(200);
 
     const malformed = await fetch(`${base}/api/runs:start`, { method: 'POST', body: '{not json', headers });
@@ -166,7 +174,9 @@ describe('atelier studio', () => {
 
   it('serves an imported SVG so it can run nothing, even opened on its own', async () => {
     const { cookie } = await visit();
-    const asset = (await (await fetch(`${base}/api/assets:get`, { method: 'POST', body: JSON.stringify({ id: 1 }), headers })).json()) as { result: { file: string } };
+    const asset = (await (await fetch(`${base}/api/assets:get`, { method: 'POST', body: JSON.stringify({ id: 1 }), headers })).json()) as {
+      result: { file: string };
+    };
     expect(asset.result.file).toMatch(/^assets\/.+\.svg$/);
     const svg = await fetch(`${base}/files/${asset.result.file}`, { headers: { cookie } });
     expect(svg.status).toBe(200);
@@ -182,10 +192,20 @@ describe('atelier studio', () => {
     const { cookie } = await visit();
     const page = await fetch(`${base}/`, { headers: { cookie } });
     const csp = page.headers.get('content-security-policy')!;
-    for (const directive of ["default-src 'none'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "form-action 'none'",
+    ]) {
       expect(csp).toContain(directive);
     }
-    const connect = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'))!;
+    const connect = csp
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('connect-src'))!;
     expect(connect.split(/\s+/).slice(1).sort()).toEqual(["'self'", `ws://127.0.0.1:${studio.port}`, `ws://localhost:${studio.port}`].sort());
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     for (const res of [
@@ -254,7 +274,13 @@ describe('atelier studio', () => {
       new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
         let continued = false;
         const req = request(
-          { host: '127.0.0.1', port: studio.port, path: '/api/app:info', method: 'POST', headers: { ...headers, expect: '100-continue', 'content-length': String(length) } },
+          {
+            host: '127.0.0.1',
+            port: studio.port,
+            path: '/api/app:info',
+            method: 'POST',
+            headers: { ...headers, expect: '100-continue', 'content-length': String(length) },
+          },
           (r) => {
             let body = '';
             r.on('data', (d: Buffer) => (body += d.toString()));

@@ -70,7 +70,10 @@ describe('tag input', () => {
     expect(huge).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
     expect((huge as { error: { message: string } }).error.message).toContain(`at most ${TAG_MAX_LENGTH} characters`);
     expect(await call('tags:apply', { ids, add: ['two\nlines'] })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
-    expect(await call('tags:rename', { from: 'f'.repeat(TAG_MAX_LENGTH), to: 'y'.repeat(TAG_MAX_LENGTH + 1) })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(await call('tags:rename', { from: 'f'.repeat(TAG_MAX_LENGTH), to: 'y'.repeat(TAG_MAX_LENGTH + 1) })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
     expect(await call('assets:list', { tag: 'z'.repeat(5000) })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
     expect((await tagNames()).every((t) => t.length <= TAG_MAX_LENGTH)).toBe(true);
   });

@@ -23,7 +23,9 @@ beforeAll(async () => {
   const files = [];
   for (let i = 0; i < 6; i++) {
     const file = join(root, `tile-${i}.png`);
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 40, g: 200 - i * 30, b: 90 } } }).png().toFile(file);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 40, g: 200 - i * 30, b: 90 } } })
+      .png()
+      .toFile(file);
     files.push({ path: file, name: `tile-${i}.png` });
   }
   expect((await importFiles(project, files)).imported).toBe(6);
@@ -41,7 +43,16 @@ it('names the unreadable image, excludes it and finishes the run on the others',
   const stop = studio.router.subscribe((event, payload) => {
     if (event === 'job:progress') messages.push((payload as { message: string }).message);
   });
-  const started = await studio.router.call('runs:start', { model: 'dcgan', size: 32, preset: 'small', batchSize: 4, workers: 1, steps: 2, checkpointEvery: 2, sampleEvery: 2 });
+  const started = await studio.router.call('runs:start', {
+    model: 'dcgan',
+    size: 32,
+    preset: 'small',
+    batchSize: 4,
+    workers: 1,
+    steps: 2,
+    checkpointEvery: 2,
+    sampleEvery: 2,
+  });
   if (!started.ok) throw new Error(started.error.message);
   const runId = (started.result as { runId: number }).runId;
   const run = await new Promise<RunT>((resolve) => {
@@ -57,5 +68,10 @@ it('names the unreadable image, excludes it and finishes the run on the others',
   expect(run.status).toBe('done');
   expect(messages.some((m) => /tile-3\.png cannot be decoded/.test(m) && /left out/.test(m))).toBe(true);
   expect(project.assets.get(victim.id)!.excluded).toBe(true);
-  expect(project.assets.all().filter((a) => a.excluded).map((a) => a.name)).toEqual(['tile-3.png']);
+  expect(
+    project.assets
+      .all()
+      .filter((a) => a.excluded)
+      .map((a) => a.name),
+  ).toEqual(['tile-3.png']);
 });

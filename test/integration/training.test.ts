@@ -33,7 +33,9 @@ beforeAll(async () => {
   const files = [];
   for (let i = 0; i < 12; i++) {
     const file = join(root, `tile-${i}.png`);
-    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 20, g: 255 - i * 20, b: 128 } } }).png().toFile(file);
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 20, g: 255 - i * 20, b: 128 } } })
+      .png()
+      .toFile(file);
     files.push({ path: file, tags: [i % 2 ? 'warm' : 'cool'] });
   }
   expect((await importFiles(project, files)).imported).toBe(12);
@@ -83,7 +85,12 @@ describe('training queue', () => {
     expect(done.error).toBeNull();
     expect(done.status).toBe('done');
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId: b.runId });
-    expect(contiguous(detail.losses.map((l) => l.step), 6)).toBe(true);
+    expect(
+      contiguous(
+        detail.losses.map((l) => l.step),
+        6,
+      ),
+    ).toBe(true);
     expect(detail.samples.map((s) => s.step)).toEqual([5, 6]);
     expect(detail.checkpoints.map((c) => c.step)).toEqual([5, 6]);
     for (const s of detail.samples) expect(existsSync(join(dir, s.file))).toBe(true);
@@ -106,7 +113,12 @@ describe('training queue', () => {
     const done = await until(studio, runId, ['done', 'failed']);
     expect(done.error).toBeNull();
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
-    expect(contiguous(detail.losses.map((l) => l.step), 30)).toBe(true);
+    expect(
+      contiguous(
+        detail.losses.map((l) => l.step),
+        30,
+      ),
+    ).toBe(true);
     expect(detail.checkpoints.map((c) => c.step)).toEqual([atPause.step, 30]);
     expect(studio.project!.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
@@ -133,7 +145,12 @@ describe('training queue', () => {
     const done = await until(studio, runId, ['done', 'failed']);
     expect(done.status).toBe('done');
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
-    expect(contiguous(detail.losses.map((l) => l.step), 40)).toBe(true);
+    expect(
+      contiguous(
+        detail.losses.map((l) => l.step),
+        40,
+      ),
+    ).toBe(true);
     expect(detail.checkpoints.map((c) => c.step)).toContain(lastCheckpoint);
     expect(detail.checkpoints.at(-1)!.step).toBe(40);
   });
@@ -150,7 +167,10 @@ describe('training queue', () => {
     expect(runs.map((r) => r.status)).toEqual(['running', 'running']); // two cores here, one each
     for (const id of runIds) expect((await until(studio, id, ['done', 'failed'])).status).toBe('done');
     expect(runs.map((r) => (studio.project!.runs.get(r.id)!.settings.config as { lrG: number }).lrG)).toEqual([1e-4, 4e-4]);
-    const tooMany = await studio.router.call('runs:sweep', { base: { ...quick, steps: 4 }, grid: { lr: [1, 2, 3, 4, 5].map((x) => x * 1e-4), batchSize: [4, 8, 16, 32] } });
+    const tooMany = await studio.router.call('runs:sweep', {
+      base: { ...quick, steps: 4 },
+      grid: { lr: [1, 2, 3, 4, 5].map((x) => x * 1e-4), batchSize: [4, 8, 16, 32] },
+    });
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('20 runs') } });
   });
 
@@ -235,11 +255,15 @@ describe('training queue', () => {
 
   it('after SIGKILL of the whole engine, reopening the project resumes the run from its last checkpoint', async () => {
     studio.close(); // the CLI below takes the project
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'train', dir, '--steps', '60', '--batch', '8', '--preset', 'small', '--workers', '1', '--checkpoint-every', '5', '--json'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group: engine and job process die together
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'train', dir, '--steps', '60', '--batch', '8', '--preset', 'small', '--workers', '1', '--checkpoint-every', '5', '--json'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group: engine and job process die together
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Wait (reading the database as another process would) for a checkpoint past step 5.
@@ -279,7 +303,12 @@ describe('training queue', () => {
     const done = await until(studio, runId, ['done', 'failed']);
     expect(done.error).toBeNull();
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
-    expect(contiguous(detail.losses.map((l) => l.step), 60)).toBe(true);
+    expect(
+      contiguous(
+        detail.losses.map((l) => l.step),
+        60,
+      ),
+    ).toBe(true);
     expect(detail.checkpoints.map((c) => c.step)).toContain(lastCheckpoint);
     expect(studio.project!.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });

@@ -1,5 +1,7 @@
 // The web adapter in-process (a stand-in engine): serving files that vanish,
 // downloads that are abandoned, and what reaches the log.
+import type * as Fs from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { redactToken, startWebServer, type WebServer } from '../../src-main/host
 // test can delete the file after its path was checked and before it is read.
 const hooks = vi.hoisted(() => ({ beforeOpen: null as ((path: string) => void) | null }));
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const real = await importOriginal<typeof FsPromises>();
   const open = ((path: Parameters<typeof real.open>[0], ...rest: unknown[]) => {
     hooks.beforeOpen?.(String(path));
     return (real.open as (...args: unknown[]) => ReturnType<typeof real.open>)(path, ...rest);
@@ -20,7 +22,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...real, default: { ...real, open }, open };
 });
 vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
+  const real = await importOriginal<typeof Fs>();
   const createReadStream = ((path: Parameters<typeof real.createReadStream>[0], options?: Parameters<typeof real.createReadStream>[1]) => {
     if (typeof path === 'string' && path !== '') hooks.beforeOpen?.(path);
     return real.createReadStream(path, options);

@@ -219,19 +219,14 @@ function size(shape: readonly number[]): number {
 }
 
 /** The Network members shared by every model: parameter bookkeeping, snapshot/load, dispose. */
-export function networkBase<Spec>(
-  spec: Spec,
-  params: Map<string, tf.Variable>,
-  stats: Map<string, tf.Variable>,
-): Network<Spec> {
+export function networkBase<Spec>(spec: Spec, params: Map<string, tf.Variable>, stats: Map<string, tf.Variable>): Network<Spec> {
   const all = (): [string, tf.Variable][] => [...params, ...stats];
   return {
     spec,
     params,
     stats,
     countParams: () => [...params.values()].reduce((n, v) => n + v.size, 0),
-    snapshot: () =>
-      all().map(([name, v]) => ({ name, shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) })),
+    snapshot: () => all().map(([name, v]) => ({ name, shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) })),
     load(arrays) {
       const byName = new Map(arrays.map((a) => [a.name, a]));
       const expected = all();
@@ -294,11 +289,13 @@ export function addDecoderParams(b: ParamBuilder, prefix: string, inDim: number,
   b.uniform(`${prefix}fc.w`, [inDim, 4 * 4 * ch(0)], 1 / Math.sqrt(inDim)); // [100, 4096]
   b.batchNorm(`${prefix}bn0`, ch(0), true); // [256]
   for (let i = 1; i < ups; i++) {
-    if (upsample === 'transposed') b.normal(`${prefix}up${i}.w`, [K, K, ch(i), ch(i - 1)], 0, 0.02); // conv2dTranspose filter [k, k, out, in]: [4, 4, 128, 256], [4, 4, 64, 128]
+    if (upsample === 'transposed')
+      b.normal(`${prefix}up${i}.w`, [K, K, ch(i), ch(i - 1)], 0, 0.02); // conv2dTranspose filter [k, k, out, in]: [4, 4, 128, 256], [4, 4, 64, 128]
     else b.normal(`${prefix}up${i}.w`, [3, 3, ch(i - 1), ch(i)], 0, 0.02); // conv2d filter [k, k, in, out]: [3, 3, 256, 128], [3, 3, 128, 64]
     b.batchNorm(`${prefix}bn${i}`, ch(i), true); // [128], [64]
   }
-  if (upsample === 'transposed') b.normal(`${prefix}out.w`, [K, K, 3, ch(ups - 1)], 0, 0.02); // [4, 4, 3, 64]
+  if (upsample === 'transposed')
+    b.normal(`${prefix}out.w`, [K, K, 3, ch(ups - 1)], 0, 0.02); // [4, 4, 3, 64]
   else b.normal(`${prefix}out.w`, [3, 3, ch(ups - 1), 3], 0, 0.02); // [3, 3, 64, 3]
   b.constant(`${prefix}out.b`, [3], 0); // [3]
 }
@@ -372,7 +369,8 @@ export function addEncoderParams(b: ParamBuilder, prefix: string, size: ImageSiz
   if (norm === 'spectral') b.randomStat(`${prefix}conv1.u`, [ch(0)]); // [64]
   for (let i = 1; i < downs; i++) {
     b.normal(`${prefix}conv${i + 1}.w`, [K, K, ch(i - 1), ch(i)], 0, 0.02); // [4, 4, 64, 128], [4, 4, 128, 256]
-    if (norm === 'batch') b.batchNorm(`${prefix}bn${i + 1}`, ch(i), false); // [128], [256]
+    if (norm === 'batch')
+      b.batchNorm(`${prefix}bn${i + 1}`, ch(i), false); // [128], [256]
     else b.constant(`${prefix}conv${i + 1}.b`, [ch(i)], 0); // [128], [256]
     if (norm === 'spectral') b.randomStat(`${prefix}conv${i + 1}.u`, [ch(i)]); // [128], [256]
   }
@@ -408,7 +406,9 @@ export function encoderForward(
 
 /** Passes x through forward; no gradient flows back (spectral norm's u and v are constants). */
 function stopGradient<T extends tf.Tensor>(x: T): T {
-  const op = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const op = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<
+    typeof tf.customGrad
+  >[0]);
   return op(x) as T;
 }
 

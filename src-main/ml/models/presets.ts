@@ -50,13 +50,7 @@ const cache = new Map<string, ModelDescription>();
  * milliseconds for all of them, so the engine can answer the Train view at once; memoised).
  * `classes` is ignored for 'dcgan', must be ≥ 1 for 'cgan' and may be 0 (unconditional) for 'vae'.
  */
-export function describeModel(
-  family: ModelFamily,
-  size: ImageSize,
-  preset: ModelPreset,
-  classes = 0,
-  opts: DescribeOptions = {},
-): ModelDescription {
+export function describeModel(family: ModelFamily, size: ImageSize, preset: ModelPreset, classes = 0, opts: DescribeOptions = {}): ModelDescription {
   if (!Object.hasOwn(MODEL_PRESETS, preset)) throw new Error(`describeModel: unknown preset ${String(preset)}`);
   if (family !== 'dcgan' && family !== 'cgan' && family !== 'vae') throw new Error(`describeModel: unknown model family ${String(family)}`);
   if (!Number.isInteger(classes) || classes < 0) throw new Error(`describeModel: classes must be a non-negative integer, got ${classes}`);

@@ -61,7 +61,11 @@ export function describeFilter(filter: AssetFilter, flagLabel: (flag: QualityFla
 
 /** Split percentages are whole numbers that must add up to 100. */
 export function splitError(train: number, val: number, test: number): string | null {
-  for (const [name, v] of [['Train', train], ['Validation', val], ['Test', test]] as const) {
+  for (const [name, v] of [
+    ['Train', train],
+    ['Validation', val],
+    ['Test', test],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 100) return `${name} must be a whole number from 0 to 100.`;
   }
   const sum = train + val + test;

@@ -12,7 +12,11 @@ const known: Record<string, (v: number) => Omit<MeasureRow, 'value'> & { value: 
   meanLuma: (v) => ({ label: 'Brightness', value: pct(v / 255), hint: 'Average lightness, from black (0%) to white (100%).' }),
   stdLuma: (v) => ({ label: 'Contrast', value: pct(v / 128), hint: 'How much lightness varies across the image.' }),
   saturation: (v) => ({ label: 'Colourfulness', value: pct(v), hint: 'How far colours are from gray, on average.' }),
-  laplacianVariance: (v) => ({ label: 'Sharpness', value: v >= 100 ? String(Math.round(v)) : v.toFixed(1), hint: 'Strength of fine edges; low values look soft or blurry.' }),
+  laplacianVariance: (v) => ({
+    label: 'Sharpness',
+    value: v >= 100 ? String(Math.round(v)) : v.toFixed(1),
+    hint: 'Strength of fine edges; low values look soft or blurry.',
+  }),
   blankFraction: (v) => ({ label: 'Flat area', value: pct(v), hint: 'Share of pixels in the single most common colour.' }),
   aspect: (v) => ({ label: 'Aspect', value: v >= 1 ? `${v.toFixed(2)} : 1` : `1 : ${(1 / v).toFixed(2)}`, hint: 'Width to height.' }),
 };

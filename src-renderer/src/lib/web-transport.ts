@@ -36,8 +36,7 @@ export function takeLaunchToken(): string | null {
 }
 
 export function webTransport(base: URL = new URL(location.href), token: string | null = takeLaunchToken()): Transport {
-  const noToken = () =>
-    new ApiError('unauthorized', 'This page has no studio token. Open the link `atelier studio` printed when it started.');
+  const noToken = () => new ApiError('unauthorized', 'This page has no studio token. Open the link `atelier studio` printed when it started.');
   return {
     kind: 'web',
     async invoke(name: OpName, input: unknown) {
@@ -53,10 +52,7 @@ export function webTransport(base: URL = new URL(location.href), token: string |
       } catch {
         throw new ApiError('offline', 'The studio is not reachable. Is `atelier studio` still running?');
       }
-      const body = (await response.json().catch(() => null)) as
-        | { ok: true; result: unknown }
-        | { ok: false; error: { code: string; message: string } }
-        | null;
+      const body = (await response.json().catch(() => null)) as { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } } | null;
       if (!body) throw new ApiError('bad-response', `The studio answered ${response.status} without a readable body.`);
       if (!body.ok) throw new ApiError(body.error.code, body.error.message);
       return body.result;

@@ -6,13 +6,7 @@ import type { AssetT, TagCountT } from '../../../src-preload/contract';
 import { filterInput, noFilter, type AssetFilter } from '../lib/asset-filter';
 import { api } from '../lib/api';
 import { PageCache } from '../lib/page-cache';
-import {
-  clickSelection,
-  emptySelection,
-  extendSelection,
-  selectAll,
-  type Modifiers,
-} from '../lib/selection';
+import { clickSelection, emptySelection, extendSelection, selectAll, type Modifiers } from '../lib/selection';
 import { SelectableGrid } from './selectable-grid.svelte';
 import { gridLayout, scrollTopForIndex, visibleRows, renderRows } from '../lib/virtual-grid';
 
@@ -88,9 +82,10 @@ export class AssetGrid extends SelectableGrid<AssetT> {
     const { firstIndex, endIndex } = this.visible;
     this.cache.want(firstIndex, Math.max(endIndex, firstIndex + 1));
     const open = this.selected;
-    if (open) void api.assets.list({ ids: [open.id], limit: 1 }).then((r) => {
-      if (this.selected?.id === open.id) this.selected = r.items[0] ?? null;
-    });
+    if (open)
+      void api.assets.list({ ids: [open.id], limit: 1 }).then((r) => {
+        if (this.selected?.id === open.id) this.selected = r.items[0] ?? null;
+      });
   }
 
   setFilter(change: Partial<AssetFilter>): void {

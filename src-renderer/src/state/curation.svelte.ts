@@ -96,7 +96,10 @@ export class Curation {
   }
 
   assignSplits(settings: { train: number; val: number; test: number; seed: number }) {
-    return this.run(() => api.splits.assign(settings), () => 'Splits assigned');
+    return this.run(
+      () => api.splits.assign(settings),
+      () => 'Splits assigned',
+    );
   }
 
   async lock(to: 'train' | 'val' | 'test' | null): Promise<void> {

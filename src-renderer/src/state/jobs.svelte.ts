@@ -97,10 +97,9 @@ export class Jobs {
 
   private progress(p: JobProgressT): void {
     const now = performance.now();
-    let job = this.active.find((j) => j.jobId === p.jobId);
+    const job = this.active.find((j) => j.jobId === p.jobId);
     if (!job) {
       this.active.push({ ...p, first: { time: now, step: p.step }, latest: { time: now, step: p.step } });
-      job = this.active.at(-1)!;
     } else {
       // The pace is measured from the first report that shows movement, so start-up time does not skew the ETA.
       if (job.first.step === 0 && job.latest.step === 0 && p.step > 0) job.first = { time: now, step: p.step };

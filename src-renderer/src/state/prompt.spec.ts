@@ -4,7 +4,16 @@ import type { GeneratedBatchT, GeneratorChoiceT } from '../../../src-preload/con
 import { fakeTransport, image, settle } from '../testing/fake-transport';
 import { Prompt } from './prompt.svelte';
 
-const generator: GeneratorChoiceT = { checkpointId: 7, runId: 2, runName: 'hearts', step: 300, model: 'cgan', size: 32, classes: ['heart', 'star'], createdAt: '2025-01-01' };
+const generator: GeneratorChoiceT = {
+  checkpointId: 7,
+  runId: 2,
+  runName: 'hearts',
+  step: 300,
+  model: 'cgan',
+  size: 32,
+  classes: ['heart', 'star'],
+  createdAt: '2025-01-01',
+};
 
 function parsed(text: string, problems: { term: string; start: number; end: number; message: string; suggestions: string[] }[] = []) {
   return {
@@ -20,7 +29,8 @@ function setup() {
   const batches: GeneratedBatchT[] = [];
   const fake = fakeTransport({
     'generations:options': () => ({ generators: [generator], current: generator, vocabulary: ['heart', 'star'], note: null }),
-    'prompts:parse': ({ text }) => parsed(text, text.includes('hart') ? [{ term: 'hart', start: 0, end: 4, message: 'Unknown tag “hart”', suggestions: ['heart'] }] : []),
+    'prompts:parse': ({ text }) =>
+      parsed(text, text.includes('hart') ? [{ term: 'hart', start: 0, end: 4, message: 'Unknown tag “hart”', suggestions: ['heart'] }] : []),
     'prompts:history': () => [],
     'prompts:templates': () => [],
   });

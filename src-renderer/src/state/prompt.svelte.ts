@@ -4,7 +4,15 @@
 // is handed to whoever shows results (`onBatch`). Calls the person waits on use the quiet API
 // and show their errors in place.
 import type { Api } from '../../../src-preload/api';
-import { generationCount, generationSeed, truncation as truncationSchema, type GeneratedBatchT, type GeneratorChoiceT, type OpInput, type OpOutput } from '../../../src-preload/contract';
+import {
+  generationCount,
+  generationSeed,
+  truncation as truncationSchema,
+  type GeneratedBatchT,
+  type GeneratorChoiceT,
+  type OpInput,
+  type OpOutput,
+} from '../../../src-preload/contract';
 import { debounce } from '../lib/debounce';
 import { errorMessage } from '../lib/errors';
 import { namesCheckpoint, randomSeed } from '../lib/prompt-editing';

@@ -9,11 +9,16 @@ const batch = (ids: number[]): GeneratedBatchT => ({ batchId: 1, items: ids.map(
 
 function setup() {
   const fake = fakeTransport();
-  const gallery = { invalidated: [] as boolean[], shownTimes: 0, invalidate(now: boolean) {
-    this.invalidated.push(now);
-  }, shown() {
-    this.shownTimes++;
-  } };
+  const gallery = {
+    invalidated: [] as boolean[],
+    shownTimes: 0,
+    invalidate(now: boolean) {
+      this.invalidated.push(now);
+    },
+    shown() {
+      this.shownTimes++;
+    },
+  };
   let made = 0;
   const results = new Results({ quietApi: fake.api, gallery, onMade: () => made++ });
   const detail = new Detail({ quietApi: fake.api, results });
@@ -67,7 +72,20 @@ describe('Results', () => {
 describe('Detail', () => {
   it('opening an image loads its detail; a failed load says why', async () => {
     const { detail, fake } = setup();
-    fake.answer({ 'generations:get': ({ id }) => ({ ...image(id), runName: 'hearts', model: 'cgan', checkpointStep: 300, backend: 'cpu', conditioning: [], latentNorm: 11, latentDim: 128, params: {}, children: 0 }) });
+    fake.answer({
+      'generations:get': ({ id }) => ({
+        ...image(id),
+        runName: 'hearts',
+        model: 'cgan',
+        checkpointStep: 300,
+        backend: 'cpu',
+        conditioning: [],
+        latentNorm: 11,
+        latentDim: 128,
+        params: {},
+        children: 0,
+      }),
+    });
     detail.pick(image(5));
     expect(detail.open?.id).toBe(5);
     await new Promise((r) => setTimeout(r, 0));
@@ -88,7 +106,18 @@ describe('Detail', () => {
   it('regenerates the open image and keeps the verdict for it', async () => {
     const { detail, fake } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({ ...image(id), runName: 'r', model: 'cgan', checkpointStep: 1, backend: 'cpu', conditioning: [], latentNorm: 1, latentDim: 8, params: {}, children: 0 }),
+      'generations:get': ({ id }) => ({
+        ...image(id),
+        runName: 'r',
+        model: 'cgan',
+        checkpointStep: 1,
+        backend: 'cpu',
+        conditioning: [],
+        latentNorm: 1,
+        latentDim: 8,
+        params: {},
+        children: 0,
+      }),
       'generations:regenerate': () => ({ identical: true, differingBytes: 0, ms: 3, backend: 'cpu', restored: false }),
     });
     detail.openImage(image(9));
@@ -108,7 +137,18 @@ describe('Detail', () => {
   it('while picking, a click ends the interpolation instead of opening', async () => {
     const { detail, fake, results } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({ ...image(id), runName: 'r', model: 'cgan', checkpointStep: 1, backend: 'cpu', conditioning: [], latentNorm: 1, latentDim: 8, params: {}, children: 0 }),
+      'generations:get': ({ id }) => ({
+        ...image(id),
+        runName: 'r',
+        model: 'cgan',
+        checkpointStep: 1,
+        backend: 'cpu',
+        conditioning: [],
+        latentNorm: 1,
+        latentDim: 8,
+        params: {},
+        children: 0,
+      }),
       'generations:interpolate': () => batch([20, 21, 22]),
     });
     detail.openImage(image(1));
@@ -119,13 +159,29 @@ describe('Detail', () => {
     expect(detail.picking).toBe(false);
     await detail.interpolate({ generationId: 2 }, 3);
     expect(results.shown?.title).toBe('Interpolation #1 → #2');
-    expect(fake.calls.find((c) => c.name === 'generations:interpolate')?.input).toEqual({ from: { generationId: 1 }, to: { generationId: 2 }, steps: 3, checkpointId: 7 });
+    expect(fake.calls.find((c) => c.name === 'generations:interpolate')?.input).toEqual({
+      from: { generationId: 1 },
+      to: { generationId: 2 },
+      steps: 3,
+      checkpointId: 7,
+    });
   });
 
   it('rating patches the open image, the results and refreshes the gallery', async () => {
     const { detail, fake, results, gallery } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({ ...image(id), runName: 'r', model: 'cgan', checkpointStep: 1, backend: 'cpu', conditioning: [], latentNorm: 1, latentDim: 8, params: {}, children: 0 }),
+      'generations:get': ({ id }) => ({
+        ...image(id),
+        runName: 'r',
+        model: 'cgan',
+        checkpointStep: 1,
+        backend: 'cpu',
+        conditioning: [],
+        latentNorm: 1,
+        latentDim: 8,
+        params: {},
+        children: 0,
+      }),
       'generations:rate': ({ ids }) => ({ updated: ids.length }),
     });
     results.push(promptResult(batch([1, 2])));

@@ -26,7 +26,11 @@ export class Toasts {
     }
     const toast: Toast = { id: this.nextId++, kind, message, repeats: 1 };
     this.items = [...this.items, toast].slice(-MAX_TOASTS);
-    if (timeoutMs > 0) this.timers.set(toast.id, setTimeout(() => this.dismiss(toast.id), timeoutMs));
+    if (timeoutMs > 0)
+      this.timers.set(
+        toast.id,
+        setTimeout(() => this.dismiss(toast.id), timeoutMs),
+      );
   }
 
   error(error: unknown): void {

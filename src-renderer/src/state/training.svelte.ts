@@ -1,15 +1,7 @@
 // The Train screen's state: the settings of the next run, the queue of runs with their
 // live progress, the run shown in detail (curves, sample grids, validation) and the runs
 // being compared. Kept while the user is on other screens, so live curves keep growing.
-import type {
-  EventPayload,
-  JobProgressT,
-  OpInput,
-  OpOutput,
-  RunDetailT,
-  RunT,
-  TrainSettingsInput,
-} from '../../../src-preload/contract';
+import type { EventPayload, JobProgressT, OpInput, OpOutput, RunDetailT, RunT, TrainSettingsInput } from '../../../src-preload/contract';
 import {
   TrainSettings,
   batchSize,
@@ -119,13 +111,16 @@ const n = formatCount;
 export function formProblems(f: RunForm): string[] {
   const problems: string[] = [];
   if (f.steps === null || !fits(trainSteps, f.steps)) problems.push(`Steps: a whole number from ${n(trainSteps.minValue!)} to ${n(trainSteps.maxValue!)}.`);
-  if (f.batchSize === null || !fits(batchSize, f.batchSize)) problems.push(`Batch size: a whole number from ${n(batchSize.minValue!)} to ${n(batchSize.maxValue!)}.`);
+  if (f.batchSize === null || !fits(batchSize, f.batchSize))
+    problems.push(`Batch size: a whole number from ${n(batchSize.minValue!)} to ${n(batchSize.maxValue!)}.`);
   if (f.seed === null || !fits(trainSeed, f.seed)) problems.push(`Seed: a whole number of ${n(trainSeed.minValue!)} or more.`);
-  if (!fits(learningRate, f.lrG) || !fits(learningRate, f.lrD)) problems.push(`Learning rates: above ${learningRate.minValue} and at most ${learningRate.maxValue}, or empty for the default.`);
+  if (!fits(learningRate, f.lrG) || !fits(learningRate, f.lrD))
+    problems.push(`Learning rates: above ${learningRate.minValue} and at most ${learningRate.maxValue}, or empty for the default.`);
   if (!fits(r1Weight, f.r1)) problems.push(`R1 γ: from ${r1Weight.minValue} to ${r1Weight.maxValue}.`);
   if (isGan(f.model) && (f.r1 ?? 0) > 0 && f.dNorm === 'batch') problems.push('R1 needs a discriminator without BatchNorm: choose spectral norm or none.');
   if (f.model === 'vae' && !fits(klWeight, f.beta)) problems.push(`KL weight β: from ${klWeight.minValue} to ${klWeight.maxValue}.`);
-  if (!fits(stepInterval, f.checkpointEvery) || !fits(stepInterval, f.sampleEvery)) problems.push(`Intervals: whole numbers of ${stepInterval.minValue} or more, or empty for automatic.`);
+  if (!fits(stepInterval, f.checkpointEvery) || !fits(stepInterval, f.sampleEvery))
+    problems.push(`Intervals: whole numbers of ${stepInterval.minValue} or more, or empty for automatic.`);
   if (!fits(workerCount, f.workers)) problems.push(`Workers: a whole number from ${workerCount.minValue} to ${workerCount.maxValue}.`);
   if (f.fineTune) {
     if (f.fromCheckpointId === null) problems.push('Fine-tuning: choose a checkpoint to start from.');

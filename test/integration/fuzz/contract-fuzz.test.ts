@@ -44,7 +44,10 @@ const logged: string[] = [];
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'atelier-fuzz-'));
   const art = join(root, 'art');
-  for (const [folder, colour] of [['red', '#dc1e1e'], ['blue', '#1e3cdc']] as const) {
+  for (const [folder, colour] of [
+    ['red', '#dc1e1e'],
+    ['blue', '#1e3cdc'],
+  ] as const) {
     mkdirSync(join(art, folder), { recursive: true });
     for (let i = 0; i < 3; i++) {
       await sharp({ create: { width: 32, height: 32, channels: 3, background: colour } })
@@ -124,7 +127,20 @@ describe('contract fuzz', () => {
       }
     }
     // Names that are not operations, including the prototype's own.
-    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'assets:list ', 'ASSETS:LIST', '', 42, null, {}, ['assets:list'], undefined]) {
+    for (const name of [
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'assets:list ',
+      'ASSETS:LIST',
+      '',
+      42,
+      null,
+      {},
+      ['assets:list'],
+      undefined,
+    ]) {
       const answer = (await studio.router.call(name, {})) as Answer;
       expect(answer, preview(name)).toMatchObject({ ok: false, error: { code: 'unknown-operation' } });
       calls++;
@@ -132,7 +148,10 @@ describe('contract fuzz', () => {
     expect(calls).toBeGreaterThan(3000);
     // The valid share must really reach the services, or the suite only tests zod.
     expect(reachedHandlers).toBeGreaterThan(300);
-    expect(logged.filter((l) => /failed:|breaks the contract/.test(l)), 'engine errors logged while fuzzing').toEqual([]);
+    expect(
+      logged.filter((l) => /failed:|breaks the contract/.test(l)),
+      'engine errors logged while fuzzing',
+    ).toEqual([]);
   }, 120_000);
 
   it(`the web adapter answers ${PER_OP_WEB} seeded payloads per operation and raw junk with the right status`, async () => {

@@ -158,8 +158,7 @@ export function brokenFor(root: Schema, s0: Schema, rng: Rng, jsonOnly: boolean,
         // An own key, as JSON.parse and IPC make it (plain assignment to __proto__ would set the prototype).
         const key = pick(rng, ['shell', '__proto__', 'constructor', 'path', '']);
         Object.defineProperty(out, key, { value: pick(rng, ['rm -rf /', { polluted: true }, 1]), enumerable: true, configurable: true, writable: true });
-      }
-      else if (how < 0.35 && (s.required ?? []).length > 0) delete out[pick(rng, s.required!)];
+      } else if (how < 0.35 && (s.required ?? []).length > 0) delete out[pick(rng, s.required!)];
       else {
         const key = pick(rng, keys);
         out[key] = brokenFor(root, s.properties![key]!, rng, jsonOnly, depth + 1);
@@ -169,7 +168,8 @@ export function brokenFor(root: Schema, s0: Schema, rng: Rng, jsonOnly: boolean,
     case 'array': {
       const how = rng();
       if (how < 0.3 && (s.minItems ?? 0) > 0) return [];
-      if (how < 0.5 && s.maxItems !== undefined && s.maxItems <= 2000) return Array.from({ length: s.maxItems + 1 }, () => validFor(root, s.items ?? {}, rng, depth + 1));
+      if (how < 0.5 && s.maxItems !== undefined && s.maxItems <= 2000)
+        return Array.from({ length: s.maxItems + 1 }, () => validFor(root, s.items ?? {}, rng, depth + 1));
       const arr = validFor(root, s, rng, depth) as unknown[];
       arr.push(brokenFor(root, s.items ?? {}, rng, jsonOnly, depth + 1));
       return arr;

@@ -25,7 +25,7 @@ describe('DrawPool', () => {
     const n = 13;
     const z = new Float32Array(n * 16);
     for (let i = 0; i < n; i++) z.set(latentFor(9, i, 16), i * 16);
-    const cond = Float32Array.from({ length: n * 3 }, (_, k) => (k % 3 === (Math.floor(k / 3) % 3) ? 1 : 0));
+    const cond = Float32Array.from({ length: n * 3 }, (_, k) => (k % 3 === Math.floor(k / 3) % 3 ? 1 : 0));
     const one = await new DrawPool(1).draw(join(dir, 'ck'), n, z, cond);
     const pool = new DrawPool(2);
     // Before the second thread holds the checkpoint, this thread draws alone (nobody waits for a thread starting up).

@@ -17,7 +17,13 @@ function fakeChannel() {
       onExit(null, 'SIGKILL');
     },
   };
-  return { channel, sent, say: (m: JobMessage) => onMessage(m), exit: (code: number | null, signal: string | null = null) => onExit(code, signal), killed: () => killed };
+  return {
+    channel,
+    sent,
+    say: (m: JobMessage) => onMessage(m),
+    exit: (code: number | null, signal: string | null = null) => onExit(code, signal),
+    killed: () => killed,
+  };
 }
 
 const request: JobRequest = { type: 'generator', projectDir: '/p' };

@@ -85,7 +85,9 @@ export function importGraph(): Map<string, string[]> {
     const targets: string[] = [];
     for (const ref of info.importedFiles) {
       if (!ref.fileName.startsWith('.')) continue;
-      const base = relative(ROOT, resolve(ROOT, dirname(file), ref.fileName)).replace(/\\/g, '/').replace(/\.js$/, '');
+      const base = relative(ROOT, resolve(ROOT, dirname(file), ref.fileName))
+        .replace(/\\/g, '/')
+        .replace(/\.js$/, '');
       const found = [base, `${base}.ts`, `${base}.svelte`, `${base}/index.ts`].find((c) => known.has(c));
       if (found) targets.push(found);
       else if (!/\.(css|json|png|svg)$/.test(base)) throw new Error(`${file} imports ${ref.fileName}, which is not a source file here`);
@@ -162,7 +164,11 @@ describe('the house', () => {
     const sql = /['"`]\s*(SELECT|INSERT|UPDATE|DELETE|CREATE TABLE|PRAGMA) [^'"`]*/;
     const outside = [...graph.keys()]
       .filter((f) => f.startsWith('src-main/') && roomOf(f) !== 'store')
-      .flatMap((f) => codeOf(f).split('\n').map((line, i) => ({ f, i, line })))
+      .flatMap((f) =>
+        codeOf(f)
+          .split('\n')
+          .map((line, i) => ({ f, i, line })),
+      )
       .filter(({ line }) => sql.test(line) || /\.db\.(prepare|exec|pragma|transaction)\(/.test(line))
       .map(({ f, i, line }) => `${f}:${i + 1}: ${line.trim()}`);
     expect(outside).toEqual([]);

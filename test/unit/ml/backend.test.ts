@@ -46,6 +46,8 @@ describe('explainFailure', () => {
     const abi = new Error(
       "The module 'tfjs_binding.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 128.",
     );
-    expect(explainFailure('tensorflow', abi)).toBe('native binding was built for another Node.js/Electron version: run `npm rebuild @tensorflow/tfjs-node` (or electron-builder install-app-deps)');
+    expect(explainFailure('tensorflow', abi)).toBe(
+      'native binding was built for another Node.js/Electron version: run `npm rebuild @tensorflow/tfjs-node` (or electron-builder install-app-deps)',
+    );
   });
 });

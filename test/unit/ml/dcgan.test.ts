@@ -138,7 +138,7 @@ describe('presets: shapes and parameter counts', () => {
     try {
       expect([g.countParams(), d.countParams(), dn.countParams()]).toEqual([gCount, dCount, dNoneCount]);
       const [img, l1, l2] = tf.tidy(() => {
-        const cond = classes ? tf.oneHot([1, 7], classes).toFloat() as tf.Tensor2D : undefined;
+        const cond = classes ? (tf.oneHot([1, 7], classes).toFloat() as tf.Tensor2D) : undefined;
         const x = g.apply(tf.randomNormal([2, 100], 0, 1, 'float32', 1) as tf.Tensor2D, { training: true, cond });
         return [x.shape, d.apply(x, { cond }).shape, dn.apply(x, { cond }).shape];
       });
@@ -191,14 +191,42 @@ describe('conditional generator', () => {
     tf.tidy(() => {
       const z = tf.randomNormal([2, 16], 0, 1, 'float32', 3) as tf.Tensor2D;
       const run = (rows: number[][]) => g.apply(z, { training: false, cond: tags(rows) }).dataSync();
-      const a = run([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]);
-      const b = run([[0, 0, 1, 0, 0], [0, 0, 1, 0, 0]]);
-      const multi = run([[1, 0, 1, 0, 0], [0.5, 0, 0, 0, 0.5]]); // multi-hot and weighted vectors
+      const a = run([
+        [1, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0],
+      ]);
+      const b = run([
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+      ]);
+      const multi = run([
+        [1, 0, 1, 0, 0],
+        [0.5, 0, 0, 0, 0.5],
+      ]); // multi-hot and weighted vectors
       expect(maxRel(a, b)).toBeGreaterThan(1e-3);
       expect(maxRel(multi, a)).toBeGreaterThan(1e-3);
-      expect(run([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]])).toEqual(a);
+      expect(
+        run([
+          [1, 0, 0, 0, 0],
+          [1, 0, 0, 0, 0],
+        ]),
+      ).toEqual(a);
       // an int32 multi-hot tensor is accepted and means the same as its float32 version
-      expect(g.apply(z, { training: false, cond: tf.tensor2d([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]], [2, 5], 'int32') }).dataSync()).toEqual(a);
+      expect(
+        g
+          .apply(z, {
+            training: false,
+            cond: tf.tensor2d(
+              [
+                [1, 0, 0, 0, 0],
+                [1, 0, 0, 0, 0],
+              ],
+              [2, 5],
+              'int32',
+            ),
+          })
+          .dataSync(),
+      ).toEqual(a);
     });
   });
 
@@ -232,10 +260,22 @@ describe('projection discriminator and norm none', () => {
       tf.tidy(() => {
         const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
         const score = (rows: number[][]) => Array.from(d.apply(x, { cond: tags(rows) }).dataSync());
-        const zero = score([[0, 0, 0, 0], [0, 0, 0, 0]]);
-        const a = score([[1, 0, 0, 0], [0, 1, 0, 0]]);
-        const b = score([[0, 0, 1, 0], [0, 0, 0, 1]]);
-        const ab = score([[1, 0, 1, 0], [0, 1, 0, 1]]);
+        const zero = score([
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+        ]);
+        const a = score([
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+        ]);
+        const b = score([
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ]);
+        const ab = score([
+          [1, 0, 1, 0],
+          [0, 1, 0, 1],
+        ]);
         expect(maxRel(a, b)).toBeGreaterThan(1e-3);
         // logit(c) = logit(0) + Σ h·(c·V): multi-hot vectors add up
         ab.forEach((v, i) => expect(v - zero[i]!).toBeCloseTo(a[i]! - zero[i]! + b[i]! - zero[i]!, 5));
@@ -247,13 +287,22 @@ describe('projection discriminator and norm none', () => {
   it('matches the projection formula computed by hand', () => {
     const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm: 'none' }, 6);
     // fc.w = 0 leaves fc.b + Σ_positions,channels h · (c·V); with V = 1 that is fc.b + (Σc)·Σ h.
-    const arrays = d.snapshot().map((a) =>
-      a.name === 'fc.w' ? { ...a, data: new Float32Array(a.data.length) } : a.name === 'proj.w' ? { ...a, data: new Float32Array(a.data.length).fill(1) } : a,
-    );
+    const arrays = d
+      .snapshot()
+      .map((a) =>
+        a.name === 'fc.w' ? { ...a, data: new Float32Array(a.data.length) } : a.name === 'proj.w' ? { ...a, data: new Float32Array(a.data.length).fill(1) } : a,
+      );
     d.load(arrays);
     tf.tidy(() => {
       const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 8) as tf.Tensor4D;
-      const logits = d.apply(x, { cond: tags([[1, 0, 0], [0.5, 0.5, 1]]) }).dataSync();
+      const logits = d
+        .apply(x, {
+          cond: tags([
+            [1, 0, 0],
+            [0.5, 0.5, 1],
+          ]),
+        })
+        .dataSync();
       const fcb = d.params.get('fc.b')!.dataSync()[0]!;
       // recompute h: the conv stack up to the 4×4 map, by hand with the public ops
       const p = (n: string) => d.params.get(n)!;
@@ -316,7 +365,12 @@ describe('gradients', () => {
       const g = buildGenerator({ latentDim: 8, size: 32, width: 4, classes: 3 }, 1);
       const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm }, 2);
       const z = tf.randomNormal([4, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
-      const cond = tags([[1, 0, 0], [0, 1, 1], [0, 0, 1], [0.3, 0.3, 0.4]]);
+      const cond = tags([
+        [1, 0, 0],
+        [0, 1, 1],
+        [0, 0, 1],
+        [0.3, 0.3, 0.4],
+      ]);
       const vars = [...g.params.values(), ...d.params.values()];
       const before = tf.memory().numTensors;
       const { value, grads } = tf.variableGrads(() => {
@@ -338,7 +392,10 @@ describe('gradients', () => {
   it('R1: d/dw of mean ‖∇ₓD(x)‖² matches central finite differences (norm none, double backprop)', () => {
     const d = buildDiscriminator({ size: 32, width: 4, classes: 3, norm: 'none' }, 11);
     const x = tf.tensor4d(new Rng(3).uniformArray(2 * 32 * 32 * 3, -1, 1), [2, 32, 32, 3]);
-    const cond = tags([[1, 0, 1], [0, 1, 0]]);
+    const cond = tags([
+      [1, 0, 1],
+      [0, 1, 0],
+    ]);
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => r1Penalty(d, x, { cond }), [...d.params.values()]);
     const r1 = value.dataSync()[0]!;
@@ -354,7 +411,12 @@ describe('gradients', () => {
     // central difference is exact up to rounding: a large step for fc.w / proj.w (they change no
     // activation), a small one for conv weights (so no unit changes side; here units start to
     // flip at steps of ~1e-3, and float32 rounding dominates below ~3e-5).
-    const checks: [string, number][] = [['fc.w', 0.05], ['proj.w', 0.05], ['conv3.w', 2e-4], ['conv2.w', 2e-4]];
+    const checks: [string, number][] = [
+      ['fc.w', 0.05],
+      ['proj.w', 0.05],
+      ['conv3.w', 2e-4],
+      ['conv2.w', 2e-4],
+    ];
     for (const [name, step] of checks) {
       const v = d.params.get(name)!;
       const g = grads[v.name]!.dataSync();

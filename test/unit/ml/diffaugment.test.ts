@@ -1,13 +1,7 @@
 // DiffAugment on the wasm backend: determinism, each transform's geometry, and its gradients.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src-main/ml/backend.js';
-import {
-  applyDiffAugment,
-  DIFF_AUGMENT_ALL,
-  diffAugment,
-  sampleDiffAugment,
-  type DiffAugmentPolicy,
-} from '../../../src-main/ml/diffaugment.js';
+import { applyDiffAugment, DIFF_AUGMENT_ALL, diffAugment, sampleDiffAugment, type DiffAugmentPolicy } from '../../../src-main/ml/diffaugment.js';
 import { r1Penalty } from '../../../src-main/ml/losses.js';
 import { Rng } from '../../../src-main/ml/random.js';
 
@@ -20,7 +14,14 @@ const NONE: DiffAugmentPolicy = { color: false, translation: false, cutout: fals
 const ONLY = (k: keyof DiffAugmentPolicy): DiffAugmentPolicy => ({ ...NONE, [k]: true });
 
 function images(shape: [number, number, number, number], seed: number): tf.Tensor4D {
-  return tf.tensor4d(new Rng(seed).uniformArray(shape.reduce((a, b) => a * b, 1), -1, 1), shape);
+  return tf.tensor4d(
+    new Rng(seed).uniformArray(
+      shape.reduce((a, b) => a * b, 1),
+      -1,
+      1,
+    ),
+    shape,
+  );
 }
 
 const read = (f: () => tf.Tensor) => {
@@ -227,9 +228,7 @@ describe('diffAugment', () => {
       const g = read(() => tf.grad((v: tf.Tensor) => applyDiffAugment(v as tf.Tensor4D, params, impl))(x, dy));
       expect(Array.from(g), impl).toEqual(Array.from(refGrad));
       // Second derivative: the gradient of ⟨grad(x), u⟩ w.r.t. dy is the forward map again.
-      const g2 = read(() =>
-        tf.grad((d: tf.Tensor) => tf.grad((v: tf.Tensor) => applyDiffAugment(v as tf.Tensor4D, params, impl))(x, d as tf.Tensor4D))(dy, x),
-      );
+      const g2 = read(() => tf.grad((d: tf.Tensor) => tf.grad((v: tf.Tensor) => applyDiffAugment(v as tf.Tensor4D, params, impl))(x, d as tf.Tensor4D))(dy, x));
       expect(Array.from(g2), impl).toEqual(Array.from(refOut));
     }
     tf.dispose([x, dy]);

@@ -103,7 +103,12 @@ describe('Ema', () => {
 
     expect(() => other.load([{ name: 'a', shape: [2], data: Float32Array.of(0, 0) }])).toThrow(/missing \[b\]/);
     expect(() => other.load([...ema.snapshot(), { name: 'c', shape: [1], data: Float32Array.of(0) }])).toThrow(/unexpected \[c\]/);
-    expect(() => other.load([{ name: 'a', shape: [1, 2], data: Float32Array.of(0, 0) }, { name: 'b', shape: [1], data: Float32Array.of(0) }])).toThrow(/shape/);
+    expect(() =>
+      other.load([
+        { name: 'a', shape: [1, 2], data: Float32Array.of(0, 0) },
+        { name: 'b', shape: [1], data: Float32Array.of(0) },
+      ]),
+    ).toThrow(/shape/);
     expect(() => new Ema(p, 1)).toThrow(/decay/);
     for (const e of [ema, other, third]) e.dispose();
     tf.dispose([...p.values()]);

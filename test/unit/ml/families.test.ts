@@ -24,15 +24,23 @@ function noise(count: number, seed = 1): Dataset {
   return { pixels: Uint8Array.from({ length: count * 32 * 32 * 3 }, () => rng.int(256)), count, size: 32 };
 }
 
-const tiny = (partial: Partial<TrainConfig>): TrainConfig =>
-  defaultTrainConfig({ batchSize: 8, steps: 3, width: 8, latentDim: 16, seed: 5, ...partial });
+const tiny = (partial: Partial<TrainConfig>): TrainConfig => defaultTrainConfig({ batchSize: 8, steps: 3, width: 8, latentDim: 16, seed: 5, ...partial });
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const same = (a: Uint8Array[], b: Uint8Array[]) => a.length === b.length && a.every((x, i) => Buffer.compare(x, b[i]!) === 0);
 
 describe('conditional GAN', () => {
   it('trains with hinge loss, EMA, DiffAugment and lazy R1 without leaks, and checkpoints the EMA', async () => {
-    const cfg = tiny({ family: 'cgan', classes: 2, loss: 'hinge', ema: 0.99, diffAugment: { color: true, translation: true, cutout: true }, r1: 1, r1Every: 2, dNorm: 'none' });
+    const cfg = tiny({
+      family: 'cgan',
+      classes: 2,
+      loss: 'hinge',
+      ema: 0.99,
+      diffAugment: { color: true, translation: true, cutout: true },
+      r1: 1,
+      r1Every: 2,
+      dNorm: 'none',
+    });
     const before = tf.memory().numTensors;
     const { state, losses } = await train(twoColours(16), cfg);
     expect(tf.memory().numTensors).toBe(before);

@@ -9,7 +9,14 @@ beforeAll(async () => {
 });
 
 const t = (shape: number[], seed: number, mean = 0, std = 1) =>
-  tf.tensor(new Rng(seed).normalArray(shape.reduce((a, b) => a * b, 1), mean, std), shape);
+  tf.tensor(
+    new Rng(seed).normalArray(
+      shape.reduce((a, b) => a * b, 1),
+      mean,
+      std,
+    ),
+    shape,
+  );
 
 function maxRel(a: tf.Tensor, b: tf.Tensor): number {
   const av = a.dataSync();
@@ -52,8 +59,7 @@ describe('custom-gradient layers', () => {
       const g = t([4], 12, 1, 0.1) as tf.Tensor1D;
       const b = t([4], 13) as tf.Tensor1D;
       const w = t([6, 3, 3, 4], 14);
-      const grouped = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
-        batchNormTrain(xx as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5, 2);
+      const grouped = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => batchNormTrain(xx as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5, 2);
       const separate = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
         tf.concat(tf.split(xx, 2).map((part) => batchNormTrain(part as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5)));
       expect(maxRel(grouped(x, g, b), separate(x, g, b))).toBeLessThan(1e-5);
@@ -81,7 +87,11 @@ describe('custom-gradient layers', () => {
       const w = t([12, 9], 8) as tf.Tensor2D;
       const u = t([5, 9], 9);
       expect(maxRel(dense(x, w), tf.matMul(x, w))).toBeLessThan(1e-5);
-      const a = tf.grads((p, q) => dense(p as tf.Tensor2D, q as tf.Tensor2D).mul(u).sum())([x, w]);
+      const a = tf.grads((p, q) =>
+        dense(p as tf.Tensor2D, q as tf.Tensor2D)
+          .mul(u)
+          .sum(),
+      )([x, w]);
       const b = tf.grads((p, q) => tf.matMul(p!, q!).mul(u).sum())([x, w]);
       a.forEach((g, i) => expect(maxRel(g, b[i]!)).toBeLessThan(1e-5));
     });
@@ -113,7 +123,16 @@ describe('double backprop (gradients of gradients, as an R1 penalty takes)', () 
       const u = t([5, 9], 26);
       const outer = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor) =>
         tf.grads((xx, ww) =>
-          tf.square(tf.grad((v: tf.Tensor) => tf.square(mm(v as tf.Tensor2D, ww as tf.Tensor2D)).mul(u).sum())(xx!)).sum(),
+          tf
+            .square(
+              tf.grad((v: tf.Tensor) =>
+                tf
+                  .square(mm(v as tf.Tensor2D, ww as tf.Tensor2D))
+                  .mul(u)
+                  .sum(),
+              )(xx!),
+            )
+            .sum(),
         )([x, w]);
       const ours = outer(dense);
       const ref = outer((a, b) => tf.matMul(a, b));

@@ -23,11 +23,30 @@ const read = (f: () => tf.Tensor) => {
 };
 
 function randomVariable(shape: number[], seed: number, std = 1): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.tensor(new Rng(seed).normalArray(shape.reduce((a, b) => a * b, 1), 0, std), shape), true));
+  return tf.tidy(() =>
+    tf.variable(
+      tf.tensor(
+        new Rng(seed).normalArray(
+          shape.reduce((a, b) => a * b, 1),
+          0,
+          std,
+        ),
+        shape,
+      ),
+      true,
+    ),
+  );
 }
 
 function randomImages(shape: [number, number, number, number], seed: number): tf.Tensor4D {
-  return tf.tensor4d(new Rng(seed).uniformArray(shape.reduce((a, b) => a * b, 1), -1, 1), shape);
+  return tf.tensor4d(
+    new Rng(seed).uniformArray(
+      shape.reduce((a, b) => a * b, 1),
+      -1,
+      1,
+    ),
+    shape,
+  );
 }
 
 /**
@@ -210,14 +229,12 @@ describe('r1Penalty', () => {
     // Per-variable finite differences (kinks of relu are far away for a small step).
     vars.forEach((v, i) => {
       const { analytic, numeric } = directionalCheck(() => r1Penalty(d, x), [v], 100 + i, 1e-3);
-      expect(Math.abs(analytic - numeric), `${names[i]}: ${analytic} vs ${numeric}`).toBeLessThan(
-        2e-2 * Math.max(1e-2, Math.abs(analytic)),
-      );
+      expect(Math.abs(analytic - numeric), `${names[i]}: ${analytic} vs ${numeric}`).toBeLessThan(2e-2 * Math.max(1e-2, Math.abs(analytic)));
     });
     tf.dispose([...vars, x]);
   });
 
-  it("models/layers.ts leakyRelu (a customGrad) gives the same R1 gradients as the plain formulation", () => {
+  it('models/layers.ts leakyRelu (a customGrad) gives the same R1 gradients as the plain formulation', () => {
     const w1 = randomVariable([3, 3, 3, 4], 31, 0.3);
     const w2 = randomVariable([4, 4, 4], 32, 0.5);
     const x = randomImages([2, 8, 8, 3], 33);

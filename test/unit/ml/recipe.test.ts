@@ -9,7 +9,18 @@ const settings = (s: object) => TrainSettings.parse({ model: 'cgan', size: 32, p
 describe('configFromSettings', () => {
   it('gives a small tagged set the conditional GAN recipe of docs/training-recipe.md', () => {
     const cfg = configFromSettings(settings({}), { classes: 109, images: 3752 });
-    expect(cfg).toMatchObject({ family: 'cgan', classes: 109, width: 32, loss: 'hinge', dNorm: 'spectral', gUpsample: 'resize', beta1: 0, ema: 0.999, lrG: 2e-4, lrD: 2e-4 });
+    expect(cfg).toMatchObject({
+      family: 'cgan',
+      classes: 109,
+      width: 32,
+      loss: 'hinge',
+      dNorm: 'spectral',
+      gUpsample: 'resize',
+      beta1: 0,
+      ema: 0.999,
+      lrG: 2e-4,
+      lrD: 2e-4,
+    });
     expect(cfg.diffAugment).toEqual(TRANSLATION_DIFF_AUGMENT);
   });
 

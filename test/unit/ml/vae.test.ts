@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 
 const tags = (rows: number[][]) => tf.tensor2d(rows, [rows.length, rows[0]!.length]);
-const images = (n: number, size: number, seed: number) =>
-  tf.tensor4d(new Rng(seed).uniformArray(n * size * size * 3, -1, 1), [n, size, size, 3]);
+const images = (n: number, size: number, seed: number) => tf.tensor4d(new Rng(seed).uniformArray(n * size * size * 3, -1, 1), [n, size, size, 3]);
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
@@ -51,16 +50,32 @@ describe('shapes and parameter counts', () => {
       }
       const shapes = tf.tidy(() => {
         const x = images(2, size, 1) as tf.Tensor4D;
-        const c = tags([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 0, 0, 0, 0, 0, 0]]);
+        const c = tags([
+          [1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+          [0, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+        ]);
         const a = plain.encode(x, { training: true });
         const b = cond.encode(x, { training: true, cond: c });
         const y = plain.decode(a.mean, { training: true });
         const yc = cond.decode(b.mean, { training: false, cond: c });
         const both = tf.concat([y, yc]);
-        return { enc: [a.mean.shape, a.logVar.shape, b.mean.shape, b.logVar.shape], dec: [y.shape, yc.shape], min: both.min().dataSync()[0]!, max: both.max().dataSync()[0]! };
+        return {
+          enc: [a.mean.shape, a.logVar.shape, b.mean.shape, b.logVar.shape],
+          dec: [y.shape, yc.shape],
+          min: both.min().dataSync()[0]!,
+          max: both.max().dataSync()[0]!,
+        };
       });
-      expect(shapes.enc).toEqual([[2, 100], [2, 100], [2, 100], [2, 100]]);
-      expect(shapes.dec).toEqual([[2, size, size, 3], [2, size, size, 3]]);
+      expect(shapes.enc).toEqual([
+        [2, 100],
+        [2, 100],
+        [2, 100],
+        [2, 100],
+      ]);
+      expect(shapes.dec).toEqual([
+        [2, size, size, 3],
+        [2, size, size, 3],
+      ]);
       expect(shapes.min).toBeGreaterThanOrEqual(-1);
       expect(shapes.max).toBeLessThanOrEqual(1);
     } finally {
@@ -72,10 +87,27 @@ describe('shapes and parameter counts', () => {
   it('names its parameters after D (encoder) and G (decoder)', () => {
     const v = buildVae({ size: 32, latentDim: 8, width: 4, classes: 3 });
     expect([...v.params.keys()]).toEqual([
-      'enc.conv1.w', 'enc.conv1.b', 'enc.conv2.w', 'enc.conv2.b', 'enc.conv3.w', 'enc.conv3.b',
-      'enc.mean.w', 'enc.mean.b', 'enc.logvar.w', 'enc.logvar.b',
-      'dec.fc.w', 'dec.bn0.gamma', 'dec.bn0.beta', 'dec.up1.w', 'dec.bn1.gamma', 'dec.bn1.beta',
-      'dec.up2.w', 'dec.bn2.gamma', 'dec.bn2.beta', 'dec.out.w', 'dec.out.b',
+      'enc.conv1.w',
+      'enc.conv1.b',
+      'enc.conv2.w',
+      'enc.conv2.b',
+      'enc.conv3.w',
+      'enc.conv3.b',
+      'enc.mean.w',
+      'enc.mean.b',
+      'enc.logvar.w',
+      'enc.logvar.b',
+      'dec.fc.w',
+      'dec.bn0.gamma',
+      'dec.bn0.beta',
+      'dec.up1.w',
+      'dec.bn1.gamma',
+      'dec.bn1.beta',
+      'dec.up2.w',
+      'dec.bn2.gamma',
+      'dec.bn2.beta',
+      'dec.out.w',
+      'dec.out.b',
     ]);
     expect([...v.stats.keys()]).toEqual(['dec.bn0.mean', 'dec.bn0.var', 'dec.bn1.mean', 'dec.bn1.var', 'dec.bn2.mean', 'dec.bn2.var']);
     expect(v.params.get('enc.mean.w')!.shape).toEqual([4 * 4 * 16 + 3, 8]); // c joins the flattened features
@@ -114,14 +146,44 @@ describe('conditional VAE', () => {
     tf.tidy(() => {
       const z = tf.randomNormal([2, 8], 0, 1, 'float32', 2) as tf.Tensor2D;
       const dec = (rows: number[][]) => v.decode(z, { training: false, cond: tags(rows) }).dataSync();
-      const a = dec([[1, 0, 0], [1, 0, 0]]);
-      expect(maxRel(dec([[0, 1, 0], [0, 1, 0]]), a)).toBeGreaterThan(1e-2);
-      expect(maxRel(dec([[1, 0, 1], [0.5, 0.5, 0]]), a)).toBeGreaterThan(1e-2); // multi-hot / weighted
-      expect(dec([[1, 0, 0], [1, 0, 0]])).toEqual(a);
+      const a = dec([
+        [1, 0, 0],
+        [1, 0, 0],
+      ]);
+      expect(
+        maxRel(
+          dec([
+            [0, 1, 0],
+            [0, 1, 0],
+          ]),
+          a,
+        ),
+      ).toBeGreaterThan(1e-2);
+      expect(
+        maxRel(
+          dec([
+            [1, 0, 1],
+            [0.5, 0.5, 0],
+          ]),
+          a,
+        ),
+      ).toBeGreaterThan(1e-2); // multi-hot / weighted
+      expect(
+        dec([
+          [1, 0, 0],
+          [1, 0, 0],
+        ]),
+      ).toEqual(a);
       const x = images(2, 32, 3) as tf.Tensor4D;
       const enc = (rows: number[][]) => v.encode(x, { training: false, cond: tags(rows) });
-      const e1 = enc([[1, 0, 0], [1, 0, 0]]);
-      const e2 = enc([[0, 0, 1], [0, 0, 1]]);
+      const e1 = enc([
+        [1, 0, 0],
+        [1, 0, 0],
+      ]);
+      const e2 = enc([
+        [0, 0, 1],
+        [0, 0, 1],
+      ]);
       expect(maxRel(e1.mean.dataSync(), e2.mean.dataSync())).toBeGreaterThan(1e-2);
       expect(maxRel(e1.logVar.dataSync(), e2.logVar.dataSync())).toBeGreaterThan(1e-2);
     });
@@ -178,7 +240,8 @@ describe('loss, statistics, gradients, seeding', () => {
       const x = images(3, 32, 11) as tf.Tensor4D;
       const eps = tf.randomNormal([3, 6], 0, 1, 'float32', 5) as tf.Tensor2D;
       // With running statistics (training: false) each image's terms depend on that image alone.
-      const one = (i: number) => vaeLoss(v, tf.slice(x, [i, 0, 0, 0], [1, 32, 32, 3]) as tf.Tensor4D, tf.slice(eps, [i, 0], [1, 6]) as tf.Tensor2D, { training: false });
+      const one = (i: number) =>
+        vaeLoss(v, tf.slice(x, [i, 0, 0, 0], [1, 32, 32, 3]) as tf.Tensor4D, tf.slice(eps, [i, 0], [1, 6]) as tf.Tensor2D, { training: false });
       const per = [0, 1, 2].map((i) => {
         const l = one(i);
         return { recon: l.recon.dataSync()[0]!, kl: l.kl.dataSync()[0]! };
@@ -224,7 +287,14 @@ describe('loss, statistics, gradients, seeding', () => {
       const v = buildVae({ size: 32, latentDim: 4, width: 4, classes }, 9);
       const x = images(4, 32, 11) as tf.Tensor4D;
       const eps = tf.randomNormal([4, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
-      const cond = classes ? tags([[1, 0, 0], [0, 1, 0], [0, 1, 1], [0.2, 0.3, 0.5]]) : undefined;
+      const cond = classes
+        ? tags([
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 1, 1],
+            [0.2, 0.3, 0.5],
+          ])
+        : undefined;
       const vars = [...v.params.values()];
       const before = tf.memory().numTensors;
       const { value, grads } = tf.variableGrads(() => vaeLoss(v, x, eps, { training: true, cond }).loss, vars);
@@ -253,7 +323,10 @@ describe('loss, statistics, gradients, seeding', () => {
 describe('learning', () => {
   it('reconstructs 8 flat-coloured images after 200 Adam steps', () => {
     const v = buildVae({ size: 32, latentDim: 4, width: 4 }, 1);
-    const colours = [[0.8, -0.6, -0.2], [-0.5, 0.3, 0.9]];
+    const colours = [
+      [0.8, -0.6, -0.2],
+      [-0.5, 0.3, 0.9],
+    ];
     const data = new Float32Array(8 * 32 * 32 * 3);
     for (let n = 0; n < 8; n++) for (let p = 0; p < 32 * 32; p++) data.set(colours[n % 2]!, (n * 32 * 32 + p) * 3);
     const x = tf.tensor4d(data, [8, 32, 32, 3]);

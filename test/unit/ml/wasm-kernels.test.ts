@@ -98,7 +98,10 @@ function convGrads(c: Case): () => tf.Tensor[] {
     const yShape = convOutShape(c);
     const w = tf.tensor4d(rand(size(yShape), 3), yShape);
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad).mul(w).sum(),
+      tf
+        .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad)
+        .mul(w)
+        .sum(),
     );
     return [tf.conv2d(x, f, c.s, c.pad), ...g([x, f])];
   };
@@ -112,8 +115,7 @@ function convTransposeGrads(c: Case): () => tf.Tensor[] {
     const x = tf.tensor4d(rand(size(inShape), 4), inShape);
     const f = tf.tensor4d(rand(size(fShape), 5), fShape);
     const w = tf.tensor4d(rand(size(c.x), 6), c.x);
-    const fwd = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.x, c.s, c.pad);
+    const fwd = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.x, c.s, c.pad);
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => fwd(a, b).mul(w).sum());
     return [fwd(x, f), ...g([x, f])];
   };

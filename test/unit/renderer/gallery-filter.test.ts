@@ -50,7 +50,17 @@ describe('gallery filter', () => {
     expect(describeGalleryFilter(noGalleryFilter)).toBe('');
     expect(
       describeGalleryFilter(
-        { ...noGalleryFilter, text: 'red', tag: 'fox', model: { runId: 2 }, seed: 7, origin: 'postprocess', minRating: 3, from: '2026-05-02', to: '2026-05-02' },
+        {
+          ...noGalleryFilter,
+          text: 'red',
+          tag: 'fox',
+          model: { runId: 2 },
+          seed: 7,
+          origin: 'postprocess',
+          minRating: 3,
+          from: '2026-05-02',
+          to: '2026-05-02',
+        },
         () => 'Foxes run',
       ),
     ).toBe('prompt has “red” · tagged “fox” · Foxes run · seed 7 · post-processed · rated 3+ stars · on 2026-05-02');

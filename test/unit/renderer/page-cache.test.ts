@@ -56,7 +56,10 @@ describe('PageCache', () => {
       new Promise<Page<string>>((resolve) => {
         const v = version;
         const total = v === 0 ? 300 : 250; // the edit removed 50 from this filter
-        calls.push({ offset, resolve: () => resolve({ total, items: Array.from({ length: Math.min(limit, total - offset) }, (_, i) => `v${v}:${offset + i}`) }) });
+        calls.push({
+          offset,
+          resolve: () => resolve({ total, items: Array.from({ length: Math.min(limit, total - offset) }, (_, i) => `v${v}:${offset + i}`) }),
+        });
       });
     const cache = new PageCache(fetcher, { pageSize: 100 });
     cache.want(0, 200);

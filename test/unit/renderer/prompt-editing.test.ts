@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { acceptCompletion, MAX_SEED, namesCheckpoint, problemRuns, randomSeed, splice, typedTerm, wantsCompletions } from '../../../src-renderer/src/lib/prompt-editing';
+import {
+  acceptCompletion,
+  MAX_SEED,
+  namesCheckpoint,
+  problemRuns,
+  randomSeed,
+  splice,
+  typedTerm,
+  wantsCompletions,
+} from '../../../src-renderer/src/lib/prompt-editing';
 
 describe('prompt editing', () => {
   it('splices a replacement in and puts the caret after it', () => {
@@ -24,7 +33,13 @@ describe('prompt editing', () => {
       { text: ', x', start: 9, problem: null },
     ]);
     // Overlaps: the earlier problem wins; spans past the end are clamped; empty spans mark nothing.
-    expect(problemRuns('abcdef', [{ start: 1, end: 3 }, { start: 2, end: 99 }, { start: 0, end: 0 }]).map((r) => [r.text, r.problem])).toEqual([
+    expect(
+      problemRuns('abcdef', [
+        { start: 1, end: 3 },
+        { start: 2, end: 99 },
+        { start: 0, end: 0 },
+      ]).map((r) => [r.text, r.problem]),
+    ).toEqual([
       ['a', null],
       ['bc', 0],
       ['def', 1],

@@ -79,10 +79,7 @@ describe('renderRows', () => {
     const layout = gridLayout({ width: 100 * 3 + 10 * 4, cellSize: 100, gap: 10, total: 7 });
     expect(layout.columns).toBe(3);
     const rows = renderRows(layout, 1, 3, 0);
-    expect(rows.map((r) => r.indices)).toEqual([
-      [3, 4, 5],
-      [6],
-    ]);
+    expect(rows.map((r) => r.indices)).toEqual([[3, 4, 5], [6]]);
     expect(rows.map((r) => r.top)).toEqual([layout.gap + layout.rowHeight, layout.gap + 2 * layout.rowHeight]);
     expect(renderRows(layout, 0, 1, -50)[0]!.top).toBe(layout.gap - 50);
   });
