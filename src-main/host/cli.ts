@@ -22,7 +22,7 @@ Usage:
   atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
   atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels ${IMPORT_DEFAULTS.maxMegapixels}]
   atelier info <dir>                            what the project holds, and the compute backend
-  atelier train <dir> [--model dcgan|cgan|vae] --size 32|64 --steps N [--preset small|medium] [--batch B] [--seed S]
+  atelier train <dir> [--model dcgan|cgan|vae] [--size 32|64] [--steps N] [--preset small|medium] [--batch B] [--seed S]
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|translation|full|off] [--lr L] [--workers N]
           [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The CLI logs outside a project to $XDG_STATE_HOME/atelier/logs: tests keep that in a folder of their own. */
+const TEST_ENV = { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')) };
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'out/main/cli.js');
 
@@ -28,10 +31,14 @@ export function apiHeaders(launchUrl: string): Record<string, string> {
 export async function studioWithProject(options: { starter: boolean; prepare?: (dir: string, cli: string) => void }): Promise<RunningStudio> {
   const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
   const dir = join(root, 'project');
-  const made = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const made = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: TEST_ENV,
+  });
   if (made.status !== 0) throw new Error(`atelier new failed: ${made.stderr}`);
   options.prepare?.(dir, CLI);
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: TEST_ENV });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

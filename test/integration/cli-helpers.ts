@@ -1,6 +1,12 @@
 // Running the real `atelier` CLI (from source, through tsx) the way a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The CLI logs outside a project to $XDG_STATE_HOME/atelier/logs: tests keep that in a folder of their own. */
+const TEST_ENV = { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')) };
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src-main/host/cli.ts', import.meta.url));
@@ -15,7 +21,7 @@ export interface CliResult {
 
 export function atelier(args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -41,7 +47,11 @@ export function atelier(args: string[], options: { timeoutMs?: number } = {}): P
 /** Starts `atelier studio` and resolves once it prints its URL. */
 export function startStudio(args: string[]): Promise<{ child: ChildProcess; url: string; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'studio', ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'studio', ...args, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: TEST_ENV,
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
