@@ -3,6 +3,7 @@
 // built here over HTTP + WebSocket. Every rejected call is also reported to the
 // toast stack, unless the caller shows the error itself (`quietApi`).
 import { buildApi, type Api } from '../../../src-preload/api';
+import { reportingApi } from './errors';
 import { webTransport } from './web-transport';
 
 declare global {
@@ -22,30 +23,8 @@ export function reportErrorsTo(report: ErrorReporter): void {
   reporter = report;
 }
 
-function reporting(raw: Api): Api {
-  const wrapped: Record<string, unknown> = {};
-  for (const [domain, group] of Object.entries(raw)) {
-    if (typeof group !== 'object' || group === null) continue;
-    const calls: Record<string, unknown> = {};
-    for (const [action, fn] of Object.entries(group as Record<string, unknown>)) {
-      if (typeof fn !== 'function') continue;
-      calls[action] = (input?: unknown) =>
-        (fn as (input?: unknown) => Promise<unknown>)(input).catch((error: unknown) => {
-          reporter(error);
-          throw error;
-        });
-    }
-    wrapped[domain] = calls;
-  }
-  wrapped.on = raw.on.bind(raw);
-  wrapped.fileUrl = raw.fileUrl.bind(raw);
-  wrapped.pathForFile = raw.pathForFile.bind(raw);
-  wrapped.transport = raw.transport;
-  return wrapped as unknown as Api;
-}
-
 /** The API components use: a rejected call also raises a toast. */
-export const api: Api = reporting(quietApi);
+export const api: Api = reportingApi(quietApi, (error) => reporter(error));
 
 // Reading a thrown error lives beside, free of the window, so state managers and their specs use it too.
 export { errorMessage, isApiError } from './errors';

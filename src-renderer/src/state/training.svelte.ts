@@ -1,93 +1,19 @@
 // The Train screen's state: the settings of the next run, the queue of runs with their
 // live progress, the run shown in detail (curves, sample grids, validation) and the runs
 // being compared. Kept while the user is on other screens, so live curves keep growing.
-import type { EventPayload, JobProgressT, OpInput, OpOutput, RunDetailT, RunT, TrainSettingsInput } from '../../../src-preload/contract';
-import {
-  TrainSettings,
-  batchSize,
-  klWeight,
-  learningRate,
-  lrScale,
-  r1Weight,
-  runName,
-  stepInterval,
-  trainSeed,
-  trainSteps,
-  workerCount,
-} from '../../../src-preload/contract';
-import type { z } from 'zod';
-import { formatCount } from '../lib/format';
+// Works over an injected API and the window's jobs (train-screen.svelte.ts wires the studio's);
+// the form itself is plain functions (run-form.ts).
+import type { Api } from '../../../src-preload/api';
+import type { EventPayload, JobFinishedT, JobProgressT, OpOutput, RunDetailT, RunT } from '../../../src-preload/contract';
 import { RunCurve } from '../components/train/curves';
-import { api, errorMessage, quietApi } from '../lib/api';
-import { jobs, type ActiveJob } from './jobs.svelte';
-import { studio } from './studio.svelte';
-import { toasts } from './toasts.svelte';
+import { errorMessage } from '../lib/errors';
+import type { ActiveJob } from './jobs.svelte';
+import { defaultForm, formProblems, formSettings, type RunForm, type RunStatus, type SweepGrid } from './run-form';
 
 export type TrainOptions = OpOutput<'runs:options'>;
 export type CheckpointItem = OpOutput<'checkpoints:list'>[number];
-export type ModelKind = RunT['model'];
-export type RunStatus = RunT['status'];
-export type SweepGrid = OpInput<'runs:sweep'>['grid'];
 
-/** What the new-run form edits; empty optional numbers (null) mean "the engine's default". */
-export interface RunForm {
-  name: string;
-  model: ModelKind;
-  size: 32 | 64;
-  preset: 'small' | 'medium';
-  steps: number | null;
-  batchSize: number | null;
-  seed: number | null;
-  loss: 'hinge' | 'ns';
-  /** Generator upsampling and discriminator normalisation (GANs). */
-  upsample: 'resize' | 'transposed';
-  dNorm: 'spectral' | 'batch' | 'none';
-  r1: number | null;
-  ema: boolean;
-  diffAugment: 'auto' | 'translation' | 'full' | 'off';
-  beta: number | null;
-  lrG: number | null;
-  lrD: number | null;
-  checkpointEvery: number | null;
-  sampleEvery: number | null;
-  balance: 'none' | 'oversample' | 'classWeights';
-  augment: boolean;
-  workers: number | null;
-  fineTune: boolean;
-  fromCheckpointId: number | null;
-  freeze: string[];
-  lrScale: number | null;
-}
-
-export const defaultForm = (): RunForm => ({
-  name: '',
-  model: 'dcgan',
-  size: 32,
-  preset: 'small',
-  steps: 300,
-  batchSize: 32,
-  seed: 1,
-  loss: 'hinge',
-  upsample: 'resize',
-  dNorm: 'spectral',
-  r1: 0,
-  ema: true,
-  diffAugment: 'auto',
-  beta: 1,
-  lrG: null,
-  lrD: null,
-  checkpointEvery: null,
-  sampleEvery: null,
-  balance: 'none',
-  augment: true,
-  workers: null,
-  fineTune: false,
-  fromCheckpointId: null,
-  freeze: [],
-  lrScale: 0.5,
-});
-
-export const isGan = (model: ModelKind): boolean => model !== 'vae';
+export const MAX_COMPARE = 4;
 
 /** Live numbers of a run in progress, from `job:progress`. */
 export interface LiveRun {
@@ -100,84 +26,35 @@ export interface LiveRun {
   imgPerSec?: number;
 }
 
-/** True when an optional field is empty (the engine's default) or its contract schema takes it. */
-const fits = (schema: z.ZodType, v: unknown) => v === null || schema.safeParse(v).success;
-const n = formatCount;
-
-/**
- * What is wrong with the form, as sentences; empty when it can be queued. Each field is checked
- * with the contract's own schema for it, and the sentences quote the contract's bounds.
- */
-export function formProblems(f: RunForm): string[] {
-  const problems: string[] = [];
-  if (f.steps === null || !fits(trainSteps, f.steps)) problems.push(`Steps: a whole number from ${n(trainSteps.minValue!)} to ${n(trainSteps.maxValue!)}.`);
-  if (f.batchSize === null || !fits(batchSize, f.batchSize))
-    problems.push(`Batch size: a whole number from ${n(batchSize.minValue!)} to ${n(batchSize.maxValue!)}.`);
-  if (f.seed === null || !fits(trainSeed, f.seed)) problems.push(`Seed: a whole number of ${n(trainSeed.minValue!)} or more.`);
-  if (!fits(learningRate, f.lrG) || !fits(learningRate, f.lrD))
-    problems.push(`Learning rates: above ${learningRate.minValue} and at most ${learningRate.maxValue}, or empty for the default.`);
-  if (!fits(r1Weight, f.r1)) problems.push(`R1 γ: from ${r1Weight.minValue} to ${r1Weight.maxValue}.`);
-  if (isGan(f.model) && (f.r1 ?? 0) > 0 && f.dNorm === 'batch') problems.push('R1 needs a discriminator without BatchNorm: choose spectral norm or none.');
-  if (f.model === 'vae' && !fits(klWeight, f.beta)) problems.push(`KL weight β: from ${klWeight.minValue} to ${klWeight.maxValue}.`);
-  if (!fits(stepInterval, f.checkpointEvery) || !fits(stepInterval, f.sampleEvery))
-    problems.push(`Intervals: whole numbers of ${stepInterval.minValue} or more, or empty for automatic.`);
-  if (!fits(workerCount, f.workers)) problems.push(`Workers: a whole number from ${workerCount.minValue} to ${workerCount.maxValue}.`);
-  if (f.fineTune) {
-    if (f.fromCheckpointId === null) problems.push('Fine-tuning: choose a checkpoint to start from.');
-    if (!fits(lrScale, f.lrScale)) problems.push(`Learning-rate scale: above ${lrScale.minValue} and at most ${lrScale.maxValue}.`);
-  }
-  if (f.name.trim() !== '' && !fits(runName, f.name)) problems.push(`Name: at most ${runName.maxLength} characters.`);
-  // Whatever the fields pass, the run goes only if the contract takes the settings as a whole.
-  if (problems.length === 0) {
-    const whole = TrainSettings.safeParse(formSettings(f));
-    if (!whole.success) problems.push(...whole.error.issues.map((i) => `${i.path.join('.') || 'Settings'}: ${i.message}`));
-  }
-  return problems;
+/** What the manager reads of the window's jobs (jobs.svelte.ts). */
+export interface JobsLink {
+  readonly active: ActiveJob[];
+  onProgress(listener: (p: JobProgressT) => void): () => void;
+  onFinished(listener: (f: JobFinishedT) => void): () => void;
+  secondsLeft(job: ActiveJob, batchSize?: number): number | null;
 }
 
-/** The contract's TrainSettings from the form (assumes `formProblems` is empty). */
-export function formSettings(f: RunForm): TrainSettingsInput {
-  const s: TrainSettingsInput = {
-    model: f.model,
-    size: f.size,
-    preset: f.preset,
-    steps: f.steps!,
-    batchSize: f.batchSize!,
-    seed: f.seed!,
-    ema: f.ema,
-    diffAugment: f.diffAugment,
-    balance: f.balance,
-    augment: f.augment,
-  };
-  if (f.name.trim()) s.name = f.name.trim();
-  if (isGan(f.model)) {
-    s.loss = f.loss;
-    s.upsample = f.upsample;
-    s.dNorm = f.dNorm;
-    if (f.r1 !== null) s.r1 = f.r1;
-  } else if (f.beta !== null) s.beta = f.beta;
-  if (f.lrG !== null) s.lrG = f.lrG;
-  if (f.lrD !== null && isGan(f.model)) s.lrD = f.lrD;
-  if (f.checkpointEvery !== null) s.checkpointEvery = f.checkpointEvery;
-  if (f.sampleEvery !== null) s.sampleEvery = f.sampleEvery;
-  if (f.workers !== null) s.workers = f.workers;
-  if (f.fineTune && f.fromCheckpointId !== null) {
-    s.fromCheckpointId = f.fromCheckpointId;
-    s.freeze = [...f.freeze];
-    if (f.lrScale !== null) s.lrScale = f.lrScale;
-  }
-  return s;
+export interface TrainingDeps {
+  /** Calls whose failures also raise a toast. */
+  api: Api;
+  /** Calls whose failures are shown in place. */
+  quietApi: Api;
+  jobs: JobsLink;
+  /** A sentence that something worked (a toast). */
+  notify: (message: string) => void;
+  /** Something Generate can use changed (a checkpoint, a run ended): the header's project summary. */
+  onCheckpoint: () => void;
+  /** Ms to gather a burst of engine events into one refetch. */
+  refreshDelay?: number;
 }
-
-/** How many runs a sweep grid makes: the product of the lists given. */
-export function sweepSize(grid: SweepGrid): number {
-  return (grid.lr?.length ?? 1) * (grid.batchSize?.length ?? 1) * (grid.preset?.length ?? 1);
-}
-
-export const MAX_COMPARE = 4;
-export const MAX_SWEEP = 16;
 
 export class Training {
+  private readonly api: Api;
+  private readonly quietApi: Api;
+  private readonly jobs: JobsLink;
+  private readonly refreshDelay: number;
+  private readonly deps: TrainingDeps;
+
   options = $state.raw<TrainOptions | null>(null);
   checkpoints = $state.raw<CheckpointItem[]>([]);
   runs = $state.raw<RunT[]>([]);
@@ -210,6 +87,14 @@ export class Training {
   private refreshList = false;
   private refreshDetails = new Set<number>();
   private refreshCheckpoints = false;
+
+  constructor(deps: TrainingDeps) {
+    this.deps = deps;
+    this.api = deps.api;
+    this.quietApi = deps.quietApi;
+    this.jobs = deps.jobs;
+    this.refreshDelay = deps.refreshDelay ?? 250;
+  }
 
   /** The runs with the live step, losses and speed of running ones filled in. */
   displayRuns = $derived.by(() =>
@@ -250,16 +135,16 @@ export class Training {
     this.curves.clear();
     this.curveVersion++;
     this.stop.push(
-      jobs.onProgress((p) => this.progress(p)),
-      jobs.onFinished((f) => {
+      this.jobs.onProgress((p) => this.progress(p)),
+      this.jobs.onFinished((f) => {
         if (f.kind !== 'train' || f.runId === null) return;
         delete this.live[f.runId];
         this.scheduleRefresh(f.runId, true);
       }),
-      api.on('run:changed', (c) => this.changed(c)),
+      this.api.on('run:changed', (c) => this.changed(c)),
     );
     void this.enter().then(() => {
-      const running = jobs.active.find((j) => j.kind === 'train' && j.runId !== null)?.runId ?? null;
+      const running = this.jobs.active.find((j) => j.kind === 'train' && j.runId !== null)?.runId ?? null;
       const latest = running ?? this.runs[0]?.id ?? null;
       if (this.selectedRunId === null && latest !== null) this.select(latest);
     });
@@ -276,7 +161,7 @@ export class Training {
   async enter(): Promise<void> {
     await Promise.all([
       this.loadRuns(),
-      api.runs.options().then((o) => {
+      this.api.runs.options().then((o) => {
         // The first time the view learns what the project holds, start the form on the recommended family.
         if (this.options === null && this.form.model === 'dcgan' && !this.form.fineTune) this.form.model = o.recommended;
         this.options = o;
@@ -286,12 +171,12 @@ export class Training {
   }
 
   async loadRuns(): Promise<void> {
-    this.runs = await api.runs.list();
+    this.runs = await this.api.runs.list();
     this.loaded = true;
   }
 
   async loadCheckpoints(): Promise<void> {
-    this.checkpoints = await api.checkpoints.list();
+    this.checkpoints = await this.api.checkpoints.list();
   }
 
   /**
@@ -300,7 +185,7 @@ export class Training {
    */
   async importCheckpoint(dir: string, name: string): Promise<string | null> {
     try {
-      const ck = await quietApi.checkpoints.import({ dir: dir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+      const ck = await this.quietApi.checkpoints.import({ dir: dir.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
       await Promise.all([this.loadCheckpoints(), this.loadRuns()]);
       const item = this.checkpoints.find((c) => c.id === ck.id);
       if (item) {
@@ -317,13 +202,13 @@ export class Training {
 
   /** The live job of a run, for its ETA. */
   jobOf(runId: number): ActiveJob | undefined {
-    return jobs.active.find((j) => j.kind === 'train' && j.runId === runId);
+    return this.jobs.active.find((j) => j.kind === 'train' && j.runId === runId);
   }
 
   /** Seconds until a running run is done at its current pace, or null while unknown. */
   secondsLeft(run: RunT): number | null {
     const job = this.jobOf(run.id);
-    if (job) return jobs.secondsLeft(job, run.batchSize);
+    if (job) return this.jobs.secondsLeft(job, run.batchSize);
     const l = this.live[run.id];
     if (l?.imgPerSec) return ((l.total - l.step) * run.batchSize) / l.imgPerSec;
     return null;
@@ -347,7 +232,7 @@ export class Training {
   async loadDetail(runId: number): Promise<RunDetailT | null> {
     const request = runId === this.selectedRunId ? ++this.detailRequest : 0;
     try {
-      const detail = await api.runs.get({ runId });
+      const detail = await this.api.runs.get({ runId });
       const curve = this.curve(runId);
       for (const p of detail.losses) curve.push(p);
       this.curveVersion++;
@@ -365,7 +250,7 @@ export class Training {
     if (this.starting || formProblems(this.form).length > 0) return;
     this.starting = true;
     try {
-      const { runId } = await api.runs.start(formSettings($state.snapshot(this.form) as RunForm));
+      const { runId } = await this.api.runs.start(formSettings($state.snapshot(this.form) as RunForm));
       await this.loadRuns();
       this.select(runId);
     } catch {
@@ -379,10 +264,10 @@ export class Training {
     if (this.sweeping || formProblems(this.form).length > 0) return false;
     this.sweeping = true;
     try {
-      const { runIds } = await api.runs.sweep({ base: formSettings($state.snapshot(this.form) as RunForm), grid });
+      const { runIds } = await this.api.runs.sweep({ base: formSettings($state.snapshot(this.form) as RunForm), grid });
       await this.loadRuns();
       if (runIds[0] !== undefined) this.select(runIds[0]);
-      toasts.push('success', `${runIds.length} runs added to the queue.`);
+      this.deps.notify(`${runIds.length} runs added to the queue.`);
       return true;
     } catch {
       return false; // `api` has raised a toast.
@@ -395,7 +280,7 @@ export class Training {
     if (this.busy[runId]) return;
     this.busy[runId] = true;
     try {
-      const run = await api.runs[action]({ runId });
+      const run = await this.api.runs[action]({ runId });
       if (run.status !== 'running') delete this.live[runId];
       this.patchRun(run);
       this.scheduleRefresh(runId, action !== 'resume');
@@ -456,7 +341,7 @@ export class Training {
     if (c.status !== 'running') delete this.live[c.runId];
     this.scheduleRefresh(c.runId, c.reason === 'checkpoint' || c.status === 'done');
     // A new checkpoint is something Generate can use: the project summary counts them.
-    if (c.reason === 'checkpoint' || (c.reason === 'status' && c.status !== 'running' && c.status !== 'queued')) void studio.refresh().catch(() => {});
+    if (c.reason === 'checkpoint' || (c.reason === 'status' && c.status !== 'running' && c.status !== 'queued')) this.deps.onCheckpoint();
   }
 
   private patchRun(run: RunT): void {
@@ -471,7 +356,7 @@ export class Training {
     this.refreshList = true;
     this.refreshDetails.add(runId);
     if (checkpoints) this.refreshCheckpoints = true;
-    this.refreshTimer ??= setTimeout(() => void this.flushRefresh(), 250);
+    this.refreshTimer ??= setTimeout(() => void this.flushRefresh(), this.refreshDelay);
   }
 
   private async flushRefresh(): Promise<void> {
@@ -491,7 +376,7 @@ export class Training {
       // `api` has raised a toast.
     } finally {
       this.refreshTimer = null;
-      if (this.refreshList || this.refreshDetails.size > 0) this.refreshTimer = setTimeout(() => void this.flushRefresh(), 250);
+      if (this.refreshList || this.refreshDetails.size > 0) this.refreshTimer = setTimeout(() => void this.flushRefresh(), this.refreshDelay);
     }
   }
 }
@@ -501,5 +386,3 @@ function stripDetail(run: RunT | RunDetailT): RunT {
   const { losses: _l, samples: _s, checkpoints: _c, ...rest } = run;
   return rest;
 }
-
-export const training = new Training();

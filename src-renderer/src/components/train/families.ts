@@ -1,5 +1,5 @@
 // How the Train screen names and explains model families, and the colours its charts use.
-import type { ModelKind } from '../../state/training.svelte';
+import type { ModelKind } from '../../state/run-form';
 
 export const families: { value: ModelKind; label: string; line: string }[] = [
   { value: 'dcgan', label: 'DCGAN', line: 'A generator and a critic learn the look of the whole dataset; no tags needed.' },
