@@ -8,6 +8,7 @@ import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
 import { GenerationStore } from './generations';
 import { ImportReportStore } from './imports';
+import { FeatureStore } from './features';
 import { RunStore } from './runs';
 
 export const DB_FILE = 'atelier.db';
@@ -29,6 +30,8 @@ export class Project {
   readonly runs: RunStore;
   readonly generations: GenerationStore;
   readonly imports: ImportReportStore;
+  /** Evaluation's cache of image embeddings. */
+  readonly features: FeatureStore;
 
   private constructor(
     readonly dir: string,
@@ -38,6 +41,7 @@ export class Project {
     this.runs = new RunStore(db);
     this.generations = new GenerationStore(db);
     this.imports = new ImportReportStore(db);
+    this.features = new FeatureStore(db);
   }
 
   /**

@@ -6,11 +6,12 @@ import m003 from './003-curation';
 import m004 from './004-training-studio';
 import m005 from './005-generation-provenance';
 import m006 from './006-asset-ratings';
+import m007 from './007-image-features';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

@@ -132,6 +132,25 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('007 adds the feature cache: one vector per hash, embedding and view, its length checked', () => {
+    const file = tempDb();
+    const v6 = openDatabase(file, { upTo: 6 });
+    v6.prepare("INSERT INTO assets (hash, ext, name, width, height, bytes, has_alpha, thumb) VALUES ('ab', 'png', 'old', 2, 2, 9, 1, 't')").run();
+    v6.close();
+    const db = openDatabase(file, { upTo: 7 });
+    expect(schemaVersion(db)).toBe(7);
+    expect(tables(db)).toContain('image_features');
+    expect(db.prepare('SELECT name FROM assets').get()).toEqual({ name: 'old' });
+    const put = db.prepare('INSERT INTO image_features (hash, embedding, view, dim, features) VALUES (?, ?, ?, ?, ?)');
+    put.run('ab', 'e1', '32', 2, Buffer.alloc(8));
+    put.run('ab', 'e1', '64', 2, Buffer.alloc(8)); // another view of the same image
+    put.run('ab', 'e2', '32', 2, Buffer.alloc(8)); // another embedding
+    expect(() => put.run('ab', 'e1', '32', 2, Buffer.alloc(8))).toThrow(/UNIQUE|PRIMARY/);
+    expect(() => put.run('cd', 'e1', '32', 3, Buffer.alloc(8))).toThrow(/CHECK/);
+    expect(plan(db, 'SELECT features FROM image_features WHERE hash = ? AND embedding = ? AND view = ?', 'ab', 'e1', '32')).toContain('PRIMARY KEY');
+    db.close();
+  });
+
   it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
     const file = tempDb();
     openDatabase(file, { upTo: 1 }).close();
