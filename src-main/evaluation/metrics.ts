@@ -638,16 +638,20 @@ export interface CopyCalibration {
 
 /**
  * Thresholds from val→train nearest distances: held-back real images are, by construction, not
- * copies, so a generated image much nearer to a training image than nearly all of them
- * (`factor` × their `q` quantile) may be one.
+ * copies, so a generated image much nearer to a training image than any of them (`factor` × the
+ * `q` quantile of the positive distances; by default half the smallest) may be one. The smallest
+ * rather than a percentile, because the low tail of real data holds honest look-alikes (at 32 px
+ * "man: bald" is 4% RMS from "man: white hair"), and val must stay silent. Exact duplicates across
+ * splits (distance 0) are left out: import de-duplicates by content, so they are not data.
  */
 export function calibrateCopies(
   valToTrain: { feature: ArrayLike<number>; pixel: ArrayLike<number> },
   options: { q?: number; factor?: number } = {},
 ): CopyCalibration {
-  const q = options.q ?? 0.02;
+  const q = options.q ?? 0;
   const factor = options.factor ?? 0.5;
-  return { feature: factor * quantile(valToTrain.feature, q), pixel: factor * quantile(valToTrain.pixel, q) };
+  const positive = (v: ArrayLike<number>) => Array.from(v).filter((x) => x > 0);
+  return { feature: factor * quantile(positive(valToTrain.feature), q), pixel: factor * quantile(positive(valToTrain.pixel), q) };
 }
 
 export interface MemorisationEntry {
