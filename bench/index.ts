@@ -13,6 +13,7 @@ const benches = [
   'sampling.ts',
   'generate-press.ts',
   'gallery-100k.ts',
+  'evaluation.ts',
 ];
 for (const file of benches) {
   const path = fileURLToPath(new URL(file, import.meta.url));

@@ -315,13 +315,16 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
   // QL with implicit shifts on the tridiagonal matrix (diagonal d, off-diagonal e).
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
+  // Off-diagonals below eps·‖T‖ count as zero (JAMA's test): a relative test per pair never
+  // passes where a PSD matrix of low rank has clusters of eigenvalues near zero.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!));
   for (let l = 0; l < n; l++) {
     let iter = 0;
     let m: number;
     do {
       for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+        if (Math.abs(e[m]!) <= Number.EPSILON * norm) break;
       }
       if (m !== l) {
         if (iter++ === 60) throw new Error('Eigenvalues did not converge.');
