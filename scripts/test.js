@@ -1,6 +1,7 @@
-// `npm test`: lint (ESLint) and format (Prettier) checks, types, unit and integration
-// tests (vitest, the house's import rules among them), then a production build and the
-// end-to-end tests (Playwright in Debian's Chromium against the headless studio).
+// `npm test`: lint (ESLint) and format (Prettier) checks, types, the production build,
+// unit and integration tests (vitest, the house's import rules among them; the headless
+// studio's tests serve the built page), then the end-to-end tests (Playwright in
+// Debian's Chromium against the headless studio).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +19,8 @@ const steps = [
   ['typecheck', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
   ['typecheck e2e', bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']],
   ['svelte-check', bin('svelte-check', 'bin/svelte-check'), ['--tsconfig', 'tsconfig.web.json', '--fail-on-warnings']],
-  ['unit + integration', bin('vitest', 'vitest.mjs'), ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']],
   ['build', bin('electron-vite', 'bin/electron-vite.js'), ['build']],
+  ['unit + integration', bin('vitest', 'vitest.mjs'), ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']],
   ['end-to-end', bin('@playwright/test', 'cli.js'), ['test']],
 ];
 rmSync(join(root, 'test-results'), { recursive: true, force: true });
