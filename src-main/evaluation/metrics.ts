@@ -1,6 +1,7 @@
 // The yardstick's arithmetic: pure functions on feature matrices (one row per image), no tfjs.
 // Sums run in float64. docs/evaluation.md says what each number means and how to read it;
 // every number here is on Atelier's own embedding, comparable within Atelier only.
+import { Rng } from '../ml/random';
 
 /** Row-major: `rows` images × `dim` features. */
 export interface FeatureMatrix {
@@ -23,16 +24,10 @@ export function pick(m: FeatureMatrix, indices: readonly number[]): FeatureMatri
 
 // ---------------------------------------------------------------- small tools
 
-/** A seeded generator (mulberry32), so a score is the same every time it is computed. */
+/** A seeded generator (the project's mulberry32), so a score is the same every time it is computed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Rng(seed);
+  return () => random.next();
 }
 
 function shuffled(n: number, random: () => number): number[] {

@@ -2,19 +2,14 @@
 // its input schema (via JSON Schema) that are valid, or broken in one place, plus
 // plain junk. Same seed, same payloads, so a failure replays exactly.
 import { z } from 'zod';
+import { Rng as ProjectRng } from '../../../src-main/ml/random';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
+/** The project's mulberry32: the same sequence on every machine. */
 export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new ProjectRng(seed);
+  return () => random.next();
 }
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
