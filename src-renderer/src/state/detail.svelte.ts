@@ -57,6 +57,7 @@ export class Detail {
       this.regenerated = null;
       this.exported = null;
       this.errors = {};
+      this.results.animateError = null; // a failed animation export is forgotten with the image, as every action's error is
       if (this.interpolateEnd?.id === g.id) this.interpolateEnd = null;
     }
     this.open = g;
@@ -82,6 +83,7 @@ export class Detail {
     this.picking = false;
     this.interpolateEnd = null;
     this.errors = {};
+    this.results.animateError = null;
     this.busy = {};
   }
 

@@ -26,6 +26,24 @@ function setup() {
 }
 
 describe('Results', () => {
+  it('an animation failure is forgotten when another image opens or the pane closes', async () => {
+    const { results, detail, fake } = setup();
+    const r = results.push(promptResult(batch([1, 2, 3])));
+    fake.answer({
+      'generations:animate': () => {
+        throw new ApiError('io', 'The disk is full');
+      },
+    });
+    await results.animate(r.key, 'gif');
+    expect(results.animateError).toBe('The disk is full');
+    detail.openImage(r.items[0]!);
+    expect(results.animateError).toBeNull();
+    await results.animate(r.key, 'gif');
+    expect(results.animateError).toBe('The disk is full');
+    detail.close();
+    expect(results.animateError).toBeNull();
+  });
+
   it('results arrive newest first, are shown, and selecting another shows it', () => {
     const { results, gallery, made } = setup();
     expect(results.shown).toBeNull();
