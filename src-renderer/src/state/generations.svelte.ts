@@ -60,6 +60,12 @@ export class Generations {
     this.onScreen = false;
   }
 
+  /** A checkpoint was published or withdrawn (Evaluate): the model picker starts on the new default. */
+  defaultChanged(): void {
+    this.prompt.checkpointId = null;
+    if (this.onScreen) void this.prompt.loadOptions();
+  }
+
   disconnect(): void {
     for (const stop of this.stop) stop();
     this.stop = [];

@@ -13,6 +13,7 @@ const generator: GeneratorChoiceT = {
   size: 32,
   classes: ['heart', 'star'],
   createdAt: '2025-01-01',
+  published: false,
 };
 
 function parsed(text: string, problems: { term: string; start: number; end: number; message: string; suggestions: string[] }[] = []) {

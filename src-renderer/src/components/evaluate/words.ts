@@ -1,0 +1,43 @@
+// How the Evaluate screen writes its numbers. Scores are Atelier's own (docs/evaluation.md): every
+// place a KID or FID shows says "Atelier KID" / "Atelier FID", and the caveat below stays visible.
+
+export const CAVEAT = 'Scores are measured on Atelier’s own image embedding (MobileNetV2): comparable between runs in Atelier, not with published FID numbers.';
+
+/** A score with three significant digits (KID is often 0.0x, FID tens). */
+export function formatScore(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  if (a === 0) return '0';
+  return v.toFixed(Math.min(5, 2 - Math.floor(Math.log10(a))));
+}
+
+/** KID with its standard error, both to the decimal the error allows (one significant digit of it). */
+export function formatKid(kid: number, stderr: number): string {
+  if (!Number.isFinite(kid)) return '—';
+  if (!(stderr > 0) || !Number.isFinite(stderr)) return formatScore(kid);
+  const decimals = Math.max(1, Math.min(5, -Math.floor(Math.log10(stderr))));
+  return `${kid.toFixed(decimals)} ± ${stderr.toFixed(decimals)}`;
+}
+
+/** A share (0–1) as a whole percentage. */
+export function formatShare(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return '—';
+  return `${Math.round(v * 100)}%`;
+}
+
+/** A 0–1 quantity with two decimals (precision, recall, diversity). */
+export function formatRatio(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return '—';
+  return v.toFixed(2);
+}
+
+/** A distance between images (feature or pixel), three significant digits. */
+export function formatDistance(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return '—';
+  return v >= 10 ? v.toFixed(1) : v.toPrecision(3);
+}
+
+export const splitWords = { val: 'validation', test: 'test (locked)', train: 'training images', all: 'all images' } as const;
