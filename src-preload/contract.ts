@@ -51,6 +51,7 @@ import {
   walkRadius,
 } from './contract/generation';
 import { Job, JobProgress, RunChanged, JobFinished } from './contract/jobs';
+import { Evaluation, DriftReport, evalSampleCount } from './contract/evaluation';
 
 export * from './contract/common';
 export * from './contract/errors';
@@ -59,6 +60,7 @@ export * from './contract/datasets';
 export * from './contract/training';
 export * from './contract/generation';
 export * from './contract/jobs';
+export * from './contract/evaluation';
 
 function op<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
   return { input, output, summary };
@@ -392,6 +394,47 @@ export const operations = {
     z.object({ ids: z.array(id).min(1).max(10_000), rating: z.number().int().min(0).max(5) }).strict(),
     z.object({ updated: count }),
     'Rate generated images 1–5 stars (0 clears).',
+  ),
+  'evaluations:list': op(
+    z.object({ runId: id.optional() }).strict(),
+    z.object({
+      /** Oldest first; a run's or the whole project's. */
+      evaluations: z.array(Evaluation),
+      /** The checkpoint Generate draws from by default; null when none is published. */
+      published: id.nullable(),
+      /** The best checkpoint by KID on the val split (lowest), the one to publish. */
+      suggested: z.object({ checkpointId: id, runId: id, runName: z.string(), step: count, kid: z.number(), kidStderr: z.number() }).nullable(),
+      /** The latest import's drift from the trained model's data; null before any. */
+      drift: DriftReport.nullable(),
+    }),
+    'Every evaluation of a run (or of the project), with the published and the suggested checkpoint.',
+  ),
+  'evaluations:start': op(
+    z
+      .object({
+        checkpointId: id,
+        /** val: routine; test: the locked split, once per checkpoint. */
+        split: z.enum(['val', 'test']).default('val'),
+        samples: evalSampleCount.default(1000),
+      })
+      .strict(),
+    z.object({
+      /** The evaluation job; null when the checkpoint was already tested. */
+      jobId: z.string().nullable(),
+      /** A test asked for twice: the first result, which stands. */
+      alreadyTested: Evaluation.nullable(),
+    }),
+    'Score a checkpoint: draw samples and measure them against the val split, or once against the locked test split.',
+  ),
+  'evaluations:images': op(
+    z.object({ dir: z.string().min(1), split: z.enum(['val', 'train', 'all']).default('val') }).strict(),
+    z.object({ jobId: z.string() }),
+    "Score a folder of images made elsewhere against the project's images with the same yardstick.",
+  ),
+  'checkpoints:publish': op(
+    z.object({ checkpointId: id.nullable() }).strict(),
+    z.object({ published: id.nullable() }),
+    'Publish a checkpoint: Generate draws from it by default. Null withdraws it.',
   ),
   'jobs:list': op(empty, z.array(Job), 'Jobs that are running or finished in this session.'),
   'jobs:cancel': op(z.object({ jobId: z.string().min(1) }).strict(), z.object({ cancelled: z.boolean() }), 'Stop a job now.'),

@@ -1,17 +1,16 @@
 // The embedding every score is computed on: nsfwjs's bundled MobileNetV2 (docs/evaluation.md
 // says why), cut after its last convolution and averaged over space to 1280 numbers, at
 // 160×160 input. Images are embedded in batches; project images once, through the cache.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import type { FeatureStore } from '../store/features';
+import { join } from 'node:path';
 import { initBackend, tf } from '../ml/backend';
 import { openImage } from '../datasets/training-set';
 import { AtelierError } from '../errors';
 import type { FeatureMatrix } from './metrics';
 
-/** Input side the network sees; our 32–64 px images are resized up to it. */
-export const EMBED_SIZE = 160;
+import { EMBED_SIZE, embeddingVersion, nsfwjsDir, viewKey, type View } from './ruler';
+
+export { EMBED_SIZE, embeddingVersion, viewKey, type View } from './ruler';
 export const FEATURE_DIM = 1280;
 /** Layer whose output is pooled: MobileNetV2's last ReLU6, before nsfwjs's classifier head. */
 const FEATURE_LAYER = 'out_relu';
@@ -22,22 +21,6 @@ export interface RgbImage {
   pixels: Uint8Array;
   width: number;
   height: number;
-}
-
-function nsfwjsDir(): string {
-  const require = createRequire(import.meta.url);
-  // The package's exports hide package.json and the model files; its main entry finds them.
-  return join(dirname(require.resolve('nsfwjs')), '..', '..');
-}
-
-let version: string | undefined;
-/**
- * Names the ruler: network, the package its weights come from, input size, pooling. Cached
- * features are keyed by it, so changing any of these re-embeds rather than mixing rulers.
- */
-export function embeddingVersion(): string {
-  version ??= `mobilenet_v2@nsfwjs-${(JSON.parse(readFileSync(join(nsfwjsDir(), 'package.json'), 'utf8')) as { version: string }).version}/${EMBED_SIZE}/gap`;
-  return version;
 }
 
 interface KerasLayer {
@@ -126,18 +109,6 @@ export function unpack(pixels: Uint8Array, count: number, size: number): RgbImag
   return Array.from({ length: count }, (_, i) => ({ pixels: pixels.subarray(i * stride, (i + 1) * stride), width: size, height: size }));
 }
 
-/** How an image is prepared before embedding; part of the cache key. */
-export interface View {
-  /** The training resolution: originals are seen as the model trained on them. */
-  size: number;
-  /** Transparency is composited on this colour, as training does. */
-  background: string;
-}
-
-export function viewKey(view: View): string {
-  return `${view.size}px on ${view.background.toLowerCase()}`;
-}
-
 /**
  * An original (a path or PNG/JPEG/SVG bytes) prepared the way training sees it: composited on
  * the background and resized to the training size with the same kernel and fit, so a sample
@@ -153,6 +124,12 @@ export async function decodeImage(input: string | Uint8Array, view: View, svg = 
   return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
+/** The feature cache as the yardstick uses it: the project's store, or a job's read-only view that sends new rows to the engine. */
+export interface FeatureCache {
+  get(hashes: readonly string[], key: { embedding: string; view: string }): Map<string, Float32Array>;
+  put(rows: readonly { hash: string; features: Float32Array }[], key: { embedding: string; view: string }): void;
+}
+
 /** One image to embed through the cache: its content hash and how to get its pixels if not cached. */
 export interface CachedSource {
   hash: string;
@@ -161,14 +138,16 @@ export interface CachedSource {
 
 /**
  * Features of images known by content hash: cached rows are read, the rest embedded and stored,
- * so project images are embedded once per embedding version and view.
+ * so project images are embedded once per embedding version and view. An image that cannot be
+ * decoded (damaged since import) is left out and reported through `onSkip`: `kept` lists the
+ * sources that have a row, in order.
  */
 export async function cachedFeatures(
-  store: FeatureStore,
+  store: FeatureCache,
   sources: readonly CachedSource[],
   view: View,
-  options: { onProgress?(done: number, total: number): void } = {},
-): Promise<FeatureMatrix & { embedded: number }> {
+  options: { onProgress?(done: number, total: number): void; onSkip?(hash: string, reason: string): void } = {},
+): Promise<FeatureMatrix & { embedded: number; kept: number[] }> {
   const key = { embedding: embeddingVersion(), view: viewKey(view) };
   const found = store.get(
     sources.map((s) => s.hash),
@@ -178,15 +157,145 @@ export async function cachedFeatures(
   const bySource = new Map(sources.map((s) => [s.hash, s]));
   // In chunks, so a long first embedding is saved as it goes and memory holds one chunk of pixels.
   const CHUNK = 256;
+  let embedded = 0;
   for (let i = 0; i < missing.length; i += CHUNK) {
-    const hashes = missing.slice(i, i + CHUNK);
-    const images = await Promise.all(hashes.map((h) => bySource.get(h)!.image()));
-    const f = await embedImages(images, { onProgress: (done) => options.onProgress?.(sources.length - missing.length + i + done, sources.length) });
-    const rows = hashes.map((hash, j) => ({ hash, features: f.data.slice(j * FEATURE_DIM, (j + 1) * FEATURE_DIM) }));
-    store.put(rows, key);
+    const decoded = await Promise.all(
+      missing.slice(i, i + CHUNK).map(async (hash) => {
+        try {
+          return { hash, image: await bySource.get(hash)!.image() };
+        } catch (error) {
+          options.onSkip?.(hash, String((error as Error)?.message ?? error).split('\n')[0]!);
+          return null;
+        }
+      }),
+    );
+    const ok = decoded.filter((d): d is { hash: string; image: RgbImage } => d !== null);
+    const f = await embedImages(
+      ok.map((d) => d.image),
+      { onProgress: (done) => options.onProgress?.(sources.length - missing.length + i + done, sources.length) },
+    );
+    const rows = ok.map((d, j) => ({ hash: d.hash, features: f.data.slice(j * FEATURE_DIM, (j + 1) * FEATURE_DIM) }));
+    if (rows.length) store.put(rows, key);
     for (const r of rows) found.set(r.hash, r.features);
+    embedded += rows.length;
   }
-  const data = new Float32Array(sources.length * FEATURE_DIM);
-  sources.forEach((s, i) => data.set(found.get(s.hash)!, i * FEATURE_DIM));
-  return { rows: sources.length, dim: FEATURE_DIM, data, embedded: missing.length };
+  const kept = sources.map((s, i) => (found.has(s.hash) ? i : -1)).filter((i) => i >= 0);
+  const data = new Float32Array(kept.length * FEATURE_DIM);
+  kept.forEach((s, i) => data.set(found.get(sources[s]!.hash)!, i * FEATURE_DIM));
+  return { rows: kept.length, dim: FEATURE_DIM, data, embedded, kept };
+}
+
+/** Rows of a matrix in float32 (features, or pixels scaled to [0, 1]). */
+export interface Rows {
+  rows: number;
+  dim: number;
+  data: Float32Array;
+}
+
+/**
+ * For each row of `a`, its `k` nearest rows of `b` by Euclidean distance, best first: ‖a‖² + ‖b‖²
+ * − 2a·b with one matMul per chunk of `a` on the tfjs backend (tens of times faster than a JS
+ * loop for 1,000 × 3,000 × 1,280). Float32, so callers that need exact distances recompute them
+ * for the candidates (pixelNearest does).
+ */
+export async function nearestRows(a: Rows, b: Rows, k = 1): Promise<{ index: Int32Array; distance: Float32Array }> {
+  if (a.dim !== b.dim) throw new AtelierError('invalid-input', `Rows differ in length: ${a.dim} and ${b.dim}.`);
+  await initBackend();
+  const kk = Math.min(k, b.rows);
+  const index = new Int32Array(a.rows * kk);
+  const distance = new Float32Array(a.rows * kk);
+  const B = tf.tensor2d(b.data, [b.rows, b.dim]);
+  const bNorms = tf.tidy(() => B.square().sum(1).reshape([1, b.rows]));
+  const CHUNK = 256;
+  try {
+    for (let start = 0; start < a.rows; start += CHUNK) {
+      const n = Math.min(CHUNK, a.rows - start);
+      const [values, indices] = tf.tidy(() => {
+        const A = tf.tensor2d(a.data.subarray(start * a.dim, (start + n) * a.dim), [n, a.dim]);
+        const d2 = A.square()
+          .sum(1)
+          .reshape([n, 1])
+          .add(bNorms)
+          .sub(tf.matMul(A, B, false, true).mul(2))
+          .relu();
+        const top = tf.topk(d2.neg(), kk);
+        return [top.values.neg().sqrt(), top.indices];
+      });
+      distance.set(await values.data(), start * kk);
+      index.set(await indices.data(), start * kk);
+      values.dispose();
+      indices.dispose();
+    }
+  } finally {
+    B.dispose();
+    bNorms.dispose();
+  }
+  return { index, distance };
+}
+
+/** Side of the thumbnails the pixel search ranks candidates on. */
+const PIXEL_SEARCH_SIDE = 16;
+
+/** Packed RGB bytes as rows of block means in [0, 1], PIXEL_SEARCH_SIDE² × 3 each (full size when smaller). */
+function pixelRows(set: { count: number; size: number; pixels: Uint8Array }): Rows {
+  const { size } = set;
+  const block = size > PIXEL_SEARCH_SIDE && size % PIXEL_SEARCH_SIDE === 0 ? size / PIXEL_SEARCH_SIDE : 1;
+  const side = size / block;
+  const dim = side * side * 3;
+  const data = new Float32Array(set.count * dim);
+  const stride = size * size * 3;
+  const scale = 1 / (255 * block * block);
+  for (let i = 0; i < set.count; i++) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const from = i * stride + (y * size + x) * 3;
+        const to = i * dim + (Math.floor(y / block) * side + Math.floor(x / block)) * 3;
+        data[to]! += set.pixels[from]! * scale;
+        data[to + 1]! += set.pixels[from + 1]! * scale;
+        data[to + 2]! += set.pixels[from + 2]! * scale;
+      }
+    }
+  }
+  return { rows: set.count, dim, data };
+}
+
+/**
+ * For each image of a, its nearest image of b by root-mean-square pixel difference (0–1). The
+ * 16 nearest at 16×16 (block means) are found with nearestRows, and their exact distances are
+ * recomputed in integers at full size; the best of them is the answer. Block means never move two
+ * images apart (averaging is a contraction), so a near copy is always a near candidate; only an
+ * image that is not near anything may be matched to its second-nearest. metrics.nearestPixels is
+ * the exhaustive search the tests compare against. skipSame: a and b are the same images (or a is
+ * the first images of b), and an image is not its own neighbour.
+ */
+export async function pixelNearest(
+  a: { count: number; size: number; pixels: Uint8Array },
+  b: { count: number; size: number; pixels: Uint8Array },
+  options: { skipSame?: boolean } = {},
+): Promise<{ index: Int32Array; distance: Float64Array }> {
+  if (a.size !== b.size) throw new AtelierError('invalid-input', `Pixel sets differ in size: ${a.size} and ${b.size}.`);
+  const stride = a.size * a.size * 3;
+  const K = 16;
+  const candidates = await nearestRows(pixelRows(a), pixelRows(b), K);
+  const kk = Math.min(K, b.count);
+  const index = new Int32Array(a.count).fill(-1);
+  const distance = new Float64Array(a.count).fill(Infinity);
+  for (let i = 0; i < a.count; i++) {
+    let best = Infinity;
+    for (let c = 0; c < kk; c++) {
+      const j = candidates.index[i * kk + c]!;
+      if (options.skipSame && j === i) continue; // a set against itself (leave-one-out)
+      let s = 0;
+      for (let x = 0; x < stride; x++) {
+        const v = a.pixels[i * stride + x]! - b.pixels[j * stride + x]!;
+        s += v * v;
+      }
+      if (s < best) {
+        best = s;
+        index[i] = j;
+      }
+    }
+    distance[i] = Math.sqrt(best / stride) / 255;
+  }
+  return { index, distance };
 }

@@ -601,16 +601,66 @@ export interface PixelSet {
   pixels: Uint8Array;
 }
 
-/** For each image of a, the nearest image of b by root-mean-square pixel difference (0–1). */
+/** Block means of each image (blocks of `block`×`block` pixels, per channel), for the lower bound below. */
+function blockMeans(set: PixelSet, block: number): Float64Array {
+  const { size } = set;
+  const cells = size / block;
+  const per = cells * cells * 3;
+  const out = new Float64Array(set.count * per);
+  const stride = size * size * 3;
+  for (let i = 0; i < set.count; i++) {
+    const base = i * stride;
+    for (let y = 0; y < size; y++) {
+      const row = base + y * size * 3;
+      const cy = Math.floor(y / block) * cells;
+      for (let x = 0; x < size; x++) {
+        const cell = (cy + Math.floor(x / block)) * 3 + i * per;
+        const px = row + x * 3;
+        out[cell]! += set.pixels[px]!;
+        out[cell + 1]! += set.pixels[px + 1]!;
+        out[cell + 2]! += set.pixels[px + 2]!;
+      }
+    }
+  }
+  const n = block * block;
+  for (let k = 0; k < out.length; k++) out[k]! /= n;
+  return out;
+}
+
+/**
+ * For each image of a, the nearest image of b by root-mean-square pixel difference (0–1). Exact,
+ * but fast: the squared distance between two images is at least block² times the squared distance
+ * between their block means (Cauchy–Schwarz within each block), so candidates are visited in
+ * order of that cheap bound and the search stops once the bound passes the best exact distance.
+ */
 export function nearestPixels(a: PixelSet, b: PixelSet): { index: Int32Array; distance: Float64Array } {
   if (a.size !== b.size) throw new Error(`Pixel sets differ in size: ${a.size} and ${b.size}.`);
   const stride = a.size * a.size * 3;
   const index = new Int32Array(a.count).fill(-1);
   const distance = new Float64Array(a.count).fill(Infinity);
+  const block = a.size % 8 === 0 ? a.size / 8 : 1;
+  const per = (a.size / block) ** 2 * 3;
+  const ma = blockMeans(a, block);
+  const mb = blockMeans(b, block);
+  const scale = block * block;
+  const bound = new Float64Array(b.count);
+  const order = new Int32Array(b.count);
   for (let i = 0; i < a.count; i++) {
+    for (let j = 0; j < b.count; j++) {
+      let s = 0;
+      for (let k = 0; k < per; k++) {
+        const v = ma[i * per + k]! - mb[j * per + k]!;
+        s += v * v;
+      }
+      bound[j] = s * scale;
+      order[j] = j;
+    }
+    order.sort((p, q) => bound[p]! - bound[q]!);
     const pa = i * stride;
     let best = Infinity;
-    for (let j = 0; j < b.count; j++) {
+    for (let r = 0; r < b.count; r++) {
+      const j = order[r]!;
+      if (bound[j]! >= best) break;
       const pb = j * stride;
       let s = 0;
       for (let k = 0; k < stride && s < best; k++) {
@@ -662,25 +712,38 @@ export interface MemorisationEntry {
   possibleCopy: boolean;
 }
 
+/** Nearest neighbours found some way: an index and a distance per image. */
+export interface Neighbours {
+  index: ArrayLike<number>;
+  distance: ArrayLike<number>;
+}
+
+/**
+ * The "possible copy" flags from each generated image's nearest training image in feature space
+ * (null: not compared) and in pixel space: either distance under its calibrated threshold.
+ */
+export function flagCopies(byFeature: Neighbours | null, byPixel: Neighbours, calibration: CopyCalibration): MemorisationEntry[] {
+  return Array.from({ length: byPixel.index.length }, (_, i) => ({
+    sample: i,
+    nearestByFeature: byFeature ? byFeature.index[i]! : -1,
+    featureDistance: byFeature ? byFeature.distance[i]! : Infinity,
+    nearestByPixel: byPixel.index[i]!,
+    pixelDistance: byPixel.distance[i]!,
+    possibleCopy: (byFeature !== null && byFeature.distance[i]! < calibration.feature) || byPixel.distance[i]! < calibration.pixel,
+  }));
+}
+
 /**
  * For each generated image: its nearest training image in feature space and in pixel space, the
  * distances, and the "possible copy" flag (either distance under its calibrated threshold).
+ * Exhaustive searches in JS; evaluation/score.ts finds the same neighbours with tfjs.
  */
 export function memorisation(
   samples: { features: FeatureMatrix; pixels: PixelSet },
   train: { features: FeatureMatrix; pixels: PixelSet },
   calibration: CopyCalibration,
 ): MemorisationEntry[] {
-  const f = nearest(samples.features, train.features);
-  const p = nearestPixels(samples.pixels, train.pixels);
-  return Array.from({ length: samples.features.rows }, (_, i) => ({
-    sample: i,
-    nearestByFeature: f.index[i]!,
-    featureDistance: f.distance[i]!,
-    nearestByPixel: p.index[i]!,
-    pixelDistance: p.distance[i]!,
-    possibleCopy: f.distance[i]! < calibration.feature || p.distance[i]! < calibration.pixel,
-  }));
+  return flagCopies(nearest(samples.features, train.features), nearestPixels(samples.pixels, train.pixels), calibration);
 }
 
 // ---------------------------------------------------------------- drift

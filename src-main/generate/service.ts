@@ -109,10 +109,11 @@ export class GenerationService {
       size: run.size,
       classes: classesOf(run),
       createdAt: c.createdAt,
+      published: this.project().evaluations.published() === c.id,
     };
   }
 
-  /** The checkpoint asked for (by id, or a prompt's @run/@ck), else the most recently written one. */
+  /** The checkpoint asked for (by id, or a prompt's @run/@ck), else the published one, else the most recently written one. */
   resolve(ref: { checkpointId?: number | undefined; prompt?: ParsedPrompt['checkpoint'] }): Generator {
     const p = this.project();
     let checkpoint: CheckpointRow | null;
@@ -125,7 +126,9 @@ export class GenerationService {
       checkpoint = p.runs.checkpoint(id);
       if (!checkpoint) throw new AtelierError('not-found', `There is no checkpoint ${id} in this project.`);
     } else {
-      checkpoint = p.runs.allCheckpoints()[0] ?? null;
+      // The published checkpoint (Evaluate) is the default; else the newest.
+      const published = p.evaluations.published();
+      checkpoint = (published !== null ? p.runs.checkpoint(published) : null) ?? p.runs.allCheckpoints()[0] ?? null;
       if (!checkpoint) throw new AtelierError('no-checkpoint', 'There is no trained model yet. Train one first, then generate.');
     }
     const run = p.runs.get(checkpoint.runId);

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { operations, type JobProgressT, type OpInput, type OpName, type OpOutput, type EventPayload } from '../../src-preload/contract';
+import { operations, type EvaluationT, type JobProgressT, type OpInput, type OpName, type OpOutput, type EventPayload } from '../../src-preload/contract';
 import { AtelierError, asErrorCode } from '../errors';
 import { installCrashHandlers, log } from '../log';
 import { forkLauncher, jobEntryBeside } from './jobs';
@@ -27,6 +27,11 @@ Usage:
           [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
           (without --model: a conditional GAN when the images have tags, else a DCGAN)
+  atelier eval <dir> [--run R | --checkpoint C] [--split val|test] [--samples N]
+                                                score a checkpoint (default: the published one, else the newest) on
+                                                Atelier's own embedding: KID, FID, precision/recall, collapse, copies
+  atelier eval <dir> --images <folder> [--split val|train|all]
+                                                score a folder of images made elsewhere with the same yardstick
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
   atelier studio [<dir>] [--port P] [--projects <folder>]
@@ -73,6 +78,10 @@ const options = {
   'checkpoint-every': { type: 'string' },
   name: { type: 'string' },
   'max-megapixels': { type: 'string' },
+  run: { type: 'string' },
+  split: { type: 'string' },
+  samples: { type: 'string' },
+  images: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -103,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
     log: (l) => process.stderr.write(`${l}\n`),
     // The studio and train run the training queue of the project they open; the other verbs only read it.
     runQueue: verb === 'studio' || verb === 'train',
+    // The studio embeds images for evaluation while it is idle; one-shot verbs would only start and kill that job.
+    prepareEvaluation: verb === 'studio',
     projectsRoot,
   });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
@@ -261,6 +272,54 @@ export async function main(argv: string[]): Promise<number> {
         say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); ${losses}.`);
         break;
       }
+      case 'eval': {
+        await openProject();
+        const split = values.split ?? 'val';
+        let started;
+        if (values.images !== undefined) {
+          if (!['val', 'train', 'all'].includes(split)) throw new UsageError('--split with --images is val, train or all.');
+          started = await call('evaluations:images', { dir: resolve(values.images), split: split as 'val' });
+        } else {
+          if (!['val', 'test'].includes(split)) throw new UsageError('--split is val or test (train and all are for --images).');
+          const runId = number('run');
+          let checkpointId = number('checkpoint');
+          if (checkpointId === undefined && runId !== undefined) {
+            const run = await call('runs:get', { runId });
+            if (run.latestCheckpointId === null) throw new AtelierError('no-checkpoint', `Run ${runId} has no checkpoint yet.`);
+            checkpointId = run.latestCheckpointId;
+          }
+          if (checkpointId === undefined) {
+            const { published } = await call('evaluations:list', {});
+            const newest = (await call('checkpoints:list', {}))[0];
+            checkpointId = published ?? newest?.id;
+            if (checkpointId === undefined) throw new AtelierError('no-checkpoint', 'This project has no checkpoint to score yet. Train a model first.');
+          }
+          const samples = number('samples');
+          const answer = await call('evaluations:start', { checkpointId, split: split as 'val', ...(samples !== undefined ? { samples } : {}) });
+          if (answer.alreadyTested) {
+            const e = answer.alreadyTested;
+            say(`Checkpoint ${checkpointId} was already tested on ${e.createdAt}; a test is run once per checkpoint. Its result stands:`);
+            result = evaluationResult(e, true);
+            say(describeEvaluation(e));
+            break;
+          }
+          started = { jobId: answer.jobId! };
+        }
+        const stop = studio.router.subscribe((event, payload) => {
+          if (event !== 'job:progress' || json) return;
+          const p = payload as JobProgressT;
+          if (p.jobId === started.jobId) process.stderr.write(`${p.message}\n`);
+        });
+        const finished = await studio.waitForJob(started.jobId);
+        stop();
+        if (finished.status !== 'done' || finished.evaluationId === undefined)
+          throw new AtelierError(asErrorCode(finished.error?.code ?? 'job-failed'), finished.error?.message ?? `The evaluation ${finished.status}.`);
+        const { evaluations } = await call('evaluations:list', {});
+        const e = evaluations.find((x) => x.id === finished.evaluationId)!;
+        say(describeEvaluation(e));
+        result = evaluationResult(e, false);
+        break;
+      }
       case 'import-checkpoint': {
         const project = await openProject();
         if (!rest[1]) throw new UsageError('import-checkpoint needs the checkpoint folder: atelier import-checkpoint <dir> <checkpoint-folder>');
@@ -353,6 +412,63 @@ export async function main(argv: string[]): Promise<number> {
 type RunStatus = EventPayload<'run:changed'>['status'];
 
 /** Resolves with the run's status once it is no longer queued or running (`read`: its status now, through the router). */
+/** Every metric of an evaluation, for --json. */
+function evaluationResult(e: EvaluationT, alreadyTested: boolean) {
+  return {
+    evaluationId: e.id,
+    label: e.label,
+    runId: e.runId,
+    checkpointId: e.checkpointId,
+    step: e.step,
+    split: e.split,
+    alreadyTested,
+    samples: e.samples,
+    reference: e.reference,
+    kid: e.kid,
+    kidStderr: e.kidStderr,
+    fid: e.fid,
+    precision: e.precision,
+    recall: e.recall,
+    diversity: e.collapse.diversity,
+    coverage: e.coverage,
+    collapse: { alarm: e.collapse.collapsed, reasons: e.collapse.reasons, duplicateShare: e.collapse.duplicateShare },
+    copies: e.memorisation
+      ? {
+          checked: e.memorisation.checked,
+          flagged: e.memorisation.flagged,
+          threshold: e.memorisation.threshold,
+          byFeatures: e.memorisation.features,
+          pairs: e.memorisation.pairs
+            .filter((p) => p.possibleCopy)
+            .map((p) => ({ sample: p.sample, asset: p.assetName, featureDistance: p.featureDistance, pixelDistance: p.pixelDistance })),
+        }
+      : null,
+    seconds: e.seconds,
+    embedding: e.embedding,
+  };
+}
+
+/** An evaluation as lines a person reads. */
+function describeEvaluation(e: EvaluationT): string {
+  const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`);
+  const lines = [
+    `${e.label}: ${e.samples.toLocaleString('en')} images against ${e.reference.toLocaleString('en')} ${e.split} images (${e.seconds.toFixed(1)} s)`,
+    `  Atelier KID ${e.kid.toFixed(4)} ± ${e.kidStderr.toFixed(4)}   Atelier FID ${e.fid.toFixed(2)}   (on ${e.embedding}; comparable within Atelier only)`,
+    `  precision ${pct(e.precision)}   recall ${pct(e.recall)}   diversity ${e.collapse.diversity.toFixed(2)}   class coverage ${pct(e.coverage)}`,
+    e.collapse.collapsed ? `  MODE COLLAPSE: ${e.collapse.reasons.join(' ')}` : '  no mode collapse',
+    e.memorisation
+      ? e.memorisation.flagged > 0
+        ? `  POSSIBLE COPIES: ${e.memorisation.flagged} of ${e.memorisation.checked} images are closer to a training image than any val image is (${e.memorisation.pairs
+            .filter((p) => p.possibleCopy)
+            .slice(0, 5)
+            .map((p) => p.assetName ?? '?')
+            .join(', ')})`
+        : `  no possible copies among ${e.memorisation.checked} images${e.memorisation.features ? '' : ' (pixels compared; features of the training images not cached yet)'}`
+      : '',
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
 function waitForRun(studio: Studio, runId: number, read: () => Promise<RunStatus>): Promise<RunStatus> {
   return new Promise((resolve, reject) => {
     let settled = false;

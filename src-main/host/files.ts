@@ -14,7 +14,7 @@ import { extname, join, resolve, sep } from 'node:path';
  * a second descriptor on the database, opened and closed inside the process that
  * holds it, would drop SQLite's POSIX locks.
  */
-const SERVED_FOLDERS = ['assets', 'thumbs', 'samples', 'exports'] as const;
+const SERVED_FOLDERS = ['assets', 'thumbs', 'samples', 'exports', 'evaluations'] as const;
 const SERVED_UNDER_CHECKPOINTS = 'samples';
 
 /** Content types of the files a project serves, by extension (all images a project stores). */

@@ -1,14 +1,15 @@
-// The job process: training and generation run here, never on the thread that
+// The job process: training, evaluation and generation run here, never on the thread that
 // serves the UI. Started by child_process.fork (headless, CLI) or Electron's
 // utilityProcess; it receives one request, streams typed messages back and exits.
 // It writes files (checkpoints, samples) but never the project database.
-// This file only dispatches: a training run is training/run-job.ts, the generator
-// process generate/generator-process.ts.
+// This file only dispatches: a training run is training/run-job.ts, an evaluation
+// evaluation/eval-job.ts, the generator process generate/generator-process.ts.
 import { toErrorPayload } from '../errors';
 import { installCrashHandlers, log, logToProject } from '../log';
 import { GeneratorProcess } from '../generate/generator-process';
 import { initBackend } from '../ml/backend';
 import { runTrainingJob } from '../training/run-job';
+import { runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
 import type { JobControl, JobMessage, JobRequest } from './job-protocol';
 
 interface ParentPort {
@@ -35,6 +36,8 @@ async function run(request: JobRequest): Promise<void> {
   const backend = await initBackend();
   post({ type: 'ready', backend: { name: backend.name, threads: backend.threads, message: backend.message } });
   if (request.type === 'train') await runTrainingJob(request, { post, pauseRequested: () => pauseRequested });
+  else if (request.type === 'evaluate') await runEvaluationJob(request, post);
+  else if (request.type === 'embed') await runEmbedJob(request, post);
   else await generator!.serve();
 }
 

@@ -4,15 +4,17 @@
 import type { BackendInfoT, ErrorPayloadT } from '../../src-preload/contract';
 import type { DrawControl, DrawMessage, GeneratorMessage, GeneratorRequest, LaunchGenerator } from '../generate/protocol';
 import type { PauseControl, TrainMessage, TrainRequest } from '../training/protocol';
+import type { EmbedRequest, EvaluateRequest, EvaluationMessage } from '../evaluation/protocol';
 
-export type { DrawControl, GeneratorRequest, PauseControl, TrainRequest };
+export type { DrawControl, EmbedRequest, EvaluateRequest, GeneratorRequest, PauseControl, TrainRequest };
 
-export type JobRequest = TrainRequest | GeneratorRequest;
+export type JobRequest = TrainRequest | GeneratorRequest | EvaluateRequest | EmbedRequest;
 
 /** Messages the engine may send a running job after its request. */
 export type JobControl = PauseControl | DrawControl;
 
-export type JobMessage = { type: 'ready'; backend: BackendInfoT } | TrainMessage | DrawMessage | { type: 'done' } | { type: 'error'; error: ErrorPayloadT };
+export type JobMessage =
+  { type: 'ready'; backend: BackendInfoT } | TrainMessage | EvaluationMessage | DrawMessage | { type: 'done' } | { type: 'error'; error: ErrorPayloadT };
 
 /** How the engine talks to one job process, whichever way it was started. */
 export interface JobChannel {
@@ -35,6 +37,18 @@ export function trainMessage(m: JobMessage): TrainMessage | null {
       return null;
     default:
       return m;
+  }
+}
+
+/** An evaluation job's own messages (the evaluation service's view). */
+export function evaluationMessage(m: JobMessage): EvaluationMessage | null {
+  switch (m.type) {
+    case 'features':
+    case 'evaluated':
+    case 'progress':
+      return m;
+    default:
+      return null;
   }
 }
 

@@ -5,7 +5,8 @@ import { fork } from 'node:child_process';
 import type { JobKind, JobStatus } from '../../src-preload/contract';
 import type { z } from 'zod';
 import type { RunJobs } from '../training/queue';
-import { trainMessage, type JobChannel, type JobControl, type JobMessage, type JobRequest, type LaunchJob } from './job-protocol';
+import type { EvaluationJobs } from '../evaluation/service';
+import { evaluationMessage, trainMessage, type JobChannel, type JobControl, type JobMessage, type JobRequest, type LaunchJob } from './job-protocol';
 import type { ErrorPayloadT } from '../../src-preload/contract';
 
 export interface JobRecord {
@@ -142,6 +143,20 @@ export function runJobs(jobs: JobManager): RunJobs {
       }),
     send: (id, control) => jobs.send(id, control),
     cancel: (id) => jobs.cancel(id),
+  };
+}
+
+/** The engine's jobs as the evaluation service uses them: evaluation jobs, which hear only an evaluation's messages. */
+export function evaluationJobs(jobs: JobManager): EvaluationJobs {
+  return {
+    start: (kind, runId, request, handlers) =>
+      jobs.start(kind, runId, request, {
+        onMessage: (m, job) => {
+          const e = evaluationMessage(m);
+          if (e) handlers.onMessage(e, job);
+        },
+        onFinish: (job, error) => handlers.onFinish(job, error),
+      }),
   };
 }
 

@@ -16,7 +16,9 @@ import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from '../errors';
 import { log as fileLog, logToProject } from '../log';
 import { generatorLauncher, type LaunchJob } from './job-protocol';
-import { JobManager, runJobs } from './jobs';
+import { evaluationJobs, JobManager, runJobs } from './jobs';
+import { EvaluationService } from '../evaluation/service';
+import { EMBEDDING_CREDITS } from '../evaluation/credits';
 import { GeneratorClient } from '../generate/generator-client';
 import { GenerationService } from '../generate/service';
 import { completePrompt } from '../generate/prompt';
@@ -55,6 +57,8 @@ export interface StudioOptions {
    * the person chooses (the desktop app and the CLI).
    */
   projectsRoot?: string | null;
+  /** Embed the open project's images for evaluation in the background, at low priority (the studio and the app; default false). */
+  prepareEvaluation?: boolean;
 }
 
 export interface Studio {
@@ -164,6 +168,8 @@ export function createStudio(options: StudioOptions): Studio {
   const emitFinished = (payload: JobFinishedT) => {
     finished.set(payload.jobId, payload);
     router.emit('job:finished', payload);
+    // A finished run or import may need features at a new size or of new images.
+    if (payload.kind === 'train' || payload.kind === 'import') evaluation.prepare();
     for (const resolve of waiters.get(payload.jobId) ?? []) resolve(payload);
     waiters.delete(payload.jobId);
   };
@@ -174,7 +180,7 @@ export function createStudio(options: StudioOptions): Studio {
       backend: await backend(),
       project: project?.summary() ?? null,
       projectsRoot,
-      credits: [STARTER_CREDIT],
+      credits: [STARTER_CREDIT, ...EMBEDDING_CREDITS],
     }),
     'project:create': async ({ dir, starter }) => {
       const { project: created, report } = await studio.createProject(underProjectsRoot(dir), { starter });
@@ -220,7 +226,11 @@ export function createStudio(options: StudioOptions): Studio {
     'edits:last': () => ({ label: requireProject().assets.lastEdit() }),
     'quality:summary': () => new Curation(requireProject()).qualitySummary(),
     'duplicates:find': ({ threshold }) => ({ threshold, clusters: new Curation(requireProject()).duplicates(threshold) }),
-    'splits:assign': (settings) => new Curation(requireProject()).assignSplits(settings),
+    'splits:assign': (settings) => {
+      const info = new Curation(requireProject()).assignSplits(settings);
+      evaluation.prepare();
+      return info;
+    },
     'splits:lock': ({ to }) => new Curation(requireProject()).lock(to),
     'splits:info': () => new Curation(requireProject()).splitInfo(),
     'imports:latest': () => requireProject().imports.latest(),
@@ -306,6 +316,10 @@ export function createStudio(options: StudioOptions): Studio {
     'generations:export': (input) => generation.exportImages(input),
     'generations:animate': (input) => generation.animate(input),
     'generations:rate': ({ ids, rating }) => ({ updated: requireProject().generations.rate(ids, rating) }),
+    'evaluations:list': ({ runId }) => evaluation.list(runId),
+    'evaluations:start': (input) => evaluation.start(input),
+    'evaluations:images': (input) => evaluation.images(input),
+    'checkpoints:publish': ({ checkpointId }) => evaluation.publish(checkpointId),
     'jobs:list': () => jobs.list(),
     'jobs:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
   };
@@ -317,6 +331,14 @@ export function createStudio(options: StudioOptions): Studio {
     emit: (event, payload) => router.emit(event, payload),
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),
+  });
+  const evaluation = new EvaluationService({
+    project: () => project,
+    jobs: evaluationJobs(jobs),
+    emit: (event, payload) => router.emit(event, payload),
+    onJobFinished: emitFinished,
+    progress: (record, m) => progressPayload(record, m),
+    prepare: options.prepareEvaluation ?? false,
   });
 
   const studio: Studio = {
@@ -330,6 +352,7 @@ export function createStudio(options: StudioOptions): Studio {
       if (queue) {
         takeLock(next);
         training.recover();
+        evaluation.prepare();
       } else {
         lockHolder = null;
         training.reset(false);
@@ -341,6 +364,10 @@ export function createStudio(options: StudioOptions): Studio {
       setProject(next);
       takeLock(next);
       const report = starter ? await importFiles(next, starterItems()) : null;
+      // The starter set comes split 80/10/10 (stratified by tag, seeded): runs then have val images
+      // to be scored against after each checkpoint, and a test split waits for the final test.
+      if (starter) new Curation(next).assignSplits({ train: 80, val: 10, test: 10, seed: 1 });
+      evaluation.prepare();
       return { project: next, report };
     },
     waitForJob(jobId) {
@@ -403,7 +430,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
 }
 
 function progressPayload(
-  record: { id: string; kind: 'train' | 'import'; runId: number | null },
+  record: { id: string; kind: 'train' | 'import' | 'evaluate'; runId: number | null },
   m: { step: number; total: number; message: string; lossD?: number; lossG?: number; recon?: number; kl?: number; imgPerSec?: number },
 ): EventPayload<'job:progress'> {
   return {

@@ -1,6 +1,7 @@
 // Evaluation's feature cache: one Float32 vector per (image content hash, embedding version,
 // view). The embedding version names the network and its input size; the view says how the
 // image was prepared (training size, background), so different rulers never mix.
+import Database from 'better-sqlite3';
 import type { Db } from './db';
 
 export interface FeatureKey {
@@ -42,4 +43,15 @@ export class FeatureStore {
   pruneOtherEmbeddings(current: string): number {
     return this.db.prepare('DELETE FROM image_features WHERE embedding != ?').run(current).changes;
   }
+}
+
+/**
+ * The feature cache read from another process (an evaluation or training job): a read-only
+ * connection, so the job can reuse cached rows while the engine alone writes.
+ */
+export function openFeatureReader(dbFile: string): Pick<FeatureStore, 'get'> & { close(): void } {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const store = new FeatureStore(db);
+  return { get: (hashes, key) => store.get(hashes, key), close: () => db.close() };
 }

@@ -8,11 +8,12 @@ import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
 import { GenerationStore } from './generations';
 import { ImportReportStore } from './imports';
+import { EvaluationStore } from './evaluations';
 import { FeatureStore } from './features';
 import { RunStore } from './runs';
 
 export const DB_FILE = 'atelier.db';
-const FOLDERS = ['assets', 'thumbs', 'checkpoints', 'samples', 'cache'] as const;
+const FOLDERS = ['assets', 'thumbs', 'checkpoints', 'samples', 'cache', 'evaluations'] as const;
 
 export interface ProjectSummary {
   dir: string;
@@ -32,6 +33,8 @@ export class Project {
   readonly imports: ImportReportStore;
   /** Evaluation's cache of image embeddings. */
   readonly features: FeatureStore;
+  /** Evaluation results, drift reports and the published checkpoint. */
+  readonly evaluations: EvaluationStore;
 
   private constructor(
     readonly dir: string,
@@ -42,6 +45,7 @@ export class Project {
     this.generations = new GenerationStore(db);
     this.imports = new ImportReportStore(db);
     this.features = new FeatureStore(db);
+    this.evaluations = new EvaluationStore(db);
   }
 
   /**

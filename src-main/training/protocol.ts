@@ -1,6 +1,7 @@
 // What the engine and a training job say to each other. host/job-protocol.ts joins these with
 // the generator's messages into the job process's one protocol.
 import type { AugmentationPolicyT } from '../../src-preload/contract';
+import type { EvaluationMessage } from '../evaluation/protocol';
 import type { TrainConfig } from '../ml/train';
 
 export interface TrainRequest {
@@ -26,6 +27,8 @@ export interface TrainRequest {
   resumeFrom?: string;
   /** Fine-tune: start from another run's checkpoint weights (project-relative folder). */
   parentCheckpoint?: string;
+  /** Score each checkpoint against the val split within the run's time budget (evaluation/run-scorer.ts). */
+  score?: boolean;
 }
 
 /** Asks a training job to checkpoint and stop at the next step boundary. */
@@ -53,4 +56,6 @@ export type TrainMessage =
   | { type: 'sample'; step: number; file: string }
   | { type: 'paused'; step: number }
   /** An image the job could not decode (damaged since import): left out of this run. */
-  | { type: 'skipped'; hash: string; reason: string };
+  | { type: 'skipped'; hash: string; reason: string }
+  /** A checkpoint scored by the run itself, and the features it embedded for the cache. */
+  | Exclude<EvaluationMessage, { type: 'progress' }>;

@@ -20,6 +20,7 @@ import { assetFile, type AssetRow } from '../store/assets';
 import type { Project } from '../store/project';
 import type { RunAssetRow, RunRow } from '../store/runs';
 import { AtelierError } from '../errors';
+import { recordEvaluation, storeFeatures } from '../evaluation/service';
 import { fineTuneParent } from './fine-tune';
 import type { PauseControl, ProgressMessage, TrainMessage, TrainRequest } from './protocol';
 import { OVERFIT_GAP } from './validation';
@@ -48,6 +49,8 @@ export interface TrainingQueueOptions {
   progress(record: JobT, m: ProgressMessage): EventPayload<'job:progress'>;
   /** Cores the queue may use at once. */
   cores?: number;
+  /** Runs score their checkpoints within their time budget (default true). */
+  scoreCheckpoints?: boolean;
 }
 
 interface Active {
@@ -250,7 +253,7 @@ export class TrainingQueue {
     return run;
   }
 
-  private changed(runId: number, reason: 'status' | 'sample' | 'checkpoint'): void {
+  private changed(runId: number, reason: 'status' | 'sample' | 'checkpoint' | 'evaluation'): void {
     const run = this.o.project()?.runs.get(runId);
     if (run) this.o.emit('run:changed', { runId, status: run.status, reason });
   }
@@ -303,6 +306,7 @@ export class TrainingQueue {
         background: p.background,
         augmentation: (run.settings.augmentation as never) ?? null,
         ...(resumeFrom ? { resumeFrom: resumeFrom.dir } : parent ? { parentCheckpoint: parent.dir } : {}),
+        score: this.o.scoreCheckpoints ?? true,
       },
       {
         onMessage: (message, rec) => {
@@ -332,6 +336,25 @@ export class TrainingQueue {
             case 'paused':
               active.paused = true;
               break;
+            case 'features':
+              storeFeatures(p, message);
+              break;
+            case 'evaluated': {
+              const checkpoint = p.runs.checkpoints(run.id).find((c) => c.step === message.step);
+              recordEvaluation(
+                p,
+                {
+                  runId: run.id,
+                  checkpointId: checkpoint?.id ?? null,
+                  split: 'val',
+                  auto: true,
+                  label: `${run.name} · step ${(message.step ?? 0).toLocaleString('en')}`,
+                },
+                message.result,
+              );
+              this.changed(run.id, 'evaluation');
+              break;
+            }
             case 'skipped': {
               // Damaged since import: named, excluded from the dataset (undoable), and the run goes on without it.
               const id = p.assets.findByHash(message.hash);

@@ -4,6 +4,8 @@
 // run queue (queue.ts) records what the messages report.
 import { join } from 'node:path';
 import { trainingPixels } from '../datasets/training-set';
+import { jobFeatureCache } from '../evaluation/eval-job';
+import { RunScorer } from '../evaluation/run-scorer';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint';
 import { fineTuneState, train, type Dataset, type Session, type TrainState } from '../ml/train';
 import type { TrainMessage, TrainRequest } from './protocol';
@@ -49,6 +51,20 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     ...(request.augmentation ? { augment: request.augmentation } : {}),
   };
   const validation = await validationSet(request, dataset, condOf, onSkip);
+  // The yardstick after each checkpoint, within its share of the run's time (evaluation/run-scorer.ts).
+  const cache = request.score ? jobFeatureCache(projectDir, post) : null;
+  const scorer = cache
+    ? new RunScorer({
+        projectDir,
+        runId,
+        seed: config.seed,
+        view: { size: config.size, background: request.background },
+        cache,
+        train: { sources: assets, pixels: { count: data.count, size: data.size, pixels: data.pixels } },
+        val: request.val,
+        post,
+      })
+    : null;
 
   let resume: TrainState | undefined;
   if (request.resumeFrom) resume = await loadCheckpoint(join(projectDir, request.resumeFrom));
@@ -64,6 +80,10 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     post({ type: 'checkpoint', step: state.step, dir: checkpointDir(state.step) });
     const v = validate(session, validation);
     if (v) post({ type: 'validation', step: state.step, ...v });
+    if (scorer && scorer.samplesAffordable() > 0) {
+      post({ type: 'progress', step: state.step, total: config.steps, message: `Scoring the checkpoint at step ${state.step.toLocaleString('en')}` });
+      await scorer.afterCheckpoint(state.step, { latentDim: config.latentDim, classes: config.classes, size: config.size }, (z, c) => session.sample(z, c));
+    }
   };
   const result = await train(dataset, config, {
     resume,
@@ -96,5 +116,6 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     await saveCheckpoint(join(projectDir, checkpointDir(result.state.step)), result.state);
     post({ type: 'checkpoint', step: result.state.step, dir: checkpointDir(result.state.step) });
   }
+  cache?.close();
   if (result.stopped && pauseRequested()) post({ type: 'paused', step: result.state.step });
 }

@@ -110,6 +110,8 @@ export const GeneratorChoice = z.object({
   /** Tags the model was trained on, in condition-vector order (empty: unconditional). */
   classes: z.array(z.string()),
   createdAt: z.string(),
+  /** The project's published checkpoint (Evaluate): Generate's default. */
+  published: z.boolean(),
 });
 
 /** An interpolation end: a generated image, or a prompt (its seed's first latent). */

@@ -4,7 +4,7 @@ import { count, id } from './common';
 import { RunStatus } from './training';
 import { ErrorPayload } from './errors';
 
-export const JobKind = z.enum(['train', 'import']);
+export const JobKind = z.enum(['train', 'import', 'evaluate']);
 export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 export const Job = z.object({
@@ -33,7 +33,7 @@ export const JobProgress = z.object({
 });
 
 /** A run changed: status, a new sample grid, a checkpoint or validation. Refetch it with runs:get. */
-export const RunChanged = z.object({ runId: id, status: RunStatus, reason: z.enum(['status', 'sample', 'checkpoint']) });
+export const RunChanged = z.object({ runId: id, status: RunStatus, reason: z.enum(['status', 'sample', 'checkpoint', 'evaluation']) });
 
 export const JobFinished = z.object({
   jobId: z.string(),
@@ -43,6 +43,8 @@ export const JobFinished = z.object({
   error: ErrorPayload.optional(),
   generationIds: z.array(id).optional(),
   checkpointId: id.optional(),
+  /** An evaluation job's result. */
+  evaluationId: id.optional(),
 });
 
 export type JobT = z.output<typeof Job>;

@@ -10,6 +10,7 @@ import {
   kid,
   matrix,
   memorisation,
+  nearestPixels,
   precisionRecall,
   rng,
   symmetricEigenvalues,
@@ -237,5 +238,40 @@ describe('diversity, coverage, collapse, memorisation, drift', () => {
         .sort((a, b) => a - b),
     ).toEqual([3, 17]);
     expect(drift(shift(gaussian(100, d, 95), 3), train, val).score).toBeGreaterThan(2);
+  });
+
+  it('finds the same nearest pixel images as a brute-force search (the block-mean bound prunes, never changes the answer)', () => {
+    const random = rng(7);
+    for (const size of [32, 64, 12]) {
+      const stride = size * size * 3;
+      const set = (n: number) => ({ count: n, size, pixels: Uint8Array.from({ length: n * stride }, () => Math.floor(random() * 256)) });
+      const a = set(20);
+      const b = set(60);
+      // Near copies of three b images, and one exact copy, among a.
+      for (const [i, j] of [
+        [2, 5],
+        [9, 41],
+        [15, 59],
+      ] as const)
+        a.pixels.set(
+          b.pixels.subarray(j * stride, (j + 1) * stride).map((v) => Math.min(255, v + 3)),
+          i * stride,
+        );
+      a.pixels.set(b.pixels.subarray(30 * stride, 31 * stride), 0);
+      const fast = nearestPixels(a, b);
+      for (let i = 0; i < a.count; i++) {
+        let best = Infinity;
+        let at = -1;
+        for (let j = 0; j < b.count; j++) {
+          let s = 0;
+          for (let k = 0; k < stride; k++) s += (a.pixels[i * stride + k]! - b.pixels[j * stride + k]!) ** 2;
+          if (s < best) [best, at] = [s, j];
+        }
+        expect(fast.index[i]).toBe(at);
+        expect(fast.distance[i]).toBeCloseTo(Math.sqrt(best / stride) / 255, 12);
+      }
+      expect([fast.index[0], fast.index[2], fast.index[9], fast.index[15]]).toEqual([30, 5, 41, 59]);
+      expect(fast.distance[0]).toBe(0);
+    }
   });
 });

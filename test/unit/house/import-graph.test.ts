@@ -31,7 +31,8 @@ export const ALLOWED: Record<string, string[]> = {
   // Import, decode, curation, augmentation, splits.
   datasets: ['contract', 'neutral', 'store', 'ml'],
   // Runs: the queue, validation, sample grids, sweeps, fine-tuning, checkpoint import.
-  training: ['contract', 'neutral', 'store', 'ml', 'datasets'],
+  // Runs score their own checkpoints with the yardstick (evaluation/run-scorer.ts).
+  training: ['contract', 'neutral', 'store', 'ml', 'datasets', 'evaluation'],
   // Prompts, the generator process, drawing, post-processing, gallery exports.
   generate: ['contract', 'neutral', 'store', 'ml', 'datasets'],
   evaluation: ['contract', 'neutral', 'store', 'ml', 'datasets', 'generate'],

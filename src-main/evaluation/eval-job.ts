@@ -1,0 +1,180 @@
+// An evaluation inside the job process: draw a checkpoint's samples (or read a folder of images
+// made elsewhere), score them with the yardstick, and report. Like every job it writes files
+// (the evidence images) but never the database: new features and the result go back as messages.
+import { open, readdir } from 'node:fs/promises';
+import { setPriority } from 'node:os';
+import { join, relative } from 'node:path';
+import { DEFAULT_MAX_PIXELS } from '../datasets/import';
+import { HEADER_BYTES, readImageHeader } from '../datasets/image-header';
+import { loadCheckpoint } from '../ml/checkpoint';
+import { loadGenerator, type LoadedGenerator } from '../ml/generator';
+import { tf } from '../ml/backend';
+import { openFeatureReader } from '../store/features';
+import { AtelierError } from '../errors';
+import { cachedFeatures, decodeImage, type FeatureCache, type View } from './features';
+import type { PixelSet } from './metrics';
+import type { EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
+import { drawSamples } from './sampling';
+import { scoreSamples } from './score';
+
+/** The project's feature cache as a job sees it: read-only rows, new rows sent to the engine. */
+export function jobFeatureCache(projectDir: string, post: (m: EvaluationMessage) => void): FeatureCache & { close(): void } {
+  const reader = openFeatureReader(join(projectDir, 'atelier.db'));
+  const fresh = new Map<string, Float32Array>();
+  const id = (hash: string, key: { embedding: string; view: string }) => `${key.embedding}|${key.view}|${hash}`;
+  return {
+    get(hashes, key) {
+      const found = reader.get(hashes, key);
+      for (const h of hashes) {
+        const f = fresh.get(id(h, key));
+        if (f) found.set(h, f);
+      }
+      return found;
+    },
+    put(rows, key) {
+      for (const r of rows) fresh.set(id(r.hash, key), r.features);
+      post({
+        type: 'features',
+        embedding: key.embedding,
+        view: key.view,
+        rows: rows.map((r) => ({ hash: r.hash, data: Buffer.from(r.features.buffer, r.features.byteOffset, r.features.byteLength).toString('base64') })),
+      });
+    },
+    close: () => reader.close(),
+  };
+}
+
+export async function runEvaluationJob(request: EvaluateRequest, post: (m: EvaluationMessage) => void): Promise<void> {
+  const view: View = { size: request.size, background: request.background };
+  const progress = (fraction: number, message: string) => post({ type: 'progress', step: Math.round(fraction * 1000), total: 1000, message });
+  const cache = jobFeatureCache(request.projectDir, post);
+  try {
+    let samples: PixelSet;
+    let labels: number[] | null = null;
+    let step: number | null = null;
+    if (request.target.kind === 'checkpoint') {
+      progress(0, 'Loading the checkpoint');
+      const state = await loadCheckpoint(join(request.projectDir, request.target.checkpointDir));
+      step = state.step;
+      const generator: LoadedGenerator = loadGenerator(state);
+      try {
+        if (generator.size !== request.size)
+          throw new AtelierError('invalid-input', `The checkpoint draws ${generator.size} px images, not ${request.size} px.`);
+        progress(0.01, `Drawing ${request.samples.toLocaleString('en')} samples`);
+        const drawn = await drawSamples((z, c) => generator.draw(z, c), generator, request.samples, request.seed, request.reference);
+        samples = drawn.pixels;
+        labels = drawn.labels;
+      } finally {
+        generator.dispose();
+      }
+    } else {
+      samples = await folderImages(request.target.dir, request.samples, view, progress);
+    }
+    const result = await scoreSamples({
+      samples,
+      sampleLabels: labels,
+      reference: request.reference,
+      train: request.train,
+      val: request.val,
+      view,
+      projectDir: request.projectDir,
+      cache,
+      embedTrain: true,
+      evidenceDir: request.evidenceDir,
+      onProgress: progress,
+    });
+    post({ type: 'evaluated', step, auto: false, result });
+  } finally {
+    cache.close();
+    tf.disposeVariables();
+  }
+}
+
+/** Embeds project images into the cache at the lowest CPU priority: it uses cores training leaves idle. */
+export async function runEmbedJob(request: EmbedRequest, post: (m: EvaluationMessage) => void): Promise<void> {
+  try {
+    setPriority(19);
+  } catch {
+    // Not allowed here (some sandboxes): it still runs, at normal priority.
+  }
+  const cache = jobFeatureCache(request.projectDir, post);
+  const total = request.views.reduce((n, v) => n + v.sources.length, 0);
+  let before = 0;
+  try {
+    for (const v of request.views) {
+      const view = { size: v.size, background: v.background };
+      await cachedFeatures(
+        cache,
+        v.sources.map((s) => ({ hash: s.hash, image: () => decodeImage(s.path, view) })),
+        view,
+        {
+          // A damaged image is left out here; training and evaluation name it when they meet it.
+          onSkip: () => {},
+          onProgress: (done) =>
+            post({
+              type: 'progress',
+              step: before + done,
+              total,
+              message: `Preparing evaluation: ${(before + done).toLocaleString('en')} of ${total.toLocaleString('en')} images embedded`,
+            }),
+        },
+      );
+      before += v.sources.length;
+    }
+  } finally {
+    cache.close();
+  }
+}
+
+/** Image files in a folder (and its subfolders), by name, readable ones first `limit`, prepared as training sees them. */
+async function folderImages(dir: string, limit: number, view: View, progress: (f: number, m: string) => void): Promise<PixelSet> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    throw new AtelierError('not-found', `${dir} cannot be read as a folder of images: ${(error as Error).message}`);
+  }
+  const files = entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  const stride = view.size * view.size * 3;
+  const images: Uint8Array[] = [];
+  const skipped: string[] = [];
+  for (const file of files) {
+    if (images.length >= limit) break;
+    const name = relative(dir, file);
+    try {
+      const handle = await open(file, 'r');
+      const head = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
+      await handle.close();
+      const header = readImageHeader(head.subarray(0, bytesRead));
+      if (!header) {
+        skipped.push(`${name} is not an image`);
+        continue;
+      }
+      if (header.width && header.height && header.width * header.height > DEFAULT_MAX_PIXELS) {
+        skipped.push(`${name} is ${header.width}×${header.height}, over ${DEFAULT_MAX_PIXELS / 1e6} megapixels`);
+        continue;
+      }
+      const image = await decodeImage(file, view, header.format === 'svg');
+      images.push(image.pixels.subarray(0, stride));
+      progress(0.3 * (images.length / Math.min(limit, files.length)), `Reading ${name}`);
+    } catch (error) {
+      skipped.push(`${name}: ${String((error as Error).message).split('\n')[0]}`);
+    }
+  }
+  if (images.length < 4) {
+    throw new AtelierError(
+      'invalid-input',
+      `${dir} has ${images.length} readable image${images.length === 1 ? '' : 's'}; scoring needs at least 4.${skipped.length ? ` Skipped: ${skipped.slice(0, 3).join('; ')}.` : ''}`,
+    );
+  }
+  if (skipped.length) progress(0.3, `Skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${skipped.slice(0, 3).join('; ')}`);
+  const pixels = new Uint8Array(images.length * stride);
+  images.forEach((im, i) => pixels.set(im, i * stride));
+  return { count: images.length, size: view.size, pixels };
+}
+
+export type { EvalSource };

@@ -1,0 +1,358 @@
+// The engine's side of evaluation: starts evaluation jobs, records what they (and training runs
+// scoring their own checkpoints) report, answers the Evaluate view, and keeps the published
+// checkpoint. Jobs run in their own process (the engine never embeds on the thread that serves
+// the UI); this file only reads and writes the project.
+import { basename, resolve } from 'node:path';
+import type { EvaluationT, EventName, EventPayload, JobT, NearestPairT } from '../../src-preload/contract';
+import { Curation } from '../datasets/curation';
+import { AtelierError } from '../errors';
+import type { TrainConfig } from '../ml/train';
+import { assetFile, thumbFile, type AssetRow } from '../store/assets';
+import type { EvaluationRow, EvalSplit } from '../store/evaluations';
+import type { Project } from '../store/project';
+import type { EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
+import { embeddingVersion, viewKey } from './ruler';
+import type { ScoredEvaluation, ScoredPair } from './score';
+
+/** What the service needs of the engine's jobs (host/jobs.ts): start an evaluation job. */
+export interface EvaluationJobs {
+  start(
+    kind: 'evaluate',
+    runId: number | null,
+    request: EvaluateRequest | EmbedRequest,
+    handlers: { onMessage(message: EvaluationMessage, job: JobT): void; onFinish(job: JobT, error?: EventPayload<'job:finished'>['error']): void },
+  ): JobT;
+}
+
+export interface EvaluationServiceOptions {
+  project: () => Project | null;
+  jobs: EvaluationJobs;
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  onJobFinished(payload: EventPayload<'job:finished'>): void;
+  progress(record: JobT, m: { step: number; total: number; message: string }): EventPayload<'job:progress'>;
+  /** Embed the project's images in the background (low priority) so runs can score their checkpoints (default false). */
+  prepare?: boolean;
+}
+
+/** Stores features a job embedded (base64 Float32 rows) in the project's cache. */
+export function storeFeatures(p: Project, m: FeaturesMessage): void {
+  p.features.put(
+    m.rows.map((r) => {
+      const bytes = Buffer.from(r.data, 'base64');
+      return { hash: r.hash, features: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) };
+    }),
+    { embedding: m.embedding, view: m.view },
+  );
+}
+
+/** Records a scored evaluation; returns its id. */
+export function recordEvaluation(
+  p: Project,
+  where: { runId: number | null; checkpointId: number | null; split: EvalSplit; auto: boolean; label: string },
+  r: ScoredEvaluation,
+): number {
+  return p.evaluations.add({
+    ...where,
+    samples: r.samples,
+    reference: r.reference,
+    kid: r.kid,
+    kidStderr: r.kidStderr,
+    fid: r.fid,
+    precision: r.precision,
+    recall: r.recall,
+    coverage: r.coverage,
+    report: { collapse: r.collapse, memorisation: r.memorisation, preview: r.preview },
+    seconds: r.seconds,
+    embedding: r.embedding,
+  });
+}
+
+/** A stored evaluation as the contract shows it: training images named by id, name and thumbnail. */
+export function toEvaluation(p: Project, row: EvaluationRow): EvaluationT {
+  const asset = (hash: string | null) => {
+    if (hash === null) return null;
+    const id = p.assets.findByHash(hash);
+    const a = id !== null ? p.assets.get(id) : null;
+    return a ? { id: a.id, name: a.name, file: a.thumb ?? thumbFile(a.hash) } : null;
+  };
+  const mem = row.report.memorisation as (Omit<NonNullable<ScoredEvaluation['memorisation']>, 'pairs'> & { pairs: ScoredPair[] }) | null;
+  const pairs: NearestPairT[] =
+    mem?.pairs.map((pair) => {
+      const byFeature = asset(pair.featureHash);
+      const byPixel = asset(pair.pixelHash);
+      return {
+        sample: pair.sample,
+        assetId: byFeature?.id ?? null,
+        assetName: byFeature?.name ?? null,
+        assetFile: byFeature?.file ?? null,
+        featureDistance: pair.featureDistance,
+        pixelAssetId: byPixel?.id ?? null,
+        pixelAssetFile: byPixel?.file ?? null,
+        pixelDistance: pair.pixelDistance,
+        possibleCopy: pair.possibleCopy,
+      };
+    }) ?? [];
+  return {
+    id: row.id,
+    runId: row.runId,
+    runName: row.runName,
+    checkpointId: row.checkpointId,
+    step: row.step,
+    split: row.split,
+    auto: row.auto,
+    label: row.label,
+    samples: row.samples,
+    reference: row.reference,
+    kid: row.kid,
+    kidStderr: row.kidStderr,
+    fid: row.fid,
+    precision: row.precision,
+    recall: row.recall,
+    coverage: row.coverage,
+    collapse: row.report.collapse as EvaluationT['collapse'],
+    memorisation: mem ? { threshold: mem.threshold, checked: mem.checked, flagged: mem.flagged, features: mem.features, pairs } : null,
+    preview: row.report.preview,
+    seconds: row.seconds,
+    embedding: row.embedding,
+    createdAt: row.createdAt,
+  };
+}
+
+export class EvaluationService {
+  private preparing: JobT | null = null;
+  private prepareAgain = false;
+
+  constructor(private readonly o: EvaluationServiceOptions) {}
+
+  /**
+   * Embeds what the yardstick will need and is not cached yet — val first, then test, then train,
+   * at each training size the project uses (32 before any run) — in a job at the lowest CPU
+   * priority. Called when a project opens, after imports, split changes and runs.
+   */
+  prepare(): void {
+    const p = this.o.project();
+    if (!p || !this.o.prepare || !p.isOpen) return;
+    if (this.preparing) {
+      this.prepareAgain = true;
+      return;
+    }
+    const included = p.assets.all({ excluded: false });
+    const rank = (a: AssetRow) => (a.split === 'val' ? 0 : a.split === 'test' ? 1 : 2);
+    const ordered = [...included].sort((a, b) => rank(a) - rank(b));
+    const sizes = [...new Set(p.runs.list().map((r) => r.size))];
+    const views = (sizes.length ? sizes : [32]).flatMap((size) => {
+      const key = { embedding: embeddingVersion(), view: viewKey({ size, background: p.background }) };
+      const cached = p.features.get(
+        ordered.map((a) => a.hash),
+        key,
+      );
+      const sources = ordered.filter((a) => !cached.has(a.hash)).map((a) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash }));
+      return sources.length ? [{ size, background: p.background, sources }] : [];
+    });
+    if (views.length === 0) return;
+    this.preparing = this.o.jobs.start(
+      'evaluate',
+      null,
+      { type: 'embed', projectDir: p.dir, views },
+      {
+        onMessage: (m, job) => {
+          if (!p.isOpen) return;
+          if (m.type === 'features') storeFeatures(p, m);
+          else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(job, m));
+        },
+        onFinish: (job, error) => {
+          this.preparing = null;
+          this.o.onJobFinished({
+            jobId: job.id,
+            kind: 'evaluate',
+            runId: null,
+            status: job.status === 'running' ? 'failed' : (job.status as 'done'),
+            ...(error ? { error } : {}),
+          });
+          if (this.prepareAgain && job.status === 'done') {
+            this.prepareAgain = false;
+            this.prepare();
+          }
+        },
+      },
+    );
+  }
+
+  private project(): Project {
+    const p = this.o.project();
+    if (!p) throw new AtelierError('no-project', 'No project is open. Open or create a project first.');
+    return p;
+  }
+
+  list(runId?: number) {
+    const p = this.project();
+    if (runId !== undefined && !p.runs.get(runId)) throw new AtelierError('not-found', `There is no run ${runId} in this project.`);
+    const best = p.evaluations.bestByKid();
+    const drift = p.evaluations.latestDrift();
+    return {
+      evaluations: p.evaluations.list(runId).map((row) => toEvaluation(p, row)),
+      published: p.evaluations.published(),
+      suggested:
+        best && best.checkpointId !== null && best.runId !== null && best.step !== null
+          ? {
+              checkpointId: best.checkpointId,
+              runId: best.runId,
+              runName: best.runName ?? `Run ${best.runId}`,
+              step: best.step,
+              kid: best.kid,
+              kidStderr: best.kidStderr,
+            }
+          : null,
+      drift: drift
+        ? {
+            ...drift,
+            unusual: drift.unusual.flatMap((u) => {
+              const a = p.assets.get(u.assetId);
+              return a ? [{ assetId: a.id, name: a.name, file: a.thumb ?? thumbFile(a.hash), ratio: u.ratio }] : [];
+            }),
+          }
+        : null,
+    };
+  }
+
+  publish(checkpointId: number | null): { published: number | null } {
+    const p = this.project();
+    if (checkpointId !== null && !p.runs.checkpoint(checkpointId))
+      throw new AtelierError('not-found', `There is no checkpoint ${checkpointId} in this project.`);
+    p.evaluations.publish(checkpointId);
+    return { published: p.evaluations.published() };
+  }
+
+  /** Scores a checkpoint against the val split, or once against the locked test split. */
+  start({ checkpointId, split, samples }: { checkpointId: number; split: 'val' | 'test'; samples: number }): {
+    jobId: string | null;
+    alreadyTested: EvaluationT | null;
+  } {
+    const p = this.project();
+    const checkpoint = p.runs.checkpoint(checkpointId);
+    if (!checkpoint) throw new AtelierError('not-found', `There is no checkpoint ${checkpointId} in this project.`);
+    const run = p.runs.get(checkpoint.runId);
+    if (!run) throw new AtelierError('not-found', `Checkpoint ${checkpointId} belongs to no run.`);
+    if (split === 'test') {
+      const done = p.evaluations.test(checkpointId);
+      if (done) return { jobId: null, alreadyTested: toEvaluation(p, done) };
+    }
+    const config = run.settings.config as TrainConfig | undefined;
+    if (!config)
+      throw new AtelierError('invalid-state', `Run ${run.id} has no model settings to draw from (an imported checkpoint without them cannot be scored).`);
+    const classNames = (run.settings.classes as string[] | undefined) ?? [];
+    const snapshot = p.runs.assets(run.id);
+    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
+    const fromSnapshot = (role: 'train' | 'val') =>
+      snapshot.flatMap((r) => {
+        const a = byId.get(r.assetId);
+        return r.role === role && a ? [{ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: r.classes, name: a.name }] : [];
+      });
+    const train = fromSnapshot('train');
+    const val = fromSnapshot('val');
+    const reference =
+      split === 'val'
+        ? val
+        : this.sources(
+            p,
+            p.assets.all({ excluded: false }).filter((a) => a.split === 'test'),
+            classNames,
+          );
+    if (reference.length < 4) {
+      throw new AtelierError(
+        'empty-dataset',
+        split === 'val'
+          ? `Run ${run.id} was trained with ${reference.length} val image${reference.length === 1 ? '' : 's'}; scoring needs at least 4. Assign splits in Data and train again.`
+          : `The test split has ${reference.length} image${reference.length === 1 ? '' : 's'}; a test needs at least 4. Assign and lock splits in Data.`,
+      );
+    }
+    const label = `${run.name} · step ${checkpoint.step.toLocaleString('en')}`;
+    const request: EvaluateRequest = {
+      type: 'evaluate',
+      projectDir: p.dir,
+      target: { kind: 'checkpoint', checkpointDir: checkpoint.dir, config },
+      samples,
+      seed: run.seed,
+      reference,
+      train,
+      val,
+      size: run.size,
+      background: p.background,
+      evidenceDir: `evaluations/run-${run.id}-step-${checkpoint.step}-${split}-${Date.now().toString(36)}`,
+    };
+    const job = this.launch(p, request, run.id, { runId: run.id, checkpointId, split, auto: false, label });
+    return { jobId: job.id, alreadyTested: null };
+  }
+
+  /** Scores a folder of images made elsewhere against the project's images. */
+  images({ dir, split }: { dir: string; split: 'val' | 'train' | 'all' }): { jobId: string } {
+    const p = this.project();
+    const curation = new Curation(p);
+    const train = curation.trainingAssets();
+    const included = p.assets.all({ excluded: false });
+    const pool = split === 'val' ? included.filter((a) => a.split === 'val') : split === 'train' ? train : included;
+    if (pool.length < 4) {
+      throw new AtelierError(
+        'empty-dataset',
+        `The project's ${split === 'all' ? 'images number' : `${split} split has`} ${pool.length}; scoring needs at least 4.${split === 'val' ? ' Assign splits in Data, or score against --split train.' : ''}`,
+      );
+    }
+    const latest = p.runs.latestCheckpoint();
+    const size = latest ? (p.runs.get(latest.runId)?.size ?? 32) : 32;
+    const full = resolve(dir);
+    const request: EvaluateRequest = {
+      type: 'evaluate',
+      projectDir: p.dir,
+      target: { kind: 'images', dir: full },
+      samples: 10_000,
+      seed: 1,
+      reference: this.sources(p, pool, []),
+      train: this.sources(p, train, []),
+      val: this.sources(
+        p,
+        included.filter((a) => a.split === 'val'),
+        [],
+      ),
+      size,
+      background: p.background,
+      evidenceDir: `evaluations/images-${Date.now().toString(36)}`,
+    };
+    const job = this.launch(p, request, null, { runId: null, checkpointId: null, split, auto: false, label: basename(full) });
+    return { jobId: job.id };
+  }
+
+  private sources(p: Project, assets: AssetRow[], classNames: string[]): EvalSource[] {
+    const index = new Map(classNames.map((c, i) => [c, i]));
+    const tags = classNames.length ? p.assets.tagsByAsset() : new Map<number, string[]>();
+    return assets.map((a) => ({
+      path: p.path(assetFile(a.hash, a.ext)),
+      hash: a.hash,
+      name: a.name,
+      classes: (tags.get(a.id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined),
+    }));
+  }
+
+  private launch(p: Project, request: EvaluateRequest, runId: number | null, where: Parameters<typeof recordEvaluation>[1]): JobT {
+    let evaluationId: number | undefined;
+    return this.o.jobs.start('evaluate', runId, request, {
+      onMessage: (m, job) => {
+        if (!p.isOpen) return;
+        if (m.type === 'features') storeFeatures(p, m);
+        else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(job, m));
+        else if (m.type === 'evaluated') {
+          evaluationId = recordEvaluation(p, where, m.result);
+          if (runId !== null) this.o.emit('run:changed', { runId, status: p.runs.get(runId)?.status ?? 'done', reason: 'evaluation' });
+        }
+      },
+      onFinish: (job, error) =>
+        this.o.onJobFinished({
+          jobId: job.id,
+          kind: 'evaluate',
+          runId,
+          status: job.status === 'running' ? 'failed' : (job.status as 'done'),
+          ...(error ? { error } : {}),
+          ...(evaluationId !== undefined ? { evaluationId } : {}),
+        }),
+    });
+  }
+}
