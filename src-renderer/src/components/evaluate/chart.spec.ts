@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandPath, domainOf, linePath, niceStep, niceTicks, scale, tickDecimals } from './chart';
+import { bandPath, domainOf, linePath, niceStep, niceTicks, onePerX, scale, tickDecimals } from './chart';
 
 describe('evaluate chart geometry', () => {
   it('steps between ticks are 1, 2 or 5 times a power of ten', () => {
@@ -47,5 +47,16 @@ describe('evaluate chart geometry', () => {
       ]),
     ).toBe('M0,4L10,1L10,3L0,6Z');
     expect(bandPath([])).toBe('');
+  });
+
+  it('the line takes one point per step: an asked-for evaluation over one scored during training', () => {
+    const points = [
+      { x: 60, y: 1, hollow: true },
+      { x: 30, y: 2, hollow: true },
+      { x: 60, y: 3 },
+      { x: 60, y: 4, hollow: true },
+      { x: 30, y: 5, hollow: true },
+    ];
+    expect(onePerX(points).map((p) => p.y)).toEqual([5, 3]);
   });
 });

@@ -69,3 +69,16 @@ export function bandPath(points: readonly { x: number; lo: number; hi: number }[
   const bottom = [...points].reverse().map((p) => `L${px(p.x)},${px(p.lo)}`);
   return `${top.join('')}${bottom.join('')}Z`;
 }
+
+/**
+ * One point per x for the line and band, in x order: where several evaluations share a step, the
+ * last filled one (asked for, more samples) wins over hollow ones (scored during training).
+ */
+export function onePerX<P extends { x: number; hollow?: boolean }>(points: readonly P[]): P[] {
+  const byX = new Map<number, P>();
+  for (const p of points) {
+    const held = byX.get(p.x);
+    if (!held || !p.hollow || held.hollow) byX.set(p.x, p);
+  }
+  return [...byX.values()].sort((a, b) => a.x - b.x);
+}

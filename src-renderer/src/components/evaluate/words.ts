@@ -14,11 +14,11 @@ export function formatScore(v: number | null | undefined): string {
   return v.toFixed(Math.min(5, 2 - Math.floor(Math.log10(a))));
 }
 
-/** KID with its standard error, both to the decimal the error allows (one significant digit of it). */
+/** KID with its standard error, both to the decimal the error allows (two significant digits of it). */
 export function formatKid(kid: number, stderr: number): string {
   if (!Number.isFinite(kid)) return '—';
   if (!(stderr > 0) || !Number.isFinite(stderr)) return formatScore(kid);
-  const decimals = Math.max(1, Math.min(5, -Math.floor(Math.log10(stderr))));
+  const decimals = Math.max(1, Math.min(5, 1 - Math.floor(Math.log10(stderr))));
   return `${kid.toFixed(decimals)} ± ${stderr.toFixed(decimals)}`;
 }
 
