@@ -24,7 +24,14 @@ export interface ImportJobHooks {
  * (also when cancelled). Throws only when the import as a whole fails; a bad file is
  * a line in the report.
  */
-export async function runImport(project: Project, paths: readonly string[], options: ImportJobOptions, hooks: ImportJobHooks): Promise<StoredImportReport> {
+/** What an import job did: its stored report, the report's id, and the images it added (for drift). */
+export interface ImportOutcome {
+  report: StoredImportReport;
+  reportId: number;
+  assetIds: number[];
+}
+
+export async function runImport(project: Project, paths: readonly string[], options: ImportJobOptions, hooks: ImportJobHooks): Promise<ImportOutcome> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   hooks.onProgress(0, 0, 'Looking for images');
@@ -50,8 +57,8 @@ export async function runImport(project: Project, paths: readonly string[], opti
   });
   const cancelled = hooks.signal.aborted;
   const stored = { cancelled, imported: report.imported, duplicates: report.duplicates, failed: [...failed, ...report.failed], seconds: report.seconds };
-  project.imports.save(stored, startedAt);
-  return stored;
+  const reportId = project.imports.save(stored, startedAt);
+  return { report: stored, reportId, assetIds: report.assetIds };
 }
 
 /** The time left, as a person reads it: under a second, 12 s, 3 min. */

@@ -12,8 +12,8 @@ import { tf } from '../ml/backend';
 import { openFeatureReader } from '../store/features';
 import { AtelierError } from '../errors';
 import { cachedFeatures, decodeImage, type FeatureCache, type View } from './features';
-import type { PixelSet } from './metrics';
-import type { EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
+import { drift, type PixelSet } from './metrics';
+import type { DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
 import { drawSamples } from './sampling';
 import { scoreSamples } from './score';
 
@@ -87,6 +87,50 @@ export async function runEvaluationJob(request: EvaluateRequest, post: (m: Evalu
   } finally {
     cache.close();
     tf.disposeVariables();
+  }
+}
+
+/** New images against a model's training images: the drift score and the most unusual new images. */
+export async function runDriftJob(request: DriftRequest, post: (m: EvaluationMessage) => void): Promise<void> {
+  const view: View = { size: request.size, background: request.background };
+  const cache = jobFeatureCache(request.projectDir, post);
+  const total = request.incoming.length + request.train.length + request.reference.length;
+  let before = 0;
+  const features = async (list: EvalSource[], what: string) => {
+    const f = await cachedFeatures(
+      cache,
+      list.map((s) => ({ hash: s.hash, image: () => decodeImage(s.path, view) })),
+      view,
+      {
+        onSkip: () => {},
+        onProgress: (done) =>
+          post({
+            type: 'progress',
+            step: before + done,
+            total,
+            message: `Drift: embedding ${what}, ${done.toLocaleString('en')} of ${list.length.toLocaleString('en')}`,
+          }),
+      },
+    );
+    before += list.length;
+    return f;
+  };
+  try {
+    const incoming = await features(request.incoming, 'the new images');
+    const train = await features(request.train, "the model's training images");
+    const reference = request.reference.length >= 4 ? await features(request.reference, 'the val images') : undefined;
+    if (incoming.rows === 0 || train.rows < 2)
+      throw new AtelierError('invalid-input', 'Drift needs new images and at least two training images that can be decoded.');
+    const report = drift(incoming, train, reference, 12);
+    post({
+      type: 'drifted',
+      images: incoming.rows,
+      score: report.score,
+      outlierShare: report.outlierShare,
+      unusual: report.unusual.map((u) => ({ hash: request.incoming[incoming.kept[u.index]!]!.hash, ratio: u.ratio })),
+    });
+  } finally {
+    cache.close();
   }
 }
 

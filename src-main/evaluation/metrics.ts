@@ -748,6 +748,18 @@ export function memorisation(
 
 // ---------------------------------------------------------------- drift
 
+/** Each row scaled to length 1 (a zero row stays zero). */
+export function unitRows(m: FeatureMatrix): FeatureMatrix {
+  const data = new Float32Array(m.data.length);
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let k = 0; k < m.dim; k++) s += m.data[i * m.dim + k]! ** 2;
+    const scale = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let k = 0; k < m.dim; k++) data[i * m.dim + k] = m.data[i * m.dim + k]! * scale;
+  }
+  return { rows: m.rows, dim: m.dim, data };
+}
+
 export interface DriftReport {
   /** Median nearest-training distance of the new images over the reference's: ≈ 1 = like the training data. */
   score: number;
@@ -762,10 +774,13 @@ export interface DriftReport {
  * same distance for images known to belong (the val split; else the training set leave-one-out).
  */
 export function drift(incoming: FeatureMatrix, train: FeatureMatrix, reference?: FeatureMatrix, top = 12): DriftReport {
-  const ref = reference ? nearest(reference, train).distance : nearest(train, train).distance;
+  // On directions (cosine distance): a plain or faint image has small features that sit near
+  // many others by Euclidean distance (hubness), which hid noise among typical images.
+  const t = unitRows(train);
+  const ref = reference ? nearest(unitRows(reference), t).distance : nearest(t, t).distance;
   const mid = quantile(ref, 0.5);
   const far = quantile(ref, 0.95);
-  const d = nearest(incoming, train).distance;
+  const d = nearest(unitRows(incoming), t).distance;
   const ratios = Array.from(d, (v) => v / mid);
   const unusual = ratios
     .map((ratio, index) => ({ index, ratio }))

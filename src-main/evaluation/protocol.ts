@@ -42,6 +42,18 @@ export interface EmbedRequest {
   views: { size: number; background: string; sources: { path: string; hash: string }[] }[];
 }
 
+/** How far newly imported images are from what a model learned (its run's training and val images). */
+export interface DriftRequest {
+  type: 'drift';
+  projectDir: string;
+  incoming: EvalSource[];
+  train: EvalSource[];
+  /** Images known to belong (the run's val split): their distances to train are the yardstick; empty = train leave-one-out. */
+  reference: EvalSource[];
+  size: number;
+  background: string;
+}
+
 /** A block of newly embedded features for the engine's cache: Float32 rows, base64. */
 export interface FeaturesMessage {
   type: 'features';
@@ -53,6 +65,7 @@ export interface FeaturesMessage {
 export type EvaluationMessage =
   | FeaturesMessage
   | { type: 'evaluated'; step: number | null; auto: boolean; result: ScoredEvaluation }
+  | { type: 'drifted'; images: number; score: number; outlierShare: number; unusual: { hash: string; ratio: number }[] }
   | { type: 'progress'; step: number; total: number; message: string };
 
 /** A nearest-training pair as the job knows it: training images by content hash (the engine names them). */

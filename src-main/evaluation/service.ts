@@ -10,7 +10,7 @@ import type { TrainConfig } from '../ml/train';
 import { assetFile, thumbFile, type AssetRow } from '../store/assets';
 import type { EvaluationRow, EvalSplit } from '../store/evaluations';
 import type { Project } from '../store/project';
-import type { EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
+import type { DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
 import { embeddingVersion, viewKey } from './ruler';
 import type { ScoredEvaluation, ScoredPair } from './score';
 
@@ -19,7 +19,7 @@ export interface EvaluationJobs {
   start(
     kind: 'evaluate',
     runId: number | null,
-    request: EvaluateRequest | EmbedRequest,
+    request: EvaluateRequest | EmbedRequest | DriftRequest,
     handlers: { onMessage(message: EvaluationMessage, job: JobT): void; onFinish(job: JobT, error?: EventPayload<'job:finished'>['error']): void },
   ): JobT;
 }
@@ -319,6 +319,56 @@ export class EvaluationService {
     };
     const job = this.launch(p, request, null, { runId: null, checkpointId: null, split, auto: false, label: basename(full) });
     return { jobId: job.id };
+  }
+
+  /**
+   * After an import into a project with a trained model: how far the new images are from the
+   * images that model learned (the published checkpoint's run, else the newest checkpoint's).
+   * Returns the job's id, or null when there is no model or nothing new.
+   */
+  drift(assetIds: number[], importId: number | null): string | null {
+    const p = this.project();
+    if (assetIds.length === 0) return null;
+    const published = p.evaluations.published();
+    const checkpoint = (published !== null ? p.runs.checkpoint(published) : null) ?? p.runs.latestCheckpoint();
+    const run = checkpoint ? p.runs.get(checkpoint.runId) : null;
+    if (!run) return null;
+    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
+    const source = (a: AssetRow) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: [], name: a.name });
+    const snapshot = p.runs.assets(run.id);
+    const role = (r: 'train' | 'val') => snapshot.flatMap((x) => (x.role === r && byId.has(x.assetId) ? [source(byId.get(x.assetId)!)] : []));
+    const incoming = assetIds.flatMap((id) => (byId.has(id) ? [source(byId.get(id)!)] : []));
+    const train = role('train');
+    if (incoming.length === 0 || train.length < 2) return null;
+    const request: DriftRequest = { type: 'drift', projectDir: p.dir, incoming, train, reference: role('val'), size: run.size, background: p.background };
+    const job = this.o.jobs.start('evaluate', null, request, {
+      onMessage: (m, rec) => {
+        if (!p.isOpen) return;
+        if (m.type === 'features') storeFeatures(p, m);
+        else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(rec, m));
+        else if (m.type === 'drifted') {
+          p.evaluations.addDrift({
+            importId,
+            images: m.images,
+            score: m.score,
+            outlierShare: m.outlierShare,
+            unusual: m.unusual.flatMap((u) => {
+              const id = p.assets.findByHash(u.hash);
+              return id !== null ? [{ assetId: id, ratio: u.ratio }] : [];
+            }),
+          });
+        }
+      },
+      onFinish: (rec, error) =>
+        this.o.onJobFinished({
+          jobId: rec.id,
+          kind: 'evaluate',
+          runId: null,
+          status: rec.status === 'running' ? 'failed' : (rec.status as 'done'),
+          ...(error ? { error } : {}),
+        }),
+    });
+    return job.id;
   }
 
   private sources(p: Project, assets: AssetRow[], classNames: string[]): EvalSource[] {

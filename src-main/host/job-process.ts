@@ -9,7 +9,7 @@ import { installCrashHandlers, log, logToProject } from '../log';
 import { GeneratorProcess } from '../generate/generator-process';
 import { initBackend } from '../ml/backend';
 import { runTrainingJob } from '../training/run-job';
-import { runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
+import { runDriftJob, runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
 import type { JobControl, JobMessage, JobRequest } from './job-protocol';
 
 interface ParentPort {
@@ -38,6 +38,7 @@ async function run(request: JobRequest): Promise<void> {
   if (request.type === 'train') await runTrainingJob(request, { post, pauseRequested: () => pauseRequested });
   else if (request.type === 'evaluate') await runEvaluationJob(request, post);
   else if (request.type === 'embed') await runEmbedJob(request, post);
+  else if (request.type === 'drift') await runDriftJob(request, post);
   else await generator!.serve();
 }
 

@@ -251,17 +251,20 @@ export function createStudio(options: StudioOptions): Studio {
         job.progress(total > 0 ? step / total : 0, message);
         router.emit('job:progress', progressPayload(job.record, { step, total, message }));
       };
-      let report;
+      let outcome;
       try {
-        report = await runImport(p, paths, { tagsFromFolders, maxMegapixels }, { signal: job.signal, onProgress });
+        outcome = await runImport(p, paths, { tagsFromFolders, maxMegapixels }, { signal: job.signal, onProgress });
       } catch (error) {
         job.finish('failed');
         emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: 'failed', error: toErrorPayload(error) });
         throw error;
       }
+      const { report } = outcome;
       const status = report.cancelled ? 'cancelled' : 'done';
       job.finish(status);
       emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status });
+      // New images in a project with a trained model: how far are they from what it learned?
+      evaluation.drift(outcome.assetIds, outcome.reportId);
       return report;
     },
     'runs:options': async () => {

@@ -48,7 +48,7 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   // Nothing trained yet: the screen says what a run is and what to press; the form knows the data.
   await expect(page.getByTestId('runs-empty')).toContainText(/no runs yet/i);
   await expect(page.getByTestId('runs-empty')).toContainText('Add to queue');
-  await expect(page.getByTestId('train-data-summary')).toContainText('3,752 training');
+  await expect(page.getByTestId('train-data-summary')).toContainText('3,002 training');
   await expect(page.getByTestId('train-params')).toContainText('parameters');
   await expect(page.getByTestId('train-backend')).toContainText('WebAssembly');
   await page.getByTestId('train-model-cgan').check();

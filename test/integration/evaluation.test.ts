@@ -195,6 +195,45 @@ describe('scoring a folder made elsewhere', () => {
   }, 60_000);
 });
 
+describe('drift', () => {
+  it('after an import into a project with a trained model, scores how far the new images are and lists the most unusual first', async () => {
+    const folder = join(root, 'incoming');
+    mkdirSync(folder);
+    const more = entries.slice(160, 172);
+    more.forEach((e) => copyFileSync(join(EMOJI, e.image), join(folder, e.image)));
+    for (let i = 0; i < 3; i++) {
+      const raw = Buffer.from(Array.from({ length: 48 * 48 * 3 }, (_, k) => (k * 7919 + i * 104729) % 251));
+      await sharp(raw, { raw: { width: 48, height: 48, channels: 3 } })
+        .png()
+        .toFile(join(folder, `zz-noise-${i}.png`));
+    }
+    const drifted = new Promise<JobFinishedT>((resolve) => {
+      const stop = studio.router.subscribe((event, payload) => {
+        const f = payload as JobFinishedT;
+        if (event === 'job:finished' && f.kind === 'evaluate') {
+          stop();
+          resolve(f);
+        }
+      });
+    });
+    const report = await call<{ imported: number }>('assets:import', { paths: [folder] });
+    expect(report.imported).toBe(15);
+    expect((await drifted).status).toBe('done');
+    const { drift } = await call<OpOutput<'evaluations:list'>>('evaluations:list', {});
+    expect(drift).not.toBeNull();
+    expect(drift!.images).toBe(15);
+    expect(drift!.score).toBeGreaterThan(0.5);
+    // The three noise images are the most unusual of the new images.
+    expect(
+      drift!.unusual
+        .slice(0, 3)
+        .map((u) => u.name)
+        .sort(),
+    ).toEqual(['zz-noise-0.png', 'zz-noise-1.png', 'zz-noise-2.png']);
+    expect(drift!.unusual[0]!.ratio).toBeGreaterThan(drift!.unusual[5]!.ratio);
+  }, 240_000);
+});
+
 describe('atelier eval', () => {
   it('prints every metric as its last line, and says a second test was already done', async () => {
     const r = await atelier(['eval', dir, '--checkpoint', String(checkpoints[0]), '--samples', '32', '--json']);

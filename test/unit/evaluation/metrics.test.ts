@@ -225,11 +225,15 @@ describe('diversity, coverage, collapse, memorisation, drift', () => {
   });
 
   it('drift scores new images like the training data near 1, and lists the odd ones first', () => {
-    const train = gaussian(300, d, 90);
-    const val = gaussian(100, d, 91);
-    expect(drift(gaussian(100, d, 92), train, val).score).toBeCloseTo(1, 0);
-    const mixed = gaussian(50, d, 93);
-    for (const i of [3, 17]) mixed.data.set(shift(gaussian(1, d, 94 + i), 4).data, i * d);
+    // Like real features (after ReLU6): positive, around a common mean; odd images point elsewhere.
+    const mean = Array.from({ length: d }, (_, k) => 2 + Math.sin(k));
+    const odd = Array.from({ length: d }, (_, k) => 2 + Math.cos(3 * k));
+    const like = (n: number, seed: number, m = mean) => gaussian(n, d, seed, { mean: m, scale: Array(d).fill(0.5) });
+    const train = like(300, 90);
+    const val = like(100, 91);
+    expect(drift(like(100, 92), train, val).score).toBeCloseTo(1, 0);
+    const mixed = like(50, 93);
+    for (const i of [3, 17]) mixed.data.set(like(1, 94 + i, odd).data, i * d);
     const report = drift(mixed, train, val);
     expect(
       report.unusual
@@ -237,7 +241,19 @@ describe('diversity, coverage, collapse, memorisation, drift', () => {
         .map((u) => u.index)
         .sort((a, b) => a - b),
     ).toEqual([3, 17]);
-    expect(drift(shift(gaussian(100, d, 95), 3), train, val).score).toBeGreaterThan(2);
+    expect(drift(like(100, 95, odd), train, val).score).toBeGreaterThan(2);
+    // Scale alone is not drift: the same images, fainter (smaller features), look like the data.
+    expect(
+      drift(
+        matrix(
+          100,
+          d,
+          like(100, 96).data.map((v) => v * 0.5),
+        ),
+        train,
+        val,
+      ).score,
+    ).toBeCloseTo(1, 0);
   });
 
   it('finds the same nearest pixel images as a brute-force search (the block-mean bound prunes, never changes the answer)', () => {
