@@ -352,4 +352,21 @@ describe('Evaluations', () => {
     expect(callsTo(s.fake, 'evaluations:list').length).toBe(before + 1);
     expect(s.ev.runJob).toBeNull();
   });
+
+  it('a job with no run (drift after an import, embedding) refetches when done and, failing, blames no checkpoint', async () => {
+    const s = await opened(setup());
+    const before = callsTo(s.fake, 'evaluations:list').length;
+    s.jobs.progress({ jobId: 'd', kind: 'evaluate', runId: null, step: 1, total: 24, fraction: 0.05, message: 'Embedding new images' });
+    expect(s.ev.runJob).toBeNull();
+    const drift = { id: 1, importId: 3, createdAt: '2025-02-01', images: 24, score: 1.6, outlierShare: 0.3, unusual: [] };
+    s.setList({ drift });
+    s.jobs.finish({ jobId: 'd', kind: 'evaluate', runId: null, status: 'done' });
+    await settle();
+    expect(callsTo(s.fake, 'evaluations:list').length).toBe(before + 1);
+    expect(s.ev.drift?.score).toBe(1.6);
+    expect(s.notes).toEqual([]);
+
+    s.jobs.finish({ jobId: 'e', kind: 'evaluate', runId: null, status: 'failed', error: { code: 'internal', message: 'Could not embed' } });
+    expect(s.ev.actionError).toBeNull();
+  });
 });

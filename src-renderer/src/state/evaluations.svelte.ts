@@ -350,10 +350,11 @@ export class Evaluations {
 
   private finished(f: JobFinishedT): void {
     if (f.kind !== 'evaluate') return;
+    const job = this.running.find((j) => j.jobId === f.jobId);
     this.running = this.running.filter((j) => j.jobId !== f.jobId);
-    const shown = f.runId === null || f.runId === this.runId;
     if (f.status === 'failed') {
-      if (shown) this.actionError = f.error?.message ?? 'The evaluation stopped with an error.';
+      // In place only for a checkpoint of the shown run; drift and embedding jobs (no run) belong to no card.
+      if (f.runId !== null && f.runId === this.runId && job?.split !== null) this.actionError = f.error?.message ?? 'The evaluation stopped with an error.';
       return;
     }
     if (f.status !== 'done') return;
