@@ -431,6 +431,11 @@ export const operations = {
     z.object({ jobId: z.string() }),
     "Score a folder of images made elsewhere against the project's images with the same yardstick.",
   ),
+  'generations:checkCopies': op(
+    z.object({ ids: z.array(id).min(1).max(1024) }).strict(),
+    z.object({ jobId: z.string() }),
+    "Compare gallery images with the training images of the run that drew them (features and pixels); each image's detail then shows its nearest training image and whether it may be a copy.",
+  ),
   'checkpoints:publish': op(
     z.object({ checkpointId: id.nullable() }).strict(),
     z.object({ published: id.nullable() }),

@@ -11,11 +11,11 @@ import { loadGenerator, type LoadedGenerator } from '../ml/generator';
 import { tf } from '../ml/backend';
 import { openFeatureReader } from '../store/features';
 import { AtelierError } from '../errors';
-import { cachedFeatures, decodeImage, type FeatureCache, type View } from './features';
+import { cachedFeatures, decodeImage, embedImages, type FeatureCache, type View } from './features';
 import { drift, type PixelSet } from './metrics';
-import type { DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
+import type { CopiesRequest, DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
 import { drawSamples } from './sampling';
-import { scoreSamples } from './score';
+import { copyCheck, scoreSamples } from './score';
 
 /** The project's feature cache as a job sees it: read-only rows, new rows sent to the engine. */
 export function jobFeatureCache(projectDir: string, post: (m: EvaluationMessage) => void): FeatureCache & { close(): void } {
@@ -87,6 +87,58 @@ export async function runEvaluationJob(request: EvaluateRequest, post: (m: Evalu
   } finally {
     cache.close();
     tf.disposeVariables();
+  }
+}
+
+/** Gallery images against their model's training images: the nearest by features and by pixels, and the copy flag. */
+export async function runCopiesJob(request: CopiesRequest, post: (m: EvaluationMessage) => void): Promise<void> {
+  const cache = jobFeatureCache(request.projectDir, post);
+  try {
+    let done = 0;
+    const total = request.groups.reduce((n, g) => n + g.images.length, 0);
+    for (const group of request.groups) {
+      const view: View = { size: group.size, background: group.background };
+      const stride = view.size * view.size * 3;
+      // A gallery image whose file is gone or damaged is reported as not checked, by id.
+      const decoded: { generationId: number; pixels: Uint8Array }[] = [];
+      for (const im of group.images) {
+        try {
+          decoded.push({ generationId: im.generationId, pixels: (await decodeImage(im.path, view)).pixels });
+        } catch (error) {
+          post({
+            type: 'progress',
+            step: done,
+            total,
+            message: `Image ${im.generationId} cannot be read (${String((error as Error).message).split('\n')[0]}); it was not checked.`,
+          });
+        }
+      }
+      if (decoded.length === 0) continue;
+      const samples: PixelSet = { count: decoded.length, size: view.size, pixels: new Uint8Array(decoded.length * stride) };
+      decoded.forEach((d, i) => samples.pixels.set(d.pixels.subarray(0, stride), i * stride));
+      const features = await embedImages(
+        decoded.map((d) => ({ pixels: d.pixels, width: view.size, height: view.size })),
+        {
+          onProgress: (n) =>
+            post({
+              type: 'progress',
+              step: done + n,
+              total,
+              message: `Checking ${(done + n).toLocaleString('en')} of ${total.toLocaleString('en')} images for copies`,
+            }),
+        },
+      );
+      const check = await copyCheck({ samples, features, train: group.train, val: group.val, view, projectDir: request.projectDir, cache, embedTrain: true });
+      post({
+        type: 'copies',
+        threshold: check.threshold,
+        features: check.features,
+        entries: check.pairs.map((p, i) => ({ ...p, generationId: decoded[i]!.generationId })),
+      });
+      done += group.images.length;
+    }
+  } finally {
+    cache.close();
   }
 }
 

@@ -54,6 +54,13 @@ export interface DriftRequest {
   background: string;
 }
 
+/** Gallery images checked for copies of their model's training images, grouped by the run whose data they are compared with. */
+export interface CopiesRequest {
+  type: 'copies';
+  projectDir: string;
+  groups: { size: number; background: string; train: EvalSource[]; val: EvalSource[]; images: { generationId: number; path: string }[] }[];
+}
+
 /** A block of newly embedded features for the engine's cache: Float32 rows, base64. */
 export interface FeaturesMessage {
   type: 'features';
@@ -65,6 +72,7 @@ export interface FeaturesMessage {
 export type EvaluationMessage =
   | FeaturesMessage
   | { type: 'evaluated'; step: number | null; auto: boolean; result: ScoredEvaluation }
+  | { type: 'copies'; threshold: { feature: number; pixel: number }; features: boolean; entries: (Omit<ScoredPair, 'sample'> & { generationId: number })[] }
   | { type: 'drifted'; images: number; score: number; outlierShare: number; unusual: { hash: string; ratio: number }[] }
   | { type: 'progress'; step: number; total: number; message: string };
 

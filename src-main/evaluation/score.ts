@@ -20,7 +20,7 @@ import {
   type View,
 } from './features';
 import { calibrateCopies, classCoverage, detectCollapse, fid, flagCopies, kid, precisionRecall, type FeatureMatrix, type PixelSet } from './metrics';
-import type { EvalSource, ScoredEvaluation } from './protocol';
+import type { EvalSource, ScoredEvaluation, ScoredPair } from './protocol';
 
 export type { ScoredEvaluation, ScoredPair } from './protocol';
 
@@ -95,7 +95,21 @@ export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation>
       : null;
 
   say(0.75, 'Looking for copies of training images');
-  const mem = input.train.length > 0 ? await memorisation(input, fake) : null;
+  const check =
+    input.train.length > 0
+      ? await copyCheck({
+          samples,
+          features: fake,
+          train: input.train,
+          val: input.val,
+          view,
+          projectDir: input.projectDir,
+          cache,
+          embedTrain: input.embedTrain,
+          ...(input.trainPixels ? { trainPixels: input.trainPixels } : {}),
+          ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+        })
+      : null;
 
   say(0.95, 'Writing the evidence');
   const write = sampleWriter(input);
@@ -103,7 +117,7 @@ export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation>
   const groups = await Promise.all(
     collapse.groups.slice(0, GROUPS).map(async (g) => ({ size: g.length, files: await Promise.all(g.slice(0, GROUP_FILES).map(write)) })),
   );
-  const pairs = mem ? await Promise.all(mem.pairs.map(async (p) => ({ ...p.pair, sample: await write(p.index) }))) : [];
+  const pairs = check ? await Promise.all(evidencePairs(check).map(async (p) => ({ ...p.pair, sample: await write(p.index) }))) : [];
   return {
     samples: samples.count,
     reference: reference.rows,
@@ -114,7 +128,9 @@ export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation>
     recall: pr.recall,
     coverage: coverage !== null && Number.isFinite(coverage) ? coverage : null,
     collapse: { collapsed: collapse.collapsed, reasons: collapse.reasons, diversity: collapse.diversity, duplicateShare: collapse.duplicateShare, groups },
-    memorisation: mem ? { ...mem.summary, pairs } : null,
+    memorisation: check
+      ? { threshold: check.threshold, checked: check.pairs.length, flagged: check.pairs.filter((p) => p.possibleCopy).length, features: check.features, pairs }
+      : null,
     preview,
     seconds: (performance.now() - started) / 1000,
     embedding: embeddingVersion(),
@@ -129,13 +145,28 @@ function labelled(m: FeatureMatrix, labels: readonly number[]): { m: FeatureMatr
   return { m: { rows: keep.length, dim: m.dim, data }, labels: keep.map((i) => labels[i]!) };
 }
 
+export interface CopyCheckInput {
+  /** The images checked, at the training size, and their features. */
+  samples: PixelSet;
+  features: FeatureMatrix;
+  train: EvalSource[];
+  val: EvalSource[];
+  view: View;
+  projectDir: string;
+  cache: FeatureCache;
+  trainPixels?: PixelSet;
+  embedTrain: boolean;
+  onProgress?(fraction: number, message: string): void;
+}
+
 /**
- * Each sample's nearest training image by features and by pixels, flagged as a possible copy
+ * Each image's nearest training image by features and by pixels, flagged as a possible copy
  * under thresholds calibrated on val→train distances (held-back real images are not copies).
  * Without val images, the training set's own nearest distances (leave-one-out) calibrate.
+ * Used for an evaluation's samples and for gallery images (generations:checkCopies).
  */
-async function memorisation(input: ScoreInput, fake: FeatureMatrix) {
-  const { view, cache } = input;
+export async function copyCheck(input: CopyCheckInput) {
+  const { view, cache, features: fake } = input;
   const cacheDir = join(input.projectDir, 'cache');
   const trainPixels = input.trainPixels ? { set: input.trainPixels, sources: input.train } : await packed(input.train, view, cacheDir);
   const trainSet = trainPixels.sources;
@@ -184,25 +215,32 @@ async function memorisation(input: ScoreInput, fake: FeatureMatrix) {
     pixel: Number.isFinite(calibration.pixel) ? calibration.pixel : 0,
   };
   const entries = flagCopies(trainFeatures ? await nearestRows(fake, trainFeatures) : null, await pixelNearest(input.samples, trainPixels.set), threshold);
-  // Closest first by how far under (or over) its thresholds a sample is; every flagged one is kept.
-  const closeness = (e: (typeof entries)[number]) =>
-    Math.min(threshold.feature > 0 ? e.featureDistance / threshold.feature : Infinity, threshold.pixel > 0 ? e.pixelDistance / threshold.pixel : Infinity);
-  const ranked = [...entries].sort((a, b) => closeness(a) - closeness(b));
-  const flagged = entries.filter((e) => e.possibleCopy).length;
-  const kept = ranked.slice(0, Math.max(PAIRS, Math.min(flagged, 48)));
+  const features = trainFeatures !== null;
   return {
-    summary: { threshold, checked: entries.length, flagged, features: trainFeatures !== null },
-    pairs: kept.map((e) => ({
-      index: e.sample,
-      pair: {
-        featureHash: trainFeatures && e.nearestByFeature >= 0 ? trainSet[e.nearestByFeature]!.hash : null,
-        featureDistance: trainFeatures ? e.featureDistance : null,
-        pixelHash: e.nearestByPixel >= 0 ? trainSet[e.nearestByPixel]!.hash : null,
-        pixelDistance: e.pixelDistance,
-        possibleCopy: e.possibleCopy,
-      },
+    threshold,
+    features,
+    /** One per checked image, in order: its nearest training images (by content hash) and the flag. */
+    pairs: entries.map((e): Omit<ScoredPair, 'sample'> => ({
+      featureHash: features && e.nearestByFeature >= 0 ? trainSet[e.nearestByFeature]!.hash : null,
+      featureDistance: features ? e.featureDistance : null,
+      pixelHash: e.nearestByPixel >= 0 ? trainSet[e.nearestByPixel]!.hash : null,
+      pixelDistance: e.pixelDistance,
+      possibleCopy: e.possibleCopy,
     })),
   };
+}
+
+/** The pairs an evaluation keeps as evidence: closest first by how far under (or over) its thresholds a sample is, every flagged one kept. */
+function evidencePairs(check: Awaited<ReturnType<typeof copyCheck>>): { index: number; pair: Omit<ScoredPair, 'sample'> }[] {
+  const { threshold } = check;
+  const closeness = (p: Omit<ScoredPair, 'sample'>) =>
+    Math.min(
+      threshold.feature > 0 && p.featureDistance !== null ? p.featureDistance / threshold.feature : Infinity,
+      threshold.pixel > 0 ? p.pixelDistance / threshold.pixel : Infinity,
+    );
+  const ranked = check.pairs.map((pair, index) => ({ index, pair })).sort((a, b) => closeness(a.pair) - closeness(b.pair));
+  const flagged = check.pairs.filter((p) => p.possibleCopy).length;
+  return ranked.slice(0, Math.max(PAIRS, Math.min(flagged, 48)));
 }
 
 /** Project images decoded at the training size through the training cache; the ones that decode. */

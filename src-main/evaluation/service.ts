@@ -10,7 +10,7 @@ import type { TrainConfig } from '../ml/train';
 import { assetFile, thumbFile, type AssetRow } from '../store/assets';
 import type { EvaluationRow, EvalSplit } from '../store/evaluations';
 import type { Project } from '../store/project';
-import type { DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
+import type { CopiesRequest, DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
 import { embeddingVersion, viewKey } from './ruler';
 import type { ScoredEvaluation, ScoredPair } from './score';
 
@@ -19,7 +19,7 @@ export interface EvaluationJobs {
   start(
     kind: 'evaluate',
     runId: number | null,
-    request: EvaluateRequest | EmbedRequest | DriftRequest,
+    request: EvaluateRequest | EmbedRequest | DriftRequest | CopiesRequest,
     handlers: { onMessage(message: EvaluationMessage, job: JobT): void; onFinish(job: JobT, error?: EventPayload<'job:finished'>['error']): void },
   ): JobT;
 }
@@ -369,6 +369,80 @@ export class EvaluationService {
         }),
     });
     return job.id;
+  }
+
+  /** Checks gallery images for copies of the training images of the run that drew each; the results show in their detail pane. */
+  checkCopies(ids: number[]): { jobId: string } {
+    const p = this.project();
+    const byRun = new Map<number, { generationId: number; path: string }[]>();
+    for (const id of new Set(ids)) {
+      const g = p.generations.get(id);
+      if (!g) throw new AtelierError('not-found', `There is no generated image ${id} in this project.`);
+      const checkpoint = p.runs.checkpoint(g.checkpointId);
+      if (!checkpoint) throw new AtelierError('not-found', `Image ${id} was drawn by checkpoint ${g.checkpointId}, which is gone.`);
+      byRun.set(checkpoint.runId, [...(byRun.get(checkpoint.runId) ?? []), { generationId: id, path: p.path(g.file) }]);
+    }
+    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
+    const groups: CopiesRequest['groups'] = [...byRun].flatMap(([runId, images]) => {
+      const run = p.runs.get(runId);
+      const snapshot = p.runs.assets(runId);
+      const role = (r: 'train' | 'val') =>
+        snapshot.flatMap((x) => {
+          const a = byId.get(x.assetId);
+          return x.role === r && a ? [{ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: [], name: a.name }] : [];
+        });
+      const train = role('train');
+      // An imported checkpoint has no training images here: nothing to compare with.
+      return run && train.length >= 2 ? [{ size: run.size, background: p.background, train, val: role('val'), images }] : [];
+    });
+    if (groups.length === 0)
+      throw new AtelierError('invalid-state', "These images' model has no training images in this project (an imported checkpoint) to compare them with.");
+    const request: CopiesRequest = { type: 'copies', projectDir: p.dir, groups };
+    const job = this.o.jobs.start('evaluate', null, request, {
+      onMessage: (m, rec) => {
+        if (!p.isOpen) return;
+        if (m.type === 'features') storeFeatures(p, m);
+        else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(rec, m));
+        else if (m.type === 'copies')
+          p.evaluations.putCopies(m.entries.map((e) => ({ ...e, featureThreshold: m.threshold.feature, pixelThreshold: m.threshold.pixel })));
+      },
+      onFinish: (rec, error) =>
+        this.o.onJobFinished({
+          jobId: rec.id,
+          kind: 'evaluate',
+          runId: null,
+          status: rec.status === 'running' ? 'failed' : (rec.status as 'done'),
+          ...(error ? { error } : {}),
+        }),
+    });
+    return { jobId: job.id };
+  }
+
+  /** A gallery image's nearest training images, once checked; null before. */
+  copiesOf(generationId: number): (NearestPairT & { checkedAt: string; threshold: { feature: number; pixel: number } }) | null {
+    const p = this.project();
+    const c = p.evaluations.copies(generationId);
+    const g = c ? p.generations.get(generationId) : null;
+    if (!c || !g) return null;
+    const asset = (hash: string | null) => {
+      const id = hash !== null ? p.assets.findByHash(hash) : null;
+      return id !== null ? p.assets.get(id) : null;
+    };
+    const f = asset(c.featureHash);
+    const px = asset(c.pixelHash);
+    return {
+      sample: g.file,
+      assetId: f?.id ?? null,
+      assetName: f?.name ?? null,
+      assetFile: f ? (f.thumb ?? thumbFile(f.hash)) : null,
+      featureDistance: c.featureDistance,
+      pixelAssetId: px?.id ?? null,
+      pixelAssetFile: px ? (px.thumb ?? thumbFile(px.hash)) : null,
+      pixelDistance: c.pixelDistance,
+      possibleCopy: c.possibleCopy,
+      checkedAt: c.checkedAt ?? '',
+      threshold: { feature: c.featureThreshold, pixel: c.pixelThreshold },
+    };
   }
 
   private sources(p: Project, assets: AssetRow[], classNames: string[]): EvalSource[] {

@@ -333,7 +333,8 @@ export class GenerationService {
 
   // --- the images ---------------------------------------------------------------------
 
-  detail(id: number): GenerationDetailT {
+  /** The image's provenance; its copy check is evaluation's (the handler joins them). */
+  detail(id: number): Omit<GenerationDetailT, 'copies'> {
     const r = this.record(id);
     const g = this.resolve({ checkpointId: r.checkpointId });
     const latent = this.latentOf(r, g);

@@ -9,7 +9,7 @@ import { installCrashHandlers, log, logToProject } from '../log';
 import { GeneratorProcess } from '../generate/generator-process';
 import { initBackend } from '../ml/backend';
 import { runTrainingJob } from '../training/run-job';
-import { runDriftJob, runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
+import { runCopiesJob, runDriftJob, runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
 import type { JobControl, JobMessage, JobRequest } from './job-protocol';
 
 interface ParentPort {
@@ -39,6 +39,7 @@ async function run(request: JobRequest): Promise<void> {
   else if (request.type === 'evaluate') await runEvaluationJob(request, post);
   else if (request.type === 'embed') await runEmbedJob(request, post);
   else if (request.type === 'drift') await runDriftJob(request, post);
+  else if (request.type === 'copies') await runCopiesJob(request, post);
   else await generator!.serve();
 }
 

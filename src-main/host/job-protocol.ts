@@ -4,11 +4,11 @@
 import type { BackendInfoT, ErrorPayloadT } from '../../src-preload/contract';
 import type { DrawControl, DrawMessage, GeneratorMessage, GeneratorRequest, LaunchGenerator } from '../generate/protocol';
 import type { PauseControl, TrainMessage, TrainRequest } from '../training/protocol';
-import type { DriftRequest, EmbedRequest, EvaluateRequest, EvaluationMessage } from '../evaluation/protocol';
+import type { CopiesRequest, DriftRequest, EmbedRequest, EvaluateRequest, EvaluationMessage } from '../evaluation/protocol';
 
-export type { DrawControl, DriftRequest, EmbedRequest, EvaluateRequest, GeneratorRequest, PauseControl, TrainRequest };
+export type { CopiesRequest, DrawControl, DriftRequest, EmbedRequest, EvaluateRequest, GeneratorRequest, PauseControl, TrainRequest };
 
-export type JobRequest = TrainRequest | GeneratorRequest | EvaluateRequest | EmbedRequest | DriftRequest;
+export type JobRequest = TrainRequest | GeneratorRequest | EvaluateRequest | EmbedRequest | DriftRequest | CopiesRequest;
 
 /** Messages the engine may send a running job after its request. */
 export type JobControl = PauseControl | DrawControl;
@@ -46,6 +46,7 @@ export function evaluationMessage(m: JobMessage): EvaluationMessage | null {
     case 'features':
     case 'evaluated':
     case 'drifted':
+    case 'copies':
     case 'progress':
       return m;
     default:

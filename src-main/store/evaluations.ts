@@ -48,6 +48,18 @@ export interface DriftRow {
   createdAt: string;
 }
 
+export interface CopyRow {
+  generationId: number;
+  featureHash: string | null;
+  featureDistance: number | null;
+  pixelHash: string | null;
+  pixelDistance: number;
+  possibleCopy: boolean;
+  featureThreshold: number;
+  pixelThreshold: number;
+  checkedAt?: string;
+}
+
 const columns = `e.id, e.run_id AS runId, r.name AS runName, e.checkpoint_id AS checkpointId, c.step, e.split, e.auto, e.label, e.samples,
   e.reference, e.kid, e.kid_stderr AS kidStderr, e.fid, e.precision, e.recall, e.coverage, e.report, e.seconds, e.embedding, e.created_at AS createdAt`;
 const from = 'FROM evaluations e LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN checkpoints c ON c.id = e.checkpoint_id';
@@ -126,6 +138,30 @@ export class EvaluationStore {
   publish(checkpointId: number | null): void {
     if (checkpointId === null) this.db.prepare("DELETE FROM meta WHERE key = 'published_checkpoint'").run();
     else this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('published_checkpoint', ?)").run(String(checkpointId));
+  }
+
+  /** Records gallery images' copy checks (replacing earlier ones). */
+  putCopies(rows: readonly CopyRow[]): void {
+    const put = this.db.prepare(
+      `INSERT OR REPLACE INTO generation_copies (generation_id, feature_hash, feature_distance, pixel_hash, pixel_distance, possible_copy, feature_threshold, pixel_threshold)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows)
+        put.run(r.generationId, r.featureHash, r.featureDistance, r.pixelHash, r.pixelDistance, r.possibleCopy ? 1 : 0, r.featureThreshold, r.pixelThreshold);
+    })();
+  }
+
+  copies(generationId: number): CopyRow | null {
+    const r = this.db
+      .prepare(
+        `SELECT generation_id AS generationId, feature_hash AS featureHash, feature_distance AS featureDistance, pixel_hash AS pixelHash,
+           pixel_distance AS pixelDistance, possible_copy AS possibleCopy, feature_threshold AS featureThreshold, pixel_threshold AS pixelThreshold,
+           checked_at AS checkedAt
+         FROM generation_copies WHERE generation_id = ?`,
+      )
+      .get(generationId) as (Omit<CopyRow, 'possibleCopy'> & { possibleCopy: number }) | undefined;
+    return r ? { ...r, possibleCopy: r.possibleCopy === 1 } : null;
   }
 
   addDrift(d: Omit<DriftRow, 'id' | 'createdAt'>): number {

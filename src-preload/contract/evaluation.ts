@@ -44,6 +44,12 @@ export const NearestPair = z.object({
   possibleCopy: z.boolean(),
 });
 
+/** A gallery image's copy check (generations:checkCopies): its nearest training images, when and against which thresholds. */
+export const CopyCheck = NearestPair.extend({
+  checkedAt: z.string(),
+  threshold: z.object({ feature: z.number(), pixel: z.number() }),
+});
+
 export const Memorisation = z.object({
   /** Under these distances to the nearest training image a sample is a possible copy: half the smallest val→train distance. */
   threshold: z.object({ feature: z.number(), pixel: z.number() }),
@@ -103,5 +109,6 @@ export const DriftReport = z.object({
 
 export type EvaluationT = z.output<typeof Evaluation>;
 export type NearestPairT = z.output<typeof NearestPair>;
+export type CopyCheckT = z.output<typeof CopyCheck>;
 export type DriftReportT = z.output<typeof DriftReport>;
 export type EvalSplitT = z.output<typeof EvalSplit>;

@@ -1,5 +1,6 @@
 // Generation: prompts, generators, generated images and their provenance, the gallery filter.
 import { z } from 'zod';
+import { CopyCheck } from './evaluation';
 import { count, id, projectFile } from './common';
 
 // The limits of what a person may ask for, declared once: the operations below use them, and
@@ -80,6 +81,8 @@ export const GenerationDetail = Generation.extend({
   /** Origin-specific parameters: variation strength, interpolation position, walk offsets. */
   params: z.record(z.string(), z.union([z.number(), z.string()])),
   children: count,
+  /** Its nearest training images and the copy flag, once checked (generations:checkCopies); null before. */
+  copies: CopyCheck.nullable(),
 });
 
 export const PromptTerm = z.object({ tag: z.string(), weight: z.number() });

@@ -195,6 +195,31 @@ describe('scoring a folder made elsewhere', () => {
   }, 60_000);
 });
 
+describe('gallery copy check', () => {
+  it("checks generated images against their run's training images; each detail shows its nearest training image", async () => {
+    const batch = await call<OpOutput<'generations:create'>>('generations:create', { prompt: '', count: 4, seed: 5 });
+    const ids = batch.items.map((g) => g.id);
+    await studio.filesWritten();
+    expect((await call<OpOutput<'generations:get'>>('generations:get', { id: ids[0] })).copies).toBeNull();
+    const { jobId } = await call<OpOutput<'generations:checkCopies'>>('generations:checkCopies', { ids });
+    expect((await finished(jobId)).status).toBe('done');
+    for (const id of ids) {
+      const { copies } = await call<OpOutput<'generations:get'>>('generations:get', { id });
+      expect(copies).not.toBeNull();
+      expect(copies!.assetId).not.toBeNull();
+      expect(copies!.pixelAssetId).not.toBeNull();
+      expect(copies!.featureDistance).toBeGreaterThan(0);
+      expect(copies!.threshold.feature).toBeGreaterThan(0);
+      // 20 steps of training make blobs, not copies.
+      expect(copies!.possibleCopy).toBe(false);
+      expect(existsSync(join(dir, copies!.assetFile!))).toBe(true);
+    }
+    const missing = await studio.router.call('generations:checkCopies', { ids: [99_999] });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error.message).toContain('99999');
+  }, 240_000);
+});
+
 describe('drift', () => {
   it('after an import into a project with a trained model, scores how far the new images are and lists the most unusual first', async () => {
     const folder = join(root, 'incoming');

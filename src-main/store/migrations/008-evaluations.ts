@@ -42,6 +42,19 @@ const migration: Migration = {
         unusual TEXT NOT NULL,
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
       ) STRICT;
+
+      -- A gallery image's nearest training images (by content hash) and its copy flag, when checked.
+      CREATE TABLE generation_copies (
+        generation_id INTEGER PRIMARY KEY REFERENCES generations(id) ON DELETE CASCADE,
+        feature_hash TEXT,
+        feature_distance REAL,
+        pixel_hash TEXT,
+        pixel_distance REAL NOT NULL,
+        possible_copy INTEGER NOT NULL CHECK (possible_copy IN (0, 1)),
+        feature_threshold REAL NOT NULL,
+        pixel_threshold REAL NOT NULL,
+        checked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      ) STRICT;
     `);
   },
 };
