@@ -102,6 +102,7 @@ describe('Detail', () => {
         latentDim: 128,
         params: {},
         children: 0,
+        copies: null,
       }),
     });
     detail.pick(image(5));
@@ -135,6 +136,7 @@ describe('Detail', () => {
         latentDim: 8,
         params: {},
         children: 0,
+        copies: null,
       }),
       'generations:regenerate': () => ({ identical: true, differingBytes: 0, ms: 3, backend: 'cpu', restored: false }),
     });
@@ -166,6 +168,7 @@ describe('Detail', () => {
         latentDim: 8,
         params: {},
         children: 0,
+        copies: null,
       }),
       'generations:interpolate': () => batch([20, 21, 22]),
     });
@@ -199,6 +202,7 @@ describe('Detail', () => {
         latentDim: 8,
         params: {},
         children: 0,
+        copies: null,
       }),
       'generations:rate': ({ ids }) => ({ updated: ids.length }),
     });
