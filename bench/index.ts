@@ -14,6 +14,7 @@ const benches = [
   'generate-press.ts',
   'gallery-100k.ts',
   'evaluation.ts',
+  'evaluation-budget.ts',
 ];
 for (const file of benches) {
   const path = fileURLToPath(new URL(file, import.meta.url));

@@ -59,6 +59,8 @@ export interface StudioOptions {
   projectsRoot?: string | null;
   /** Embed the open project's images for evaluation in the background, at low priority (the studio and the app; default false). */
   prepareEvaluation?: boolean;
+  /** Runs score their checkpoints within their time budget (default true; the budget bench turns it off to compare). */
+  scoreCheckpoints?: boolean;
 }
 
 export interface Studio {
@@ -335,6 +337,7 @@ export function createStudio(options: StudioOptions): Studio {
     emit: (event, payload) => router.emit(event, payload),
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),
+    scoreCheckpoints: options.scoreCheckpoints ?? true,
   });
   const evaluation = new EvaluationService({
     project: () => project,
