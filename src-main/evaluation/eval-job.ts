@@ -11,7 +11,7 @@ import { loadGenerator, type LoadedGenerator } from '../ml/generator';
 import { tf } from '../ml/backend';
 import { openFeatureReader } from '../store/features';
 import { AtelierError } from '../errors';
-import { cachedFeatures, decodeImage, embedImages, type FeatureCache, type View } from './features';
+import { decodeImage, embedImages, fileFeatures, type FeatureCache, type View } from './features';
 import { drift, type PixelSet } from './metrics';
 import type { CopiesRequest, DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
 import { drawSamples } from './sampling';
@@ -146,40 +146,26 @@ export async function runCopiesJob(request: CopiesRequest, post: (m: EvaluationM
 export async function runDriftJob(request: DriftRequest, post: (m: EvaluationMessage) => void): Promise<void> {
   const view: View = { size: request.size, background: request.background };
   const cache = jobFeatureCache(request.projectDir, post);
-  const total = request.incoming.length + request.train.length + request.reference.length;
-  let before = 0;
-  const features = async (list: EvalSource[], what: string) => {
-    const f = await cachedFeatures(
-      cache,
-      list.map((s) => ({ hash: s.hash, image: () => decodeImage(s.path, view) })),
-      view,
-      {
-        onSkip: () => {},
-        onProgress: (done) =>
-          post({
-            type: 'progress',
-            step: before + done,
-            total,
-            message: `Drift: embedding ${what}, ${done.toLocaleString('en')} of ${list.length.toLocaleString('en')}`,
-          }),
-      },
-    );
-    before += list.length;
-    return f;
-  };
+  const part = (files: EvalSource[], what: string) => ({
+    files,
+    view,
+    say: (done: number) => `Drift: embedding ${what}, ${done.toLocaleString('en')} of ${files.length.toLocaleString('en')}`,
+  });
   try {
-    const incoming = await features(request.incoming, 'the new images');
-    const train = await features(request.train, "the model's training images");
-    const reference = request.reference.length >= 4 ? await features(request.reference, 'the val images') : undefined;
-    if (incoming.rows === 0 || train.rows < 2)
+    const [incoming, train, reference] = await embedInTurn(cache, post, [
+      part(request.incoming, 'the new images'),
+      part(request.train, "the model's training images"),
+      part(request.reference.length >= 4 ? request.reference : [], 'the val images'),
+    ]);
+    if (incoming!.rows === 0 || train!.rows < 2)
       throw new AtelierError('invalid-input', 'Drift needs new images and at least two training images that can be decoded.');
-    const report = drift(incoming, train, reference, 12);
+    const report = drift(incoming!, train!, reference!.rows >= 4 ? reference : undefined, 12);
     post({
       type: 'drifted',
-      images: incoming.rows,
+      images: incoming!.rows,
       score: report.score,
       outlierShare: report.outlierShare,
-      unusual: report.unusual.map((u) => ({ hash: request.incoming[incoming.kept[u.index]!]!.hash, ratio: u.ratio })),
+      unusual: report.unusual.map((u) => ({ hash: request.incoming[incoming!.kept[u.index]!]!.hash, ratio: u.ratio })),
     });
   } finally {
     cache.close();
@@ -194,32 +180,45 @@ export async function runEmbedJob(request: EmbedRequest, post: (m: EvaluationMes
     // Not allowed here (some sandboxes): it still runs, at normal priority.
   }
   const cache = jobFeatureCache(request.projectDir, post);
-  const total = request.views.reduce((n, v) => n + v.sources.length, 0);
-  let before = 0;
   try {
-    for (const v of request.views) {
-      const view = { size: v.size, background: v.background };
-      await cachedFeatures(
-        cache,
-        v.sources.map((s) => ({ hash: s.hash, image: () => decodeImage(s.path, view) })),
-        view,
-        {
-          // A damaged image is left out here; training and evaluation name it when they meet it.
-          onSkip: () => {},
-          onProgress: (done) =>
-            post({
-              type: 'progress',
-              step: before + done,
-              total,
-              message: `Preparing evaluation: ${(before + done).toLocaleString('en')} of ${total.toLocaleString('en')} images embedded`,
-            }),
-        },
-      );
-      before += v.sources.length;
-    }
+    await embedInTurn(
+      cache,
+      post,
+      request.views.map((v) => ({
+        files: v.sources,
+        view: { size: v.size, background: v.background },
+        say: (done: number, before: number, total: number) =>
+          `Preparing evaluation: ${(before + done).toLocaleString('en')} of ${total.toLocaleString('en')} images embedded`,
+      })),
+    );
   } finally {
     cache.close();
   }
+}
+
+/**
+ * Lists of project images embedded in turn through the cache, with one progress count across
+ * them all. A damaged image is left out (the rows say which were kept); training and evaluation
+ * name it when they meet it.
+ */
+async function embedInTurn(
+  cache: FeatureCache,
+  post: (m: EvaluationMessage) => void,
+  parts: { files: readonly { path: string; hash: string }[]; view: View; say(done: number, before: number, total: number): string }[],
+) {
+  const total = parts.reduce((n, p) => n + p.files.length, 0);
+  let before = 0;
+  const out = [];
+  for (const part of parts) {
+    out.push(
+      await fileFeatures(cache, part.files, part.view, {
+        onSkip: () => {},
+        onProgress: (done) => post({ type: 'progress', step: before + done, total, message: part.say(done, before, total) }),
+      }),
+    );
+    before += part.files.length;
+  }
+  return out;
 }
 
 /** Image files in a folder (and its subfolders), by name, readable ones first `limit`, prepared as training sees them. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initBackend, tf } from '../ml/backend';
 import { openImage } from '../datasets/training-set';
 import { AtelierError } from '../errors';
-import type { FeatureMatrix } from './metrics';
+import { squaredPixelDistance, type FeatureMatrix } from './metrics';
 
 import { EMBED_SIZE, embeddingVersion, nsfwjsDir, viewKey, type View } from './ruler';
 
@@ -184,6 +184,20 @@ export async function cachedFeatures(
   kept.forEach((s, i) => data.set(found.get(sources[s]!.hash)!, i * FEATURE_DIM));
   return { rows: kept.length, dim: FEATURE_DIM, data, embedded, kept };
 }
+/** Features of image files known by content hash (project images, decoded as training sees them), through the cache. */
+export function fileFeatures(
+  cache: FeatureCache,
+  files: readonly { path: string; hash: string }[],
+  view: View,
+  options: Parameters<typeof cachedFeatures>[3] = {},
+): ReturnType<typeof cachedFeatures> {
+  return cachedFeatures(
+    cache,
+    files.map((f) => ({ hash: f.hash, image: () => decodeImage(f.path, view) })),
+    view,
+    options,
+  );
+}
 
 /** Rows of a matrix in float32 (features, or pixels scaled to [0, 1]). */
 export interface Rows {
@@ -285,11 +299,7 @@ export async function pixelNearest(
     for (let c = 0; c < kk; c++) {
       const j = candidates.index[i * kk + c]!;
       if (options.skipSame && j === i) continue; // a set against itself (leave-one-out)
-      let s = 0;
-      for (let x = 0; x < stride; x++) {
-        const v = a.pixels[i * stride + x]! - b.pixels[j * stride + x]!;
-        s += v * v;
-      }
+      const s = squaredPixelDistance(a.pixels, i * stride, b.pixels, j * stride, stride, best);
       if (s < best) {
         best = s;
         index[i] = j;

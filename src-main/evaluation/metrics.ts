@@ -601,6 +601,16 @@ export interface PixelSet {
   pixels: Uint8Array;
 }
 
+/** Sum of squared byte differences of two images (at offsets ai, bj), stopping once it reaches `stopAt`. */
+export function squaredPixelDistance(a: Uint8Array, ai: number, b: Uint8Array, bj: number, length: number, stopAt = Infinity): number {
+  let s = 0;
+  for (let k = 0; k < length && s < stopAt; k++) {
+    const v = a[ai + k]! - b[bj + k]!;
+    s += v * v;
+  }
+  return s;
+}
+
 /** Block means of each image (blocks of `block`×`block` pixels, per channel), for the lower bound below. */
 function blockMeans(set: PixelSet, block: number): Float64Array {
   const { size } = set;
@@ -661,12 +671,7 @@ export function nearestPixels(a: PixelSet, b: PixelSet): { index: Int32Array; di
     for (let r = 0; r < b.count; r++) {
       const j = order[r]!;
       if (bound[j]! >= best) break;
-      const pb = j * stride;
-      let s = 0;
-      for (let k = 0; k < stride && s < best; k++) {
-        const v = a.pixels[pa + k]! - b.pixels[pb + k]!;
-        s += v * v;
-      }
+      const s = squaredPixelDistance(a.pixels, pa, b.pixels, j * stride, stride, best);
       if (s < best) {
         best = s;
         index[i] = j;

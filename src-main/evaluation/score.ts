@@ -6,19 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { trainingPixels } from '../datasets/training-set';
-import {
-  cachedFeatures,
-  decodeImage,
-  embeddingVersion,
-  embedImages,
-  nearestRows,
-  pixelNearest,
-  unpack,
-  viewKey,
-  type CachedSource,
-  type FeatureCache,
-  type View,
-} from './features';
+import { embeddingVersion, embedImages, fileFeatures, nearestRows, pixelNearest, unpack, viewKey, type FeatureCache, type View } from './features';
 import { calibrateCopies, classCoverage, detectCollapse, fid, flagCopies, kid, precisionRecall, type FeatureMatrix, type PixelSet } from './metrics';
 import type { EvalSource, ScoredEvaluation, ScoredPair } from './protocol';
 
@@ -55,10 +43,6 @@ function nameOf(list: EvalSource[], hash: string): string {
   return s ? (s.name ?? basename(s.path)) : `The image ${hash.slice(0, 12)}`;
 }
 
-function sourcesOf(list: EvalSource[], view: View): CachedSource[] {
-  return list.map((s) => ({ hash: s.hash, image: () => decodeImage(s.path, view) }));
-}
-
 export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation> {
   const started = performance.now();
   const { view, cache, samples } = input;
@@ -68,7 +52,7 @@ export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation>
 
   say(0.05, `Reading features of ${input.reference.length.toLocaleString('en')} reference images`);
   // A reference image that cannot be decoded (damaged since import) is left out and named.
-  const reference = await cachedFeatures(cache, sourcesOf(input.reference, view), view, {
+  const reference = await fileFeatures(cache, input.reference, view, {
     onProgress: (done, total) => say(0.05 + 0.25 * (done / total), `Embedding reference images: ${done.toLocaleString('en')} of ${total.toLocaleString('en')}`),
     onSkip: (hash, reason) => say(0.05, `${nameOf(input.reference, hash)} cannot be decoded (${reason}); it is left out of this evaluation.`),
   });
@@ -173,7 +157,7 @@ export async function copyCheck(input: CopyCheckInput) {
   // Features of the training images: all of them embedded (a full evaluation), or the cached ones only.
   let trainFeatures: FeatureMatrix | null = null;
   if (input.embedTrain) {
-    const embedded = await cachedFeatures(cache, sourcesOf(trainSet, view), view, {
+    const embedded = await fileFeatures(cache, trainSet, view, {
       onProgress: (done, total) =>
         input.onProgress?.(0.75 + 0.15 * (done / total), `Embedding training images (once): ${done.toLocaleString('en')} of ${total.toLocaleString('en')}`),
       onSkip: () => {},
@@ -196,7 +180,7 @@ export async function copyCheck(input: CopyCheckInput) {
   let calibration;
   if (valSet.length >= 2) {
     const valPixels = await packed(valSet, view, cacheDir);
-    const valFeatures = trainFeatures ? await cachedFeatures(cache, sourcesOf(valPixels.sources, view), view) : null;
+    const valFeatures = trainFeatures ? await fileFeatures(cache, valPixels.sources, view) : null;
     calibration = calibrateCopies({
       feature: valFeatures && trainFeatures ? (await nearestRows(valFeatures, trainFeatures)).distance : [],
       pixel: (await pixelNearest(valPixels.set, trainPixels.set)).distance,

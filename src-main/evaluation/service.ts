@@ -150,32 +150,15 @@ export class EvaluationService {
       return sources.length ? [{ size, background: p.background, sources }] : [];
     });
     if (views.length === 0) return;
-    this.preparing = this.o.jobs.start(
-      'evaluate',
-      null,
-      { type: 'embed', projectDir: p.dir, views },
-      {
-        onMessage: (m, job) => {
-          if (!p.isOpen) return;
-          if (m.type === 'features') storeFeatures(p, m);
-          else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(job, m));
-        },
-        onFinish: (job, error) => {
-          this.preparing = null;
-          this.o.onJobFinished({
-            jobId: job.id,
-            kind: 'evaluate',
-            runId: null,
-            status: job.status === 'running' ? 'failed' : (job.status as 'done'),
-            ...(error ? { error } : {}),
-          });
-          if (this.prepareAgain && job.status === 'done') {
-            this.prepareAgain = false;
-            this.prepare();
-          }
-        },
+    this.preparing = this.startJob(p, { type: 'embed', projectDir: p.dir, views }, null, {
+      finished: (job) => {
+        this.preparing = null;
+        if (this.prepareAgain && job.status === 'done') {
+          this.prepareAgain = false;
+          this.prepare();
+        }
       },
-    );
+    });
   }
 
   private project(): Project {
@@ -341,32 +324,20 @@ export class EvaluationService {
     const train = role('train');
     if (incoming.length === 0 || train.length < 2) return null;
     const request: DriftRequest = { type: 'drift', projectDir: p.dir, incoming, train, reference: role('val'), size: run.size, background: p.background };
-    const job = this.o.jobs.start('evaluate', null, request, {
-      onMessage: (m, rec) => {
-        if (!p.isOpen) return;
-        if (m.type === 'features') storeFeatures(p, m);
-        else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(rec, m));
-        else if (m.type === 'drifted') {
-          p.evaluations.addDrift({
-            importId,
-            images: m.images,
-            score: m.score,
-            outlierShare: m.outlierShare,
-            unusual: m.unusual.flatMap((u) => {
-              const id = p.assets.findByHash(u.hash);
-              return id !== null ? [{ assetId: id, ratio: u.ratio }] : [];
-            }),
-          });
-        }
+    const job = this.startJob(p, request, null, {
+      result: (m) => {
+        if (m.type !== 'drifted') return;
+        p.evaluations.addDrift({
+          importId,
+          images: m.images,
+          score: m.score,
+          outlierShare: m.outlierShare,
+          unusual: m.unusual.flatMap((u) => {
+            const id = p.assets.findByHash(u.hash);
+            return id !== null ? [{ assetId: id, ratio: u.ratio }] : [];
+          }),
+        });
       },
-      onFinish: (rec, error) =>
-        this.o.onJobFinished({
-          jobId: rec.id,
-          kind: 'evaluate',
-          runId: null,
-          status: rec.status === 'running' ? 'failed' : (rec.status as 'done'),
-          ...(error ? { error } : {}),
-        }),
     });
     return job.id;
   }
@@ -398,22 +369,11 @@ export class EvaluationService {
     if (groups.length === 0)
       throw new AtelierError('invalid-state', "These images' model has no training images in this project (an imported checkpoint) to compare them with.");
     const request: CopiesRequest = { type: 'copies', projectDir: p.dir, groups };
-    const job = this.o.jobs.start('evaluate', null, request, {
-      onMessage: (m, rec) => {
-        if (!p.isOpen) return;
-        if (m.type === 'features') storeFeatures(p, m);
-        else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(rec, m));
-        else if (m.type === 'copies')
+    const job = this.startJob(p, request, null, {
+      result: (m) => {
+        if (m.type === 'copies')
           p.evaluations.putCopies(m.entries.map((e) => ({ ...e, featureThreshold: m.threshold.feature, pixelThreshold: m.threshold.pixel })));
       },
-      onFinish: (rec, error) =>
-        this.o.onJobFinished({
-          jobId: rec.id,
-          kind: 'evaluate',
-          runId: null,
-          status: rec.status === 'running' ? 'failed' : (rec.status as 'done'),
-          ...(error ? { error } : {}),
-        }),
     });
     return { jobId: job.id };
   }
@@ -458,25 +418,44 @@ export class EvaluationService {
 
   private launch(p: Project, request: EvaluateRequest, runId: number | null, where: Parameters<typeof recordEvaluation>[1]): JobT {
     let evaluationId: number | undefined;
+    return this.startJob(p, request, runId, {
+      result: (m) => {
+        if (m.type !== 'evaluated') return;
+        evaluationId = recordEvaluation(p, where, m.result);
+        if (runId !== null) this.o.emit('run:changed', { runId, status: p.runs.get(runId)?.status ?? 'done', reason: 'evaluation' });
+      },
+      extra: () => (evaluationId !== undefined ? { evaluationId } : {}),
+    });
+  }
+
+  /**
+   * Starts an evaluation job: features it embeds go to the cache, its progress to the page,
+   * its result to `result`; its end is announced (with `extra`), then `finished` runs.
+   */
+  private startJob(
+    p: Project,
+    request: EvaluateRequest | EmbedRequest | DriftRequest | CopiesRequest,
+    runId: number | null,
+    on: { result?(m: EvaluationMessage): void; extra?(): { evaluationId?: number }; finished?(job: JobT): void },
+  ): JobT {
     return this.o.jobs.start('evaluate', runId, request, {
       onMessage: (m, job) => {
         if (!p.isOpen) return;
         if (m.type === 'features') storeFeatures(p, m);
         else if (m.type === 'progress') this.o.emit('job:progress', this.o.progress(job, m));
-        else if (m.type === 'evaluated') {
-          evaluationId = recordEvaluation(p, where, m.result);
-          if (runId !== null) this.o.emit('run:changed', { runId, status: p.runs.get(runId)?.status ?? 'done', reason: 'evaluation' });
-        }
+        else on.result?.(m);
       },
-      onFinish: (job, error) =>
+      onFinish: (job, error) => {
         this.o.onJobFinished({
           jobId: job.id,
           kind: 'evaluate',
           runId,
           status: job.status === 'running' ? 'failed' : (job.status as 'done'),
           ...(error ? { error } : {}),
-          ...(evaluationId !== undefined ? { evaluationId } : {}),
-        }),
+          ...(on.extra?.() ?? {}),
+        });
+        on.finished?.(job);
+      },
     });
   }
 }
