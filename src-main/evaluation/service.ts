@@ -198,6 +198,16 @@ export class EvaluationService {
     };
   }
 
+  /** A run's latest scoring on the val split (the run view shows its alarms), or null. */
+  latest(runId: number): EvaluationT | null {
+    const p = this.project();
+    const row = p.evaluations
+      .list(runId)
+      .filter((e) => e.split === 'val')
+      .at(-1);
+    return row ? toEvaluation(p, row) : null;
+  }
+
   publish(checkpointId: number | null): { published: number | null } {
     const p = this.project();
     if (checkpointId !== null && !p.runs.checkpoint(checkpointId))

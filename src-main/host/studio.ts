@@ -287,7 +287,13 @@ export function createStudio(options: StudioOptions): Studio {
       const p = requireProject();
       const run = p.runs.get(runId);
       if (!run) throw new AtelierError('not-found', `There is no run ${runId} in this project.`);
-      return { ...run, losses: p.runs.losses(runId), samples: p.runs.samples(runId), checkpoints: p.runs.checkpoints(runId) };
+      return {
+        ...run,
+        losses: p.runs.losses(runId),
+        samples: p.runs.samples(runId),
+        checkpoints: p.runs.checkpoints(runId),
+        latestEvaluation: evaluation.latest(runId),
+      };
     },
     'runs:pause': ({ runId }) => training.pause(runId),
     'runs:resume': ({ runId }) => training.resume(runId),

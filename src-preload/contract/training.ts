@@ -1,6 +1,7 @@
 // Training: model families, run settings, runs, losses, checkpoints, samples.
 import { z } from 'zod';
 import { count, id, projectFile } from './common';
+import { Evaluation } from './evaluation';
 
 /** dcgan: unconditional; cgan: conditioned on tags (projection discriminator); vae: variational autoencoder (conditioned on tags when the project has any). */
 export const ModelKind = z.enum(['dcgan', 'cgan', 'vae']);
@@ -149,6 +150,8 @@ export const RunDetail = Run.extend({
   losses: z.array(LossPoint),
   samples: z.array(RunSample),
   checkpoints: z.array(Checkpoint),
+  /** The run's latest scoring on the val split (its alarms show in the run view); null before one. */
+  latestEvaluation: Evaluation.nullable(),
 });
 
 export type RunT = z.output<typeof Run>;

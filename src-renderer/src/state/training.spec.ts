@@ -37,7 +37,7 @@ function run(id: number, extra: Partial<RunT> = {}): RunT {
   };
 }
 
-const detailOf = (r: RunT): RunDetailT => ({ ...r, losses: [], samples: [], checkpoints: [] });
+const detailOf = (r: RunT): RunDetailT => ({ ...r, losses: [], samples: [], checkpoints: [], latestEvaluation: null });
 
 /** The window's jobs as the manager sees them: listeners the spec calls as the engine would. */
 function fakeJobs() {
