@@ -221,18 +221,31 @@ async function embedInTurn(
   return out;
 }
 
-/** Image files in a folder (and its subfolders), by name, readable ones first `limit`, prepared as training sees them. */
-async function folderImages(dir: string, limit: number, view: View, progress: (f: number, m: string) => void): Promise<PixelSet> {
-  let entries;
+/**
+ * Files under a folder, by path, folders in name order and depth first, hidden ones left out;
+ * at most `most` (a folder named by mistake — a home folder, `/` — is not walked whole).
+ */
+async function listFiles(dir: string, most: number): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (folder: string, depth: number): Promise<void> => {
+    const entries = (await readdir(folder, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      if (out.length >= most) return;
+      if (e.isFile()) out.push(join(folder, e.name));
+      else if (e.isDirectory() && depth < 8) await walk(join(folder, e.name), depth + 1).catch(() => {}); // an unreadable subfolder is passed over
+    }
+  };
   try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    await walk(dir, 0);
   } catch (error) {
     throw new AtelierError('not-found', `${dir} cannot be read as a folder of images: ${(error as Error).message}`);
   }
-  const files = entries
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  return out;
+}
+
+/** Image files in a folder (and its subfolders), by name, readable ones first `limit`, prepared as training sees them. */
+async function folderImages(dir: string, limit: number, view: View, progress: (f: number, m: string) => void): Promise<PixelSet> {
+  const files = await listFiles(dir, limit * 4);
   const stride = view.size * view.size * 3;
   const images: Uint8Array[] = [];
   const skipped: string[] = [];
