@@ -18,6 +18,16 @@ export interface RunJobOptions {
   pauseRequested(): boolean;
 }
 
+/** The feature cache for scoring; a run whose cache cannot be opened trains on without scoring. */
+function openCache(projectDir: string, post: RunJobOptions['post']): ReturnType<typeof jobFeatureCache> | null {
+  try {
+    return jobFeatureCache(projectDir, post);
+  } catch (error) {
+    post({ type: 'progress', step: 0, total: 0, message: `Checkpoints will not be scored during this run: ${(error as Error).message}` });
+    return null;
+  }
+}
+
 export async function runTrainingJob(request: TrainRequest, { post, pauseRequested }: RunJobOptions): Promise<void> {
   const { config, projectDir, runId } = request;
   const classes = config.classes;
@@ -52,7 +62,7 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
   };
   const validation = await validationSet(request, dataset, condOf, onSkip);
   // The yardstick after each checkpoint, within its share of the run's time (evaluation/run-scorer.ts).
-  const cache = request.score ? jobFeatureCache(projectDir, post) : null;
+  const cache = request.score ? openCache(projectDir, post) : null;
   const scorer = cache
     ? new RunScorer({
         projectDir,
