@@ -234,28 +234,23 @@ export class EvaluationService {
     if (!config)
       throw new AtelierError('invalid-state', `Run ${run.id} has no model settings to draw from (an imported checkpoint without them cannot be scored).`);
     const classNames = (run.settings.classes as string[] | undefined) ?? [];
-    const snapshot = p.runs.assets(run.id);
-    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
-    const fromSnapshot = (role: 'train' | 'val') =>
-      snapshot.flatMap((r) => {
-        const a = byId.get(r.assetId);
-        return r.role === role && a ? [{ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: r.classes, name: a.name }] : [];
-      });
-    const train = fromSnapshot('train');
-    const val = fromSnapshot('val');
+    const { train, val, imported } = this.runImages(p, run.id, classNames);
+    const included = p.assets.all({ excluded: false });
     const reference =
       split === 'val'
         ? val
         : this.sources(
             p,
-            p.assets.all({ excluded: false }).filter((a) => a.split === 'test'),
+            included.filter((a) => a.split === 'test'),
             classNames,
           );
     if (reference.length < 4) {
       throw new AtelierError(
         'empty-dataset',
         split === 'val'
-          ? `Run ${run.id} was trained with ${reference.length} val image${reference.length === 1 ? '' : 's'}; scoring needs at least 4. Assign splits in Data and train again.`
+          ? imported
+            ? `This project's val split has ${reference.length} image${reference.length === 1 ? '' : 's'}; scoring the imported checkpoint needs at least 4. Assign splits in Data.`
+            : `Run ${run.id} was trained with ${reference.length} val image${reference.length === 1 ? '' : 's'}; scoring needs at least 4. Assign splits in Data and train again.`
           : `The test split has ${reference.length} image${reference.length === 1 ? '' : 's'}; a test needs at least 4. Assign and lock splits in Data.`,
       );
     }
@@ -327,13 +322,14 @@ export class EvaluationService {
     const run = checkpoint ? p.runs.get(checkpoint.runId) : null;
     if (!run) return null;
     const byId = new Map(p.assets.all().map((a) => [a.id, a]));
-    const source = (a: AssetRow) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: [], name: a.name });
-    const snapshot = p.runs.assets(run.id);
-    const role = (r: 'train' | 'val') => snapshot.flatMap((x) => (x.role === r && byId.has(x.assetId) ? [source(byId.get(x.assetId)!)] : []));
-    const incoming = assetIds.flatMap((id) => (byId.has(id) ? [source(byId.get(id)!)] : []));
-    const train = role('train');
+    const incoming = this.sources(
+      p,
+      assetIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
+      [],
+    );
+    const { train, val } = this.runImages(p, run.id);
     if (incoming.length === 0 || train.length < 2) return null;
-    const request: DriftRequest = { type: 'drift', projectDir: p.dir, incoming, train, reference: role('val'), size: run.size, background: p.background };
+    const request: DriftRequest = { type: 'drift', projectDir: p.dir, incoming, train, reference: val, size: run.size, background: p.background };
     const job = this.startJob(p, request, null, {
       result: (m) => {
         if (m.type !== 'drifted') return;
@@ -363,21 +359,12 @@ export class EvaluationService {
       if (!checkpoint) throw new AtelierError('not-found', `Image ${id} was drawn by checkpoint ${g.checkpointId}, which is gone.`);
       byRun.set(checkpoint.runId, [...(byRun.get(checkpoint.runId) ?? []), { generationId: id, path: p.path(g.file) }]);
     }
-    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
     const groups: CopiesRequest['groups'] = [...byRun].flatMap(([runId, images]) => {
       const run = p.runs.get(runId);
-      const snapshot = p.runs.assets(runId);
-      const role = (r: 'train' | 'val') =>
-        snapshot.flatMap((x) => {
-          const a = byId.get(x.assetId);
-          return x.role === r && a ? [{ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: [], name: a.name }] : [];
-        });
-      const train = role('train');
-      // An imported checkpoint has no training images here: nothing to compare with.
-      return run && train.length >= 2 ? [{ size: run.size, background: p.background, train, val: role('val'), images }] : [];
+      const { train, val } = this.runImages(p, runId);
+      return run && train.length >= 2 ? [{ size: run.size, background: p.background, train, val, images }] : [];
     });
-    if (groups.length === 0)
-      throw new AtelierError('invalid-state', "These images' model has no training images in this project (an imported checkpoint) to compare them with.");
+    if (groups.length === 0) throw new AtelierError('invalid-state', 'This project has fewer than two training images to compare these images with.');
     const request: CopiesRequest = { type: 'copies', projectDir: p.dir, groups };
     const job = this.startJob(p, request, null, {
       result: (m) => {
@@ -413,6 +400,33 @@ export class EvaluationService {
       checkedAt: c.checkedAt ?? '',
       threshold: { feature: c.featureThreshold, pixel: c.pixelThreshold },
     };
+  }
+
+  /**
+   * The images a run learned from (its snapshot's train and val, classes as it indexed them). A
+   * checkpoint imported from elsewhere has none here: the project's own splits stand in.
+   */
+  private runImages(p: Project, runId: number, classNames: string[] = []): { train: EvalSource[]; val: EvalSource[]; imported: boolean } {
+    const snapshot = p.runs.assets(runId);
+    if (snapshot.length === 0) {
+      const included = p.assets.all({ excluded: false });
+      return {
+        train: this.sources(p, new Curation(p).trainingAssets(), classNames),
+        val: this.sources(
+          p,
+          included.filter((a) => a.split === 'val'),
+          classNames,
+        ),
+        imported: true,
+      };
+    }
+    const byId = new Map(p.assets.all().map((a) => [a.id, a]));
+    const role = (r: 'train' | 'val') =>
+      snapshot.flatMap((x) => {
+        const a = byId.get(x.assetId);
+        return x.role === r && a ? [{ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, classes: x.classes, name: a.name }] : [];
+      });
+    return { train: role('train'), val: role('val'), imported: false };
   }
 
   private sources(p: Project, assets: AssetRow[], classNames: string[]): EvalSource[] {

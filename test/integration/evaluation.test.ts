@@ -136,6 +136,23 @@ describe('evaluating a checkpoint', () => {
   }, 60_000);
 });
 
+describe('an imported checkpoint', () => {
+  it("is scored against the project's own val split (it brought no images)", async () => {
+    const p = studio.project!;
+    const ck = await call<{ id: number; runId: number }>('checkpoints:import', {
+      dir: p.path(p.runs.checkpoint(checkpoints[0]!)!.dir),
+      name: 'From a colleague',
+    });
+    expect(p.runs.assets(ck.runId)).toHaveLength(0);
+    const started = await call<OpOutput<'evaluations:start'>>('evaluations:start', { checkpointId: ck.id, split: 'val', samples: 32 });
+    const done = await finished(started.jobId!);
+    expect(done.status).toBe('done');
+    const e = await evaluation(done.evaluationId!);
+    expect(e).toMatchObject({ runId: ck.runId, samples: 32, reference: p.assets.all({ excluded: false }).filter((a) => a.split === 'val').length });
+    expect(e.memorisation!.checked).toBe(32);
+  }, 240_000);
+});
+
 describe('scoring a folder made elsewhere', () => {
   it('flags planted copies of training images, names them, and skips a file that is not an image', async () => {
     const p = studio.project!;
