@@ -1,25 +1,45 @@
 // The generated image open in the Generate screen's detail pane, and what can be done to it:
 // regenerate, vary, interpolate (with the end picked by a click), walk, post-process, export,
-// rate. Batches made from it go to the results. Each action has its busy flag and shows its
-// error in place.
+// rate, check for copies of training images. Batches made from it go to the results. Each action
+// has its busy flag and shows its error in place.
 import type { Api } from '../../../src-preload/api';
-import type { GenerationDetailT, GenerationT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
+import type { GenerationDetailT, GenerationT, JobFinishedT, JobProgressT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
 import { errorMessage } from '../lib/errors';
 import { inlinePixels } from '../lib/pixels';
+import type { JobKind } from './jobs.svelte';
 import type { Results } from './results.svelte';
 
 export type Regenerated = OpOutput<'generations:regenerate'> & { id: number };
 export type Exported = OpOutput<'generations:export'> & { sheet: boolean };
-export type Action = 'regenerate' | 'vary' | 'interpolate' | 'walk' | 'postprocess' | 'export' | 'rate';
+export type Action = 'regenerate' | 'vary' | 'interpolate' | 'walk' | 'postprocess' | 'export' | 'rate' | 'copies';
+
+/** What the pane reads of the window's jobs (jobs.svelte.ts): a copy check runs as an evaluation job. */
+export interface DetailJobsLink {
+  onProgress(listener: (p: JobProgressT) => void): () => void;
+  onFinished(listener: (f: JobFinishedT) => void): () => void;
+  /** A job this window just started: the status bar shows it before its first report. */
+  started(jobId: string, kind: JobKind, runId: number | null, total: number): void;
+}
 
 export interface DetailDeps {
   /** Calls whose failures are shown in place. */
   quietApi: Api;
   results: Results;
+  jobs: DetailJobsLink;
+}
+
+/** A copy check in flight: the images it covers and how far it is. */
+export interface CopyJob {
+  jobId: string;
+  ids: ReadonlySet<number>;
+  fraction: number;
+  message: string;
 }
 
 /** `generations:rate` takes this many ids a call. */
 const RATE_CHUNK = 10_000;
+/** `generations:checkCopies` takes this many ids a call. */
+export const COPY_CHECK_MAX = 1024;
 
 export class Detail {
   open = $state.raw<GenerationT | null>(null);
@@ -32,14 +52,31 @@ export class Detail {
   /** Waiting for a click on an image to end an interpolation at. */
   picking = $state(false);
   interpolateEnd = $state.raw<GenerationT | null>(null);
+  /** Copy checks in flight (any images); the pane shows the one covering the open image. */
+  copyJobs = $state.raw<CopyJob[]>([]);
+  copyJob = $derived(this.open ? (this.copyJobs.find((j) => j.ids.has(this.open!.id)) ?? null) : null);
 
   private detailTicket = 0;
   private readonly quietApi: Api;
   private readonly results: Results;
+  private readonly jobs: DetailJobsLink;
+  /** Evaluation jobs that ended lately: a quick check can end before its start is answered. */
+  private ended: JobFinishedT[] = [];
 
   constructor(deps: DetailDeps) {
     this.quietApi = deps.quietApi;
     this.results = deps.results;
+    this.jobs = deps.jobs;
+  }
+
+  /** Follow copy-check jobs; returns the function that stops (the screen's connect and disconnect). */
+  connect(): () => void {
+    this.copyJobs = [];
+    this.ended = [];
+    const stops = [this.jobs.onProgress((p) => this.copyProgress(p)), this.jobs.onFinished((f) => this.copyFinished(f))];
+    return () => {
+      for (const stop of stops) stop();
+    };
   }
 
   /** A click on an image: open it, or, while picking an interpolation end, choose it. */
@@ -210,6 +247,51 @@ export class Detail {
     if (this.detail && changed.has(this.detail.id)) this.detail = { ...this.detail, rating };
     if (this.interpolateEnd) this.interpolateEnd = patch(this.interpolateEnd);
     this.results.rated(changed, rating);
+  }
+
+  /**
+   * Compare the open image (or a batch holding it) with the training images of the run that drew
+   * it, in a job; its detail is fetched again when the job is done. An image whose model has no
+   * training images here (an imported checkpoint) fails with the engine's reason, in place.
+   */
+  async checkCopies(ids?: readonly number[]): Promise<void> {
+    const open = this.open;
+    if (!open || this.copyJob || this.busy.copies) return;
+    const list = [...new Set([open.id, ...(ids ?? [])])].slice(0, COPY_CHECK_MAX);
+    this.busy.copies = true;
+    delete this.errors.copies;
+    try {
+      const { jobId } = await this.quietApi.generations.checkCopies({ ids: list });
+      const job: CopyJob = { jobId, ids: new Set(list), fraction: 0, message: 'Starting…' };
+      this.copyJobs = [...this.copyJobs, job];
+      this.jobs.started(jobId, 'evaluate', null, list.length);
+      const early = this.ended.find((f) => f.jobId === jobId);
+      if (early) this.copyFinished(early);
+    } catch (e) {
+      if (this.open?.id === open.id) this.errors.copies = errorMessage(e);
+    } finally {
+      this.busy.copies = false;
+    }
+  }
+
+  private copyProgress(p: JobProgressT): void {
+    if (p.kind !== 'evaluate' || !this.copyJobs.some((j) => j.jobId === p.jobId)) return;
+    this.copyJobs = this.copyJobs.map((j) => (j.jobId === p.jobId ? { ...j, fraction: p.fraction, message: p.message } : j));
+  }
+
+  private copyFinished(f: JobFinishedT): void {
+    if (f.kind !== 'evaluate') return;
+    const job = this.copyJobs.find((j) => j.jobId === f.jobId);
+    if (!job) {
+      this.ended = [...this.ended.slice(-7), f];
+      return;
+    }
+    this.copyJobs = this.copyJobs.filter((j) => j.jobId !== f.jobId);
+    const open = this.open;
+    if (!open || !job.ids.has(open.id)) return;
+    if (f.status === 'done') void this.load(open.id);
+    else
+      this.errors.copies = f.status === 'cancelled' ? 'The check for copies was stopped.' : (f.error?.message ?? 'The check for copies stopped with an error.');
   }
 
   private bumpChildren(id: number): void {

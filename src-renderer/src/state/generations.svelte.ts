@@ -25,7 +25,7 @@ export class Generations {
     onMade: () => setTimeout(() => void studio.refresh().catch(() => {}), 1000),
   });
   readonly prompt = new Prompt({ api, quietApi, onBatch: (batch) => this.results.push(promptResult(batch)) });
-  readonly detail = new Detail({ quietApi, results: this.results });
+  readonly detail = new Detail({ quietApi, results: this.results, jobs });
 
   private stop: (() => void)[] = [];
   private onScreen = false;
@@ -37,6 +37,7 @@ export class Generations {
     this.detail.close();
     this.gallery.reset();
     this.stop.push(
+      this.detail.connect(),
       // A new checkpoint can be drawn with at once, if the screen is open (else when it opens).
       jobs.onFinished((f) => {
         if (f.kind === 'train' && this.onScreen) void this.prompt.loadOptions();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-preload/api';
-import type { GeneratedBatchT } from '../../../src-preload/contract';
-import { fakeTransport, image } from '../testing/fake-transport';
-import { Detail } from './detail.svelte';
+import type { CopyCheckT, GeneratedBatchT, GenerationDetailT, JobFinishedT, JobProgressT } from '../../../src-preload/contract';
+import { fakeTransport, image, settle } from '../testing/fake-transport';
+import { Detail, type DetailJobsLink } from './detail.svelte';
 import { promptResult, Results } from './results.svelte';
 
 const batch = (ids: number[]): GeneratedBatchT => ({ batchId: 1, items: ids.map((id, index) => image(id, { index })), ms: 40, notes: [], previews: null });
@@ -21,9 +21,62 @@ function setup() {
   };
   let made = 0;
   const results = new Results({ quietApi: fake.api, gallery, onMade: () => made++ });
-  const detail = new Detail({ quietApi: fake.api, results });
-  return { fake, gallery, results, detail, made: () => made };
+  const jobs = fakeJobs();
+  const detail = new Detail({ quietApi: fake.api, results, jobs });
+  detail.connect();
+  return { fake, gallery, results, detail, jobs, made: () => made };
 }
+
+/** The window's jobs as the pane sees them: events pushed by the spec, jobs started recorded. */
+function fakeJobs() {
+  const progress = new Set<(p: JobProgressT) => void>();
+  const finished = new Set<(f: JobFinishedT) => void>();
+  const begun: { jobId: string; total: number }[] = [];
+  const link: DetailJobsLink = {
+    onProgress: (l) => (progress.add(l), () => progress.delete(l)),
+    onFinished: (l) => (finished.add(l), () => finished.delete(l)),
+    started: (jobId, _kind, _runId, total) => void begun.push({ jobId, total }),
+  };
+  return {
+    ...link,
+    begun,
+    progress: (jobId: string, fraction: number, message: string) => {
+      for (const l of progress) l({ jobId, kind: 'evaluate', runId: null, step: 0, total: 1, fraction, message });
+    },
+    finish: (jobId: string, status: JobFinishedT['status'] = 'done', message?: string) => {
+      for (const l of finished) l({ jobId, kind: 'evaluate', runId: null, status, ...(message ? { error: { code: 'job-failed', message } } : {}) });
+    },
+  };
+}
+
+/** A generation's detail as generations:get answers it. */
+const detailOf = (id: number, copies: CopyCheckT | null = null): GenerationDetailT => ({
+  ...image(id),
+  runName: 'hearts',
+  model: 'cgan',
+  checkpointStep: 40,
+  backend: 'cpu',
+  conditioning: [],
+  latentNorm: 1,
+  latentDim: 8,
+  params: {},
+  children: 0,
+  copies,
+});
+
+const checked = (id: number): CopyCheckT => ({
+  sample: `generated/${id}.png`,
+  assetId: 11,
+  assetName: 'red heart.png',
+  assetFile: 'thumbs/ab.webp',
+  featureDistance: 0.41,
+  pixelAssetId: 12,
+  pixelAssetFile: 'thumbs/cd.webp',
+  pixelDistance: 0.12,
+  possibleCopy: false,
+  checkedAt: '2026-12-03T14:00:00Z',
+  threshold: { feature: 0.2, pixel: 0.03 },
+});
 
 describe('Results', () => {
   it('an animation failure is forgotten when another image opens or the pane closes', async () => {
@@ -212,5 +265,106 @@ describe('Detail', () => {
     expect(detail.open?.rating).toBe(4);
     expect(results.shown?.items.map((g) => g.rating)).toEqual([4, 0]);
     expect(gallery.invalidated.at(-1)).toBe(false); // The results tab is open: the gallery refetches when shown.
+  });
+
+  it('checking for copies starts a job, shows its progress, and shows the nearest training image once done', async () => {
+    const { detail, fake, jobs } = setup();
+    const done = new Set<number>();
+    fake.answer({
+      'generations:get': ({ id }) => detailOf(id, done.has(id) ? checked(id) : null),
+      'generations:checkCopies': () => ({ jobId: 'j1' }),
+    });
+    detail.openImage(image(5));
+    await settle();
+    expect(detail.detail?.copies).toBeNull();
+    await detail.checkCopies([5, 6, 7]);
+    expect(fake.calls.find((c) => c.name === 'generations:checkCopies')?.input).toEqual({ ids: [5, 6, 7] });
+    expect(jobs.begun).toEqual([{ jobId: 'j1', total: 3 }]);
+    expect(detail.copyJob).toMatchObject({ jobId: 'j1', fraction: 0 });
+    jobs.progress('j1', 0.5, 'Checking 2 of 3 images for copies');
+    jobs.progress('other', 0.9, 'An evaluation of another run');
+    expect(detail.copyJob).toMatchObject({ fraction: 0.5, message: 'Checking 2 of 3 images for copies' });
+    // A second press while it runs starts nothing.
+    await detail.checkCopies();
+    expect(fake.calls.filter((c) => c.name === 'generations:checkCopies')).toHaveLength(1);
+    done.add(5);
+    jobs.finish('j1');
+    expect(detail.copyJob).toBeNull();
+    await settle();
+    expect(detail.detail?.copies).toMatchObject({ assetName: 'red heart.png', possibleCopy: false });
+  });
+
+  it('a check the engine refuses, or a job that fails, says why in place', async () => {
+    const { detail, fake, jobs } = setup();
+    fake.answer({
+      'generations:get': ({ id }) => detailOf(id),
+      'generations:checkCopies': () => {
+        throw new ApiError('invalid-state', 'This project has fewer than two training images to compare these images with.');
+      },
+    });
+    detail.openImage(image(5));
+    await detail.checkCopies();
+    expect(detail.errors.copies).toMatch(/fewer than two training images/);
+    expect(detail.copyJob).toBeNull();
+    expect(detail.busy.copies).toBe(false);
+    fake.answer({ 'generations:checkCopies': () => ({ jobId: 'j2' }) });
+    await detail.checkCopies();
+    expect(detail.errors.copies).toBeUndefined();
+    jobs.finish('j2', 'failed', 'The training images are gone');
+    expect(detail.errors.copies).toBe('The training images are gone');
+    expect(detail.copyJob).toBeNull();
+  });
+
+  it('a job that ends before its start is answered still counts', async () => {
+    const { detail, fake, jobs } = setup();
+    let checkedYet = false;
+    fake.answer({
+      'generations:get': ({ id }) => detailOf(id, checkedYet ? checked(id) : null),
+      'generations:checkCopies': () => {
+        checkedYet = true;
+        jobs.finish('j3');
+        return { jobId: 'j3' };
+      },
+    });
+    detail.openImage(image(5));
+    await settle();
+    await detail.checkCopies();
+    expect(detail.copyJob).toBeNull();
+    await settle();
+    expect(detail.detail?.copies?.assetName).toBe('red heart.png');
+  });
+
+  it('another image forgets the pending check and its error; back on the first, its job shows again', async () => {
+    const { detail, fake, jobs } = setup();
+    fake.answer({ 'generations:get': ({ id }) => detailOf(id), 'generations:checkCopies': () => ({ jobId: 'j4' }) });
+    detail.openImage(image(5));
+    await detail.checkCopies();
+    expect(detail.copyJob?.jobId).toBe('j4');
+    detail.openImage(image(8));
+    expect(detail.copyJob).toBeNull();
+    await settle();
+    const gets = fake.calls.filter((c) => c.name === 'generations:get').length;
+    jobs.finish('j4', 'failed', 'No disk space');
+    await settle();
+    // Image 8 was not checked: no refetch, no error on it.
+    expect(fake.calls.filter((c) => c.name === 'generations:get')).toHaveLength(gets);
+    expect(detail.errors.copies).toBeUndefined();
+
+    fake.answer({ 'generations:checkCopies': () => ({ jobId: 'j5' }) });
+    await detail.checkCopies();
+    detail.openImage(image(5));
+    expect(detail.copyJob).toBeNull();
+    detail.openImage(image(8));
+    expect(detail.copyJob?.jobId).toBe('j5');
+    fake.answer({
+      'generations:checkCopies': () => {
+        throw new ApiError('not-found', 'There is no generated image 9 in this project.');
+      },
+    });
+    detail.openImage(image(9));
+    await detail.checkCopies();
+    expect(detail.errors.copies).toMatch(/no generated image 9/);
+    detail.openImage(image(5));
+    expect(detail.errors.copies).toBeUndefined();
   });
 });

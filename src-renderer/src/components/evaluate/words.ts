@@ -41,3 +41,23 @@ export function formatDistance(v: number | null | undefined): string {
 }
 
 export const splitWords = { val: 'validation', test: 'test (locked)', train: 'training images', all: 'all images' } as const;
+
+/** One distance of a copy check against its threshold, in words: "0.412 · a copy is under 0.210". */
+export function distanceAgainst(distance: number | null, threshold: number): string {
+  if (distance === null) return 'not compared';
+  return `${formatDistance(distance)} · a copy is under ${formatDistance(threshold)}`;
+}
+
+/** Why a checked image is, or is not, a possible copy (the same rule as an evaluation's copy alarm); a copy's words follow its badge. */
+export function copyVerdict(check: {
+  featureDistance: number | null;
+  pixelDistance: number;
+  possibleCopy: boolean;
+  threshold: { feature: number; pixel: number };
+}): string {
+  if (!check.possibleCopy) return 'Not a copy: farther from every training image than held-back real images are.';
+  const byFeatures = check.featureDistance !== null && check.featureDistance < check.threshold.feature;
+  const byPixels = check.pixelDistance < check.threshold.pixel;
+  const what = byFeatures && byPixels ? 'in features and in pixels' : byPixels ? 'in pixels' : 'in features';
+  return `Closer ${what} to a training image than held-back real images ever are.`;
+}
