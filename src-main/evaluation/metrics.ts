@@ -542,6 +542,29 @@ export function classCoverage(real: FeatureMatrix, realLabels: readonly number[]
   return { coverage: perClass.length ? perClass.filter((c) => c.covered).length / perClass.length : NaN, perClass };
 }
 
+/**
+ * The coverage part of the collapse alarm: a conditional model whose tags stop steering it covers
+ * far fewer tags than the real images cover themselves (each real image against its own tag's
+ * centroid). Fires below half of the real images' own coverage.
+ */
+export function coverageAlarm(
+  real: FeatureMatrix,
+  realLabels: readonly number[],
+  samples: FeatureMatrix,
+  sampleLabels: readonly number[],
+): { coverage: number; own: number; reason: string | null } {
+  const coverage = classCoverage(real, realLabels, samples, sampleLabels).coverage;
+  const own = classCoverage(real, realLabels, real, realLabels).coverage;
+  const fires = Number.isFinite(coverage) && Number.isFinite(own) && coverage < own / 2;
+  return {
+    coverage,
+    own,
+    reason: fires
+      ? `Only ${Math.round(coverage * 100)}% of tags give images nearest their own tag's real images (the real images themselves: ${Math.round(own * 100)}%).`
+      : null,
+  };
+}
+
 // ---------------------------------------------------------------- collapse
 
 export interface CollapseReport {

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { trainingPixels } from '../datasets/training-set';
 import { embeddingVersion, embedImages, fileFeatures, nearestRows, pixelNearest, unpack, viewKey, type FeatureCache, type View } from './features';
-import { calibrateCopies, classCoverage, detectCollapse, fid, flagCopies, kid, precisionRecall, type FeatureMatrix, type PixelSet } from './metrics';
+import { calibrateCopies, coverageAlarm, detectCollapse, fid, flagCopies, kid, precisionRecall, type FeatureMatrix, type PixelSet } from './metrics';
 import type { EvalSource, ScoredEvaluation, ScoredPair } from './protocol';
 
 export type { ScoredEvaluation, ScoredPair } from './protocol';
@@ -68,15 +68,18 @@ export async function scoreSamples(input: ScoreInput): Promise<ScoredEvaluation>
   const pr = precisionRecall(reference, fake);
   const collapse = detectCollapse(fake, reference);
   const refLabels = reference.kept.map((i) => input.reference[i]!.classes[0] ?? -1);
-  const coverage =
-    input.sampleLabels && refLabels.some((c) => c >= 0)
-      ? classCoverage(
-          labelled(reference, refLabels).m,
-          labelled(reference, refLabels).labels,
-          labelled(fake, input.sampleLabels).m,
-          labelled(fake, input.sampleLabels).labels,
-        ).coverage
-      : null;
+  let coverage: number | null = null;
+  if (input.sampleLabels && refLabels.some((c) => c >= 0)) {
+    const real = labelled(reference, refLabels);
+    const drawn = labelled(fake, input.sampleLabels);
+    const alarm = coverageAlarm(real.m, real.labels, drawn.m, drawn.labels);
+    coverage = alarm.coverage;
+    // A conditional model that ignores its tags has collapsed too.
+    if (alarm.reason) {
+      collapse.collapsed = true;
+      collapse.reasons.push(alarm.reason);
+    }
+  }
 
   say(0.75, 'Looking for copies of training images');
   const check =

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   calibrateCopies,
   classCoverage,
+  coverageAlarm,
   detectCollapse,
   diversity,
   drift,
@@ -181,6 +182,30 @@ describe('diversity, coverage, collapse, memorisation, drift', () => {
     const cov = classCoverage(cat(rows), labels, cat(samples), sampleLabels);
     expect(cov.perClass.map((c) => c.covered)).toEqual([true, true, false]);
     expect(cov.coverage).toBeCloseTo(2 / 3);
+  });
+
+  it('the coverage alarm fires when tags stop steering the samples, and is silent when they steer', () => {
+    const means = [0, 1, 2, 3].map((c) => Array.from({ length: d }, (_, k) => (k === c ? 6 : 0)));
+    const rows: Float32Array[] = [];
+    const labels: number[] = [];
+    const steered: Float32Array[] = [];
+    const ignored: Float32Array[] = [];
+    const sampleLabels: number[] = [];
+    for (let c = 0; c < 4; c++) {
+      rows.push(gaussian(40, d, 60 + c, { mean: means[c] }).data);
+      labels.push(...Array(40).fill(c));
+      steered.push(gaussian(40, d, 70 + c, { mean: means[c] }).data);
+      // A model that ignores its tags draws one kind of image whatever the prompt.
+      ignored.push(gaussian(40, d, 80 + c, { mean: means[0] }).data);
+      sampleLabels.push(...Array(40).fill(c));
+    }
+    const cat = (parts: Float32Array[]) => matrix(160, d, Float32Array.from(parts.flatMap((p) => [...p])));
+    const good = coverageAlarm(cat(rows), labels, cat(steered), sampleLabels);
+    expect(good.own).toBe(1);
+    expect(good.reason).toBeNull();
+    const bad = coverageAlarm(cat(rows), labels, cat(ignored), sampleLabels);
+    expect(bad.coverage).toBeCloseTo(0.25);
+    expect(bad.reason).toContain('25% of tags');
   });
 
   it('collapse fires on a repeated sample with the evidence, and is silent on fresh samples', () => {

@@ -151,6 +151,31 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('008 adds evaluations (one test per checkpoint), gallery copy checks and drift reports, cascading with their run', () => {
+    const file = tempDb();
+    const v7 = openDatabase(file, { upTo: 7 });
+    v7.prepare(
+      "INSERT INTO runs (id, name, model, size, preset, steps, batch_size, seed, status, config) VALUES (1, 'r', 'dcgan', 32, 'small', 10, 8, 1, 'done', '{}')",
+    ).run();
+    v7.prepare("INSERT INTO checkpoints (id, run_id, step, dir) VALUES (5, 1, 10, 'checkpoints/run-1/step-10')").run();
+    v7.close();
+    const db = openDatabase(file, { upTo: 8 });
+    expect(schemaVersion(db)).toBe(8);
+    expect(tables(db)).toEqual(expect.arrayContaining(['evaluations', 'generation_copies', 'drift_reports']));
+    const add = db.prepare(
+      "INSERT INTO evaluations (run_id, checkpoint_id, split, label, samples, reference, kid, kid_stderr, fid, precision, recall, report, seconds, embedding) VALUES (1, 5, ?, 'r', 64, 40, 0.1, 0.01, 50, 0.5, 0.2, '{}', 3, 'e')",
+    );
+    add.run('val');
+    add.run('val'); // scored again: kept
+    add.run('test');
+    expect(() => add.run('test')).toThrow(/UNIQUE/); // tested once
+    expect(() => add.run('holdout')).toThrow(/CHECK/);
+    expect(plan(db, "SELECT * FROM evaluations WHERE checkpoint_id = ? AND split = 'test'", 5)).toMatch(/evaluations_one_test|evaluations_by_run/);
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) FROM evaluations').pluck().get()).toBe(0);
+    db.close();
+  });
+
   it('runs all pending migrations in one transaction: a failing one leaves the old version', () => {
     const file = tempDb();
     openDatabase(file, { upTo: 1 }).close();
