@@ -39,6 +39,7 @@ export const NearestPair = z.object({
   featureDistance: z.number().nullable(),
   /** Nearest training image in pixel space (root-mean-square difference, 0–1). */
   pixelAssetId: id.nullable(),
+  pixelAssetName: z.string().nullable(),
   pixelAssetFile: projectFile.nullable(),
   pixelDistance: z.number(),
   possibleCopy: z.boolean(),

@@ -71,6 +71,7 @@ const checked = (id: number): CopyCheckT => ({
   assetFile: 'thumbs/ab.webp',
   featureDistance: 0.41,
   pixelAssetId: 12,
+  pixelAssetName: 'blue heart.png',
   pixelAssetFile: 'thumbs/cd.webp',
   pixelDistance: 0.12,
   possibleCopy: false,
