@@ -132,19 +132,10 @@ function labelled(m: FeatureMatrix, labels: readonly number[]): { m: FeatureMatr
   return { m: { rows: keep.length, dim: m.dim, data }, labels: keep.map((i) => labels[i]!) };
 }
 
-export interface CopyCheckInput {
-  /** The images checked, at the training size, and their features. */
-  samples: PixelSet;
+/** The images checked (at the training size) and their features, and what they are checked against. */
+export type CopyCheckInput = Pick<ScoreInput, 'samples' | 'train' | 'val' | 'view' | 'projectDir' | 'cache' | 'trainPixels' | 'embedTrain' | 'onProgress'> & {
   features: FeatureMatrix;
-  train: EvalSource[];
-  val: EvalSource[];
-  view: View;
-  projectDir: string;
-  cache: FeatureCache;
-  trainPixels?: PixelSet;
-  embedTrain: boolean;
-  onProgress?(fraction: number, message: string): void;
-}
+};
 
 /**
  * Each image's nearest training image by features and by pixels, flagged as a possible copy
