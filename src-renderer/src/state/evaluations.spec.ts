@@ -287,7 +287,9 @@ describe('Evaluations', () => {
     expect(s.ev.starting).toBeNull();
 
     s.fake.answer({ 'evaluations:start': () => ({ jobId: 'e2', alreadyTested: null }) });
-    await s.ev.evaluate('val');
+    // A quick look: the sample count chosen beside the button goes with the request.
+    await s.ev.evaluate('val', 256);
+    expect(callsTo(s.fake, 'evaluations:start').at(-1)?.input).toMatchObject({ split: 'val', samples: 256 });
     expect(s.ev.actionError).toBeNull();
     s.jobs.finish({ jobId: 'e2', kind: 'evaluate', runId: 1, status: 'failed', error: { code: 'internal', message: 'The sampler ran out of memory' } });
     expect(s.ev.actionError).toBe('The sampler ran out of memory');

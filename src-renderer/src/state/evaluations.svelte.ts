@@ -14,6 +14,8 @@ export type CheckpointItem = OpOutput<'checkpoints:list'>[number];
 
 /** Samples an asked-for evaluation draws (the contract's default). */
 export const EVAL_SAMPLES = 1000;
+/** What the Evaluate button offers: a quick look, the standard, a closer one (about 30 images/s here). */
+export const SAMPLE_CHOICES = [256, 1000, 2000] as const;
 
 /** What the manager reads of the window's jobs (jobs.svelte.ts). */
 export interface EvalJobsLink {
@@ -270,14 +272,14 @@ export class Evaluations {
    * Score the chosen checkpoint against the val split, or once against the locked test split (the
    * view asks for confirmation first). A second test answers with the first one's result.
    */
-  async evaluate(split: 'val' | 'test'): Promise<void> {
+  async evaluate(split: 'val' | 'test', samples: number = EVAL_SAMPLES): Promise<void> {
     const checkpoint = this.checkpoint;
     if (!checkpoint || this.starting || this.runJob) return;
     this.starting = split;
     this.actionError = null;
     this.alreadyTested = null;
     try {
-      const answer = await this.quietApi.evaluations.start({ checkpointId: checkpoint.id, split, samples: EVAL_SAMPLES });
+      const answer = await this.quietApi.evaluations.start({ checkpointId: checkpoint.id, split, samples });
       if (answer.alreadyTested) {
         const first = answer.alreadyTested;
         this.alreadyTested = first;
@@ -289,7 +291,7 @@ export class Evaluations {
         } else {
           this.running = this.running.map((j) => (j.jobId === jobId ? { ...j, checkpointId: checkpoint.id, split } : j));
         }
-        this.jobs.started(jobId, 'evaluate', checkpoint.runId, EVAL_SAMPLES);
+        this.jobs.started(jobId, 'evaluate', checkpoint.runId, samples);
       }
     } catch (error) {
       this.actionError = errorMessage(error);
