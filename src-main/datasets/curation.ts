@@ -138,6 +138,13 @@ export class Curation {
     return inverse.map((w) => (w * assets.length) / sum);
   }
 
+  /** Each image's classes for a conditional model: the indices of its tags in a run's class list. */
+  classIndexer(classNames: readonly string[]): (assetId: number) => number[] {
+    const index = new Map(classNames.map((c, i) => [c, i]));
+    const tags = classNames.length ? this.project.assets.tagsByAsset() : new Map<number, string[]>();
+    return (id) => (tags.get(id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined);
+  }
+
   /** The images a training run uses: not excluded, and in the train split when splits exist. */
   trainingAssets(): AssetRow[] {
     return this.project.assets.all({ excluded: false }).filter((a) => a.split === null || a.split === 'train');

@@ -432,14 +432,8 @@ export class EvaluationService {
   }
 
   private sources(p: Project, assets: AssetRow[], classNames: string[]): EvalSource[] {
-    const index = new Map(classNames.map((c, i) => [c, i]));
-    const tags = classNames.length ? p.assets.tagsByAsset() : new Map<number, string[]>();
-    return assets.map((a) => ({
-      path: p.path(assetFile(a.hash, a.ext)),
-      hash: a.hash,
-      name: a.name,
-      classes: (tags.get(a.id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined),
-    }));
+    const classesOf = new Curation(p).classIndexer(classNames);
+    return assets.map((a) => ({ path: p.path(assetFile(a.hash, a.ext)), hash: a.hash, name: a.name, classes: classesOf(a.id) }));
   }
 
   private launch(p: Project, request: EvaluateRequest, runId: number | null, where: Parameters<typeof recordEvaluation>[1]): JobT {

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import type { EventName, EventPayload, JobT, OpParsedInput, TrainSettingsT } from '../../src-preload/contract';
 import { Curation } from '../datasets/curation';
 import { configFromSettings, FREEZABLE, runName } from '../ml/recipe';
-import { assetFile, type AssetRow } from '../store/assets';
+import { assetFile } from '../store/assets';
 import type { Project } from '../store/project';
 import type { RunAssetRow, RunRow } from '../store/runs';
 import { AtelierError } from '../errors';
@@ -120,13 +120,11 @@ export class TrainingQueue {
     // Sampling weights (oversample) or loss weights (classWeights); the job is told which in start().
     const weights =
       settings.balance === 'oversample' ? curation.oversamplingWeights(assets) : settings.balance === 'classWeights' ? curation.classWeights(assets) : null;
-    const tags = p.assets.tagsByAsset();
-    const index = new Map(classes.map((c, i) => [c, i]));
-    const classOf = (a: AssetRow) => (tags.get(a.id) ?? []).map((t) => index.get(t)).filter((i): i is number => i !== undefined);
+    const classesOf = curation.classIndexer(classes);
     const val = p.assets.all({ excluded: false }).filter((a) => a.split === 'val');
     const snapshot: RunAssetRow[] = [
-      ...assets.map((a, i) => ({ assetId: a.id, role: 'train' as const, weight: weights?.[i] ?? 1, classes: classOf(a) })),
-      ...val.map((a) => ({ assetId: a.id, role: 'val' as const, weight: 1, classes: classOf(a) })),
+      ...assets.map((a, i) => ({ assetId: a.id, role: 'train' as const, weight: weights?.[i] ?? 1, classes: classesOf(a.id) })),
+      ...val.map((a) => ({ assetId: a.id, role: 'val' as const, weight: 1, classes: classesOf(a.id) })),
     ];
     const config = configFromSettings(settings, { classes: classes.length, images: assets.length });
     const { beta: _beta, ...common } = settings;
