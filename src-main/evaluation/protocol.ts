@@ -3,6 +3,7 @@
 // `evaluated` and `features` messages. The job never writes the database: it reads cached
 // features through a read-only connection and sends new ones back for the engine to store.
 import type { TrainConfig } from '../ml/train';
+import type { NewEvaluation } from '../store/evaluations';
 
 /** A project image the yardstick reads: its file, content hash, and tag classes (conditional models). */
 export interface EvalSource {
@@ -87,15 +88,11 @@ export interface ScoredPair {
 }
 
 /** What an evaluation measured; the engine stores it and resolves hashes to images. */
-export interface ScoredEvaluation {
-  samples: number;
-  reference: number;
-  kid: number;
-  kidStderr: number;
-  fid: number;
-  precision: number;
-  recall: number;
-  coverage: number | null;
+/** What an evaluation measured: the stored row's numbers (store/evaluations.ts), and its evidence. */
+export interface ScoredEvaluation extends Pick<
+  NewEvaluation,
+  'samples' | 'reference' | 'kid' | 'kidStderr' | 'fid' | 'precision' | 'recall' | 'coverage' | 'seconds' | 'embedding'
+> {
   collapse: { collapsed: boolean; reasons: string[]; diversity: number; duplicateShare: number; groups: { size: number; files: string[] }[] };
   memorisation: {
     threshold: { feature: number; pixel: number };
@@ -105,6 +102,4 @@ export interface ScoredEvaluation {
     pairs: ScoredPair[];
   } | null;
   preview: string[];
-  seconds: number;
-  embedding: string;
 }

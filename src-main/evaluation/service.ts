@@ -51,20 +51,8 @@ export function recordEvaluation(
   where: { runId: number | null; checkpointId: number | null; split: EvalSplit; auto: boolean; label: string },
   r: ScoredEvaluation,
 ): number {
-  return p.evaluations.add({
-    ...where,
-    samples: r.samples,
-    reference: r.reference,
-    kid: r.kid,
-    kidStderr: r.kidStderr,
-    fid: r.fid,
-    precision: r.precision,
-    recall: r.recall,
-    coverage: r.coverage,
-    report: { collapse: r.collapse, memorisation: r.memorisation, preview: r.preview },
-    seconds: r.seconds,
-    embedding: r.embedding,
-  });
+  const { collapse, memorisation, preview, ...numbers } = r;
+  return p.evaluations.add({ ...where, ...numbers, report: { collapse, memorisation, preview } });
 }
 
 /** A stored evaluation as the contract shows it: training images named by id, name and thumbnail. */
