@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkLauncher } from '../src-main/host/jobs';
 import { createStudio } from '../src-main/host/studio';
+import { Workstation } from '../src-main/feedback/workstation';
 import { Rng } from '../src-main/ml/random';
 import type { NewGeneration } from '../src-main/store/generations';
 import { Project } from '../src-main/store/project';
@@ -86,7 +87,9 @@ function makeGallery(path: string): void {
     }
     p.generations.addBatch(batch);
   }
-  p.db.prepare('UPDATE generations SET rating = 1 + id % 5 WHERE id % 7 = 0').run();
+  // A seventh rated by one reviewer (the triggers keep the gallery's mean), two thirds predicted.
+  p.db.prepare("INSERT INTO reviews (generation_id, reviewer, stars) SELECT id, 'Bench', 1 + id % 5 FROM generations WHERE id % 7 = 0").run();
+  p.db.prepare('UPDATE generations SET predicted = 1 + (id % 400) / 100.0 WHERE id % 3 != 0').run();
   p.close();
 }
 
@@ -99,9 +102,11 @@ try {
     log: console.error,
     lockProjects: false,
     runQueue: false,
+    workstation: new Workstation(join(dir, 'workstation.json')),
   });
   t = performance.now();
   studio.openProject(join(dir, 'g'), { queue: false });
+  await studio.router.call('reviewer:set', { name: 'Bench' });
   console.log(`open project: ${ms(t)}`);
   const call = async (name: string, input: unknown) => {
     const r = await studio.router.call(name, input);
@@ -119,6 +124,8 @@ try {
     ['page, sort by rating', { sort: 'rating', offset: 5_000, limit: 200 }],
     ['page, date range', { from: '2000-01-01', to: '2100-01-01', limit: 200 }],
     ['page, tag + rating + words', { tag: 'tag 3', minRating: 2, text: 'tag', limit: 200 }],
+    ['page, not reviewed by me', { notReviewedByMe: true, offset: 5_000, limit: 200 }],
+    ['page, sort by predicted rating', { sort: 'predicted', limit: 200 }],
   ] as const) {
     await call('generations:list', input); // warm the statement cache
     const times: number[] = [];
@@ -134,6 +141,10 @@ try {
   t = performance.now();
   await call('generations:rate', { ids: Array.from({ length: 10_000 }, (_, i) => 1 + i * 7), rating: 5 });
   console.log(`rate 10,000 images: ${ms(t)}`);
+  t = performance.now();
+  await call('reviews:set', { ids: [7], change: { stars: 3 }, reviewer: 'Second' });
+  console.log(`one review by a second reviewer: ${ms(t)}`);
+
   t = performance.now();
   await call('generations:get', { id: 77_777 % N || 1 });
   console.log(`one image's provenance (generations:get): ${ms(t)}`);

@@ -31,7 +31,7 @@ const launchJob: LaunchJob = () => {
   };
 };
 
-const studio = createStudio({ launchJob, prepareEvaluation: true });
+const studio = createStudio({ launchJob, prepareEvaluation: true, learnTaste: true });
 
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
 const DEV_URL = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null;

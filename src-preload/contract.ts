@@ -52,6 +52,7 @@ import {
 } from './contract/generation';
 import { Job, JobProgress, RunChanged, JobFinished } from './contract/jobs';
 import { Evaluation, DriftReport, evalSampleCount } from './contract/evaluation';
+import { reviewerName, Review, reviewChange, ReviewQueue, PreferenceStatus, PreferenceModel, FeedbackRound } from './contract/review';
 
 export * from './contract/common';
 export * from './contract/errors';
@@ -61,6 +62,7 @@ export * from './contract/training';
 export * from './contract/generation';
 export * from './contract/jobs';
 export * from './contract/evaluation';
+export * from './contract/review';
 
 function op<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
   return { input, output, summary };
@@ -393,8 +395,81 @@ export const operations = {
   'generations:rate': op(
     z.object({ ids: z.array(id).min(1).max(10_000), rating: z.number().int().min(0).max(5) }).strict(),
     z.object({ updated: count }),
-    'Rate generated images 1–5 stars (0 clears).',
+    "Rate generated images 1–5 stars (0 clears) as this workstation's reviewer (reviews:set with stars only).",
   ),
+  'reviewer:get': op(
+    empty,
+    z.object({
+      /** This workstation's reviewer name; null until it is set (the studio asks once). */
+      name: z.string().nullable(),
+      /** Everyone who has reviewed in this project, and everyone a batch was sent to, by name. */
+      known: z.array(z.string()),
+    }),
+    "This workstation's reviewer name and the reviewers this project knows.",
+  ),
+  'reviewer:set': op(
+    z.object({ name: reviewerName }).strict(),
+    z.object({ name: z.string() }),
+    "Set this workstation's reviewer name (kept outside any project).",
+  ),
+  'reviews:set': op(
+    z
+      .object({
+        ids: z.array(id).min(1).max(10_000),
+        change: reviewChange,
+        /** Review under this name instead of the workstation's (the CLI's --reviewer). */
+        reviewer: reviewerName.optional(),
+      })
+      .strict(),
+    z.object({
+      updated: count,
+      /** The images as they now stand (mean, count, your review), for up to 1,024 ids. */
+      items: z.array(Generation),
+    }),
+    "Review images as this workstation's reviewer: stars (0 clears), favourite, a reject reason (null takes it back), a comment. Written at once.",
+  ),
+  'reviews:list': op(
+    z.object({ generationId: id }).strict(),
+    z.object({ reviews: z.array(Review) }),
+    'Every review of one image: who, when, and what they said.',
+  ),
+  'reviews:queue': op(
+    z.object({ batchId: id, reviewers: z.array(reviewerName).min(1).max(20) }).strict(),
+    z.object({ queues: z.array(ReviewQueue) }),
+    'Send a batch to named reviewers: it shows as pending for each until they have reviewed every image in it.',
+  ),
+  'reviews:queues': op(
+    z.object({ reviewer: reviewerName.optional(), pendingOnly: z.boolean().default(false) }).strict(),
+    z.object({ queues: z.array(ReviewQueue) }),
+    'Batches sent for review, newest first, with how far each reviewer has got.',
+  ),
+  'preference:status': op(
+    empty,
+    PreferenceStatus,
+    "The preference model (the team's taste learnt from ratings): how much it learnt from and how well it predicts.",
+  ),
+  'preference:train': op(
+    empty,
+    z.object({ jobId: z.string() }),
+    "Learn the team's taste from every rating now, measure it on ratings held out, and predict every generated image.",
+  ),
+  'preference:predict': op(
+    z.object({ ids: z.array(id).min(1).max(10_000) }).strict(),
+    z.object({ model: PreferenceModel.nullable(), predictions: z.array(z.object({ id, predicted: z.number().nullable() })) }),
+    'The predicted stars of generated images (null for an image not predicted yet).',
+  ),
+  'feedback:start': op(
+    z
+      .object({
+        /** The checkpoint to fine-tune; the published one (else the newest) when absent. */
+        fromCheckpointId: id.optional(),
+        steps: z.number().int().min(10).max(100_000).optional(),
+      })
+      .strict(),
+    z.object({ runId: id, liked: count, disliked: count }),
+    'A feedback round: fine-tune a checkpoint on the ratings (liked images join the real set, disliked ones are shown to D as fakes), then compare before and after.',
+  ),
+  'feedback:rounds': op(empty, z.object({ rounds: z.array(FeedbackRound) }), 'Feedback rounds, newest first, with their before/after comparison.'),
   'evaluations:list': op(
     z.object({ runId: id.optional() }).strict(),
     z.object({

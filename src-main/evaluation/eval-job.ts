@@ -13,12 +13,12 @@ import { openFeatureReader } from '../store/features';
 import { AtelierError } from '../errors';
 import { decodeImage, embedImages, fileFeatures, type FeatureCache, type View } from './features';
 import { drift, type PixelSet } from './metrics';
-import type { CopiesRequest, DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage } from './protocol';
+import type { CopiesRequest, DriftRequest, EmbedRequest, EvalSource, EvaluateRequest, EvaluationMessage, FeaturesMessage } from './protocol';
 import { drawSamples } from './sampling';
 import { copyCheck, scoreSamples } from './score';
 
 /** The project's feature cache as a job sees it: read-only rows, new rows sent to the engine. */
-export function jobFeatureCache(projectDir: string, post: (m: EvaluationMessage) => void): FeatureCache & { close(): void } {
+export function jobFeatureCache(projectDir: string, post: (m: FeaturesMessage) => void): FeatureCache & { close(): void } {
   const reader = openFeatureReader(join(projectDir, 'atelier.db'));
   const fresh = new Map<string, Float32Array>();
   const id = (hash: string, key: { embedding: string; view: string }) => `${key.embedding}|${key.view}|${hash}`;

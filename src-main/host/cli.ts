@@ -6,7 +6,16 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { operations, type EvaluationT, type JobProgressT, type OpInput, type OpName, type OpOutput, type EventPayload } from '../../src-preload/contract';
+import {
+  operations,
+  type EvaluationT,
+  type FeedbackRoundT,
+  type JobProgressT,
+  type OpInput,
+  type OpName,
+  type OpOutput,
+  type EventPayload,
+} from '../../src-preload/contract';
 import { AtelierError, asErrorCode } from '../errors';
 import { installCrashHandlers, log } from '../log';
 import { forkLauncher, jobEntryBeside } from './jobs';
@@ -34,6 +43,11 @@ Usage:
                                                 score a folder of images made elsewhere with the same yardstick
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
+  atelier rate <dir> <generation-id…> --stars N [--favourite] [--reject artefacts|off-prompt|copy|boring|other]
+          [--comment TEXT] [--reviewer NAME]     review generated images (as this workstation's reviewer unless --reviewer)
+  atelier predict <dir> <generation-id…>        the preference model's predicted stars (it learns first if ratings changed)
+  atelier feedback-round <dir> [--steps N] [--from-checkpoint CK]
+                                                fine-tune on the ratings, then compare before and after (predicted stars, KID)
   atelier studio [<dir>] [--port P] [--projects <folder>]
                                                 serve the app on 127.0.0.1 (headless studio); its pages create
                                                 projects only inside --projects (default: the folder holding <dir>, else ~/Atelier)
@@ -82,6 +96,11 @@ const options = {
   split: { type: 'string' },
   samples: { type: 'string' },
   images: { type: 'string' },
+  stars: { type: 'string' },
+  favourite: { type: 'boolean' },
+  reject: { type: 'string' },
+  comment: { type: 'string' },
+  reviewer: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -111,9 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     launchJob: forkLauncher(jobEntryBeside(import.meta.url)),
     log: (l) => process.stderr.write(`${l}\n`),
     // The studio and train run the training queue of the project they open; the other verbs only read it.
-    runQueue: verb === 'studio' || verb === 'train',
+    runQueue: verb === 'studio' || verb === 'train' || verb === 'feedback-round',
     // The studio embeds images for evaluation while it is idle; one-shot verbs would only start and kill that job.
     prepareEvaluation: verb === 'studio',
+    learnTaste: verb === 'studio',
     projectsRoot,
   });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {
@@ -127,6 +147,15 @@ export async function main(argv: string[]): Promise<number> {
     const n = Number(raw);
     if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number (got ${JSON.stringify(raw)}).`);
     return n;
+  };
+  /** Generation ids given after the project folder: whole positive numbers. */
+  const generationIds = (args: string[], what: string): number[] => {
+    if (args.length === 0) throw new UsageError(`${what} needs generation ids: atelier ${what} <dir> <generation-id…> (atelier generate --json lists them).`);
+    return args.map((a) => {
+      const n = Number(a);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`"${a}" is not a generation id (a whole number from 1).`);
+      return n;
+    });
   };
   const needDir = (): string => {
     if (!rest[0]) throw new UsageError(`${verb} needs a project folder: atelier ${verb} <dir>`);
@@ -369,6 +398,102 @@ export async function main(argv: string[]): Promise<number> {
         say(`Generated ${files.length} images into ${out} in ${result.seconds} s.`);
         break;
       }
+      case 'rate': {
+        await openProject();
+        const ids = generationIds(rest.slice(1), 'rate');
+        const stars = number('stars');
+        const change = {
+          ...(stars !== undefined ? { stars } : {}),
+          ...(values.favourite ? { favourite: true } : {}),
+          ...(values.reject !== undefined ? { reject: values.reject as 'other' } : {}),
+          ...(values.comment !== undefined ? { comment: values.comment } : {}),
+        };
+        if (Object.keys(change).length === 0) throw new UsageError('rate needs --stars N (0 clears), --favourite, --reject REASON or --comment TEXT.');
+        const reviewer = values.reviewer ?? (await call('reviewer:get', {})).name;
+        if (!reviewer) {
+          throw new AtelierError('no-reviewer', "Say who is rating: --reviewer NAME (or set this workstation's reviewer name in the studio).");
+        }
+        const { updated, items } = await call('reviews:set', { ids, change, reviewer });
+        result = { updated, reviewer, images: items.map((g) => ({ id: g.id, rating: g.rating, ratings: g.ratings, disagreement: g.disagreement })) };
+        say(`${reviewer} reviewed ${ids.length} image${ids.length === 1 ? '' : 's'} (${updated} changed).`);
+        break;
+      }
+      case 'predict': {
+        await openProject();
+        const ids = generationIds(rest.slice(1), 'predict');
+        const status = await call('preference:status', {});
+        const known = await call('preference:predict', { ids });
+        if (!status.model || status.newSinceModel > 0 || known.predictions.some((p) => p.predicted === null)) {
+          const { jobId } = await call('preference:train', {});
+          const finished = await studio.waitForJob(jobId);
+          if (finished.status !== 'done')
+            throw new AtelierError(asErrorCode(finished.error?.code ?? 'internal'), finished.error?.message ?? 'Learning the ratings failed.');
+        }
+        const { model, predictions } = await call('preference:predict', { ids });
+        result = { model, predictions };
+        if (model) say(model.verdict);
+        for (const p of predictions) say(`  ${p.id}: ${p.predicted === null ? 'not predicted' : `${p.predicted.toFixed(2)} stars (predicted)`}`);
+        if (!model)
+          say((await call('preference:status', {})).rated < 1 ? 'No ratings yet: rate images first (atelier rate).' : 'Too few ratings to learn from yet.');
+        break;
+      }
+      case 'feedback-round': {
+        await openProject();
+        const steps = number('steps');
+        const from = number('from-checkpoint');
+        const started = performance.now();
+        const queued = await call('feedback:start', { ...(steps !== undefined ? { steps } : {}), ...(from !== undefined ? { fromCheckpointId: from } : {}) });
+        say(`Feedback round: run ${queued.runId} fine-tunes on ${queued.liked} liked and ${queued.disliked} disliked images.`);
+        const stopProgress = studio.router.subscribe((event, payload) => {
+          if (event !== 'job:progress' || json) return;
+          const p = payload as JobProgressT;
+          if (p.runId === queued.runId && (p.step === p.total || p.step % 50 === 0)) process.stderr.write(`${p.message}\n`);
+        });
+        const status = await waitForRun(studio, queued.runId, async () => (await call('runs:get', { runId: queued.runId })).status);
+        stopProgress();
+        if (status !== 'done') {
+          const run = await call('runs:get', { runId: queued.runId });
+          throw new AtelierError(status === 'failed' ? 'run-failed' : 'run-stopped', run.error ?? `Run ${queued.runId} ${status}.`);
+        }
+        say('Drawing the same seeds before and after, and scoring both…');
+        const compared = await waitForComparison(studio, queued.runId, async () =>
+          (await call('feedback:rounds', {})).rounds.find((r) => r.runId === queued.runId),
+        );
+        const run = await call('runs:get', { runId: queued.runId });
+        const side = (s: typeof compared.before) =>
+          s
+            ? {
+                checkpointId: s.checkpointId,
+                step: s.step,
+                predicted: s.predicted,
+                kid: s.kid,
+                kidStderr: s.kidStderr,
+                collapse: s.collapse,
+                generationIds: s.generationIds,
+              }
+            : null;
+        result = {
+          runId: queued.runId,
+          checkpointId: run.latestCheckpointId,
+          ratingsUsed: compared.liked + compared.disliked,
+          liked: compared.liked,
+          disliked: compared.disliked,
+          reviewers: compared.reviewers,
+          before: side(compared.before),
+          after: side(compared.after),
+          verdict: compared.verdict,
+          reason: compared.reason,
+          seconds: round((performance.now() - started) / 1000),
+        };
+        const fmt = (s: typeof compared.before) =>
+          s
+            ? `predicted ${s.predicted === null ? '—' : s.predicted.toFixed(2)} stars, KID ${s.kid === null ? '—' : `${s.kid.toFixed(4)} ± ${(s.kidStderr ?? 0).toFixed(4)}`}${s.collapse ? ', COLLAPSE' : ''}`
+            : '—';
+        say(`Before (step ${compared.before?.step ?? '?'}): ${fmt(compared.before)}`);
+        say(`After  (step ${compared.after?.step ?? '?'}): ${fmt(compared.after)}`);
+        say(`${(compared.verdict ?? 'not judged').toUpperCase()}: ${compared.reason}`);
+        break;
+      }
       case 'studio': {
         const project = rest[0] ? await call('project:open', { dir: resolve(rest[0]) }) : null;
         if (projectsRoot) mkdirSync(projectsRoot, { recursive: true });
@@ -486,6 +611,30 @@ function waitForRun(studio: Studio, runId: number, read: () => Promise<RunStatus
       stop();
       reject(error instanceof Error ? error : new Error(String(error)));
     });
+  });
+}
+
+/** Resolves with the round once its comparison is recorded (it is drawn and scored after the run ends). */
+function waitForComparison(studio: Studio, runId: number, read: () => Promise<FeedbackRoundT | undefined>): Promise<FeedbackRoundT> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const check = () =>
+      read().then(
+        (r) => {
+          if (settled || !r || r.comparing || (r.before === null && r.verdict === null && !r.reason.startsWith('The comparison could not'))) return;
+          settled = true;
+          stop();
+          resolve(r);
+        },
+        (error: unknown) => {
+          stop();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    const stop = studio.router.subscribe((event, payload) => {
+      if (event === 'run:changed' && (payload as EventPayload<'run:changed'>).runId === runId) void check();
+    });
+    void check();
   });
 }
 

@@ -10,6 +10,7 @@ import { GeneratorProcess } from '../generate/generator-process';
 import { initBackend } from '../ml/backend';
 import { runTrainingJob } from '../training/run-job';
 import { runCopiesJob, runDriftJob, runEmbedJob, runEvaluationJob } from '../evaluation/eval-job';
+import { runPreferenceJob } from '../feedback/preference-job';
 import type { JobControl, JobMessage, JobRequest } from './job-protocol';
 
 interface ParentPort {
@@ -40,6 +41,7 @@ async function run(request: JobRequest): Promise<void> {
   else if (request.type === 'embed') await runEmbedJob(request, post);
   else if (request.type === 'drift') await runDriftJob(request, post);
   else if (request.type === 'copies') await runCopiesJob(request, post);
+  else if (request.type === 'preference') await runPreferenceJob(request, post);
   else await generator!.serve();
 }
 

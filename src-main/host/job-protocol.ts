@@ -5,16 +5,23 @@ import type { BackendInfoT, ErrorPayloadT } from '../../src-preload/contract';
 import type { DrawControl, DrawMessage, GeneratorMessage, GeneratorRequest, LaunchGenerator } from '../generate/protocol';
 import type { PauseControl, TrainMessage, TrainRequest } from '../training/protocol';
 import type { CopiesRequest, DriftRequest, EmbedRequest, EvaluateRequest, EvaluationMessage } from '../evaluation/protocol';
+import type { PreferenceMessage, PreferenceRequest } from '../feedback/protocol';
 
-export type { CopiesRequest, DrawControl, DriftRequest, EmbedRequest, EvaluateRequest, GeneratorRequest, PauseControl, TrainRequest };
+export type { CopiesRequest, DrawControl, DriftRequest, EmbedRequest, EvaluateRequest, GeneratorRequest, PauseControl, PreferenceRequest, TrainRequest };
 
-export type JobRequest = TrainRequest | GeneratorRequest | EvaluateRequest | EmbedRequest | DriftRequest | CopiesRequest;
+export type JobRequest = TrainRequest | GeneratorRequest | EvaluateRequest | EmbedRequest | DriftRequest | CopiesRequest | PreferenceRequest;
 
 /** Messages the engine may send a running job after its request. */
 export type JobControl = PauseControl | DrawControl;
 
 export type JobMessage =
-  { type: 'ready'; backend: BackendInfoT } | TrainMessage | EvaluationMessage | DrawMessage | { type: 'done' } | { type: 'error'; error: ErrorPayloadT };
+  | { type: 'ready'; backend: BackendInfoT }
+  | TrainMessage
+  | EvaluationMessage
+  | PreferenceMessage
+  | DrawMessage
+  | { type: 'done' }
+  | { type: 'error'; error: ErrorPayloadT };
 
 /** How the engine talks to one job process, whichever way it was started. */
 export interface JobChannel {
@@ -34,6 +41,9 @@ export function trainMessage(m: JobMessage): TrainMessage | null {
     case 'error':
     case 'drawn':
     case 'draw-failed':
+    case 'hashes':
+    case 'preference-model':
+    case 'predictions':
       return null;
     default:
       return m;
@@ -47,6 +57,20 @@ export function evaluationMessage(m: JobMessage): EvaluationMessage | null {
     case 'evaluated':
     case 'drifted':
     case 'copies':
+    case 'progress':
+      return m;
+    default:
+      return null;
+  }
+}
+
+/** A preference job's own messages (the feedback service's view). */
+export function preferenceMessage(m: JobMessage): PreferenceMessage | null {
+  switch (m.type) {
+    case 'features':
+    case 'hashes':
+    case 'preference-model':
+    case 'predictions':
     case 'progress':
       return m;
     default:

@@ -6,7 +6,17 @@ import type { JobKind, JobStatus } from '../../src-preload/contract';
 import type { z } from 'zod';
 import type { RunJobs } from '../training/queue';
 import type { EvaluationJobs } from '../evaluation/service';
-import { evaluationMessage, trainMessage, type JobChannel, type JobControl, type JobMessage, type JobRequest, type LaunchJob } from './job-protocol';
+import type { PreferenceJobs } from '../feedback/service';
+import {
+  evaluationMessage,
+  preferenceMessage,
+  trainMessage,
+  type JobChannel,
+  type JobControl,
+  type JobMessage,
+  type JobRequest,
+  type LaunchJob,
+} from './job-protocol';
 import type { ErrorPayloadT } from '../../src-preload/contract';
 
 export interface JobRecord {
@@ -183,4 +193,18 @@ export function forkLauncher(entry: string): LaunchJob {
 export function jobEntryBeside(entryUrl: string): string {
   const ext = entryUrl.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./job-process${ext}`, entryUrl).pathname;
+}
+
+/** The engine's jobs as the feedback service uses them: preference jobs, which hear only their own messages. */
+export function preferenceJobs(jobs: JobManager): PreferenceJobs {
+  return {
+    start: (kind, runId, request, handlers) =>
+      jobs.start(kind, runId, request, {
+        onMessage: (m, job) => {
+          const e = preferenceMessage(m);
+          if (e) handlers.onMessage(e, job);
+        },
+        onFinish: (job, error) => handlers.onFinish(job, error),
+      }),
+  };
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BackendInfoT, EventPayload, JobFinishedT } from '../../src-preload/contract';
+import type { BackendInfoT, EventPayload, JobFinishedT, JobKindT } from '../../src-preload/contract';
 import { importFiles, type ImportReport } from '../datasets/import';
 import { runImport } from '../datasets/import-job';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
@@ -16,8 +16,10 @@ import { Project } from '../store/project';
 import { AtelierError, toErrorPayload } from '../errors';
 import { log as fileLog, logToProject } from '../log';
 import { generatorLauncher, type LaunchJob } from './job-protocol';
-import { evaluationJobs, JobManager, runJobs } from './jobs';
+import { evaluationJobs, JobManager, preferenceJobs, runJobs } from './jobs';
 import { EvaluationService } from '../evaluation/service';
+import { FeedbackService } from '../feedback/service';
+import { Workstation } from '../feedback/workstation';
 import { EMBEDDING_CREDITS } from '../evaluation/credits';
 import { GeneratorClient } from '../generate/generator-client';
 import { GenerationService } from '../generate/service';
@@ -61,6 +63,12 @@ export interface StudioOptions {
   prepareEvaluation?: boolean;
   /** Runs score their checkpoints within their time budget (default true; the budget bench turns it off to compare). */
   scoreCheckpoints?: boolean;
+  /** Where this workstation's reviewer name is kept (default: the user's config folder). */
+  workstation?: Workstation;
+  /** Relearn the team's taste by itself after ratings change, and predict new images (the studio and the app; default false). */
+  learnTaste?: boolean;
+  /** Samples each side of a feedback round's comparison is scored on (default 256; tests use fewer). */
+  compareSamples?: number;
 }
 
 export interface Studio {
@@ -172,6 +180,8 @@ export function createStudio(options: StudioOptions): Studio {
     router.emit('job:finished', payload);
     // A finished run or import may need features at a new size or of new images.
     if (payload.kind === 'train' || payload.kind === 'import') evaluation.prepare();
+    // A feedback round's run is compared with where it started (a run that is not a round is passed over).
+    if (payload.kind === 'train' && payload.status === 'done' && payload.runId !== null) void feedback.compare(payload.runId);
     for (const resolve of waiters.get(payload.jobId) ?? []) resolve(payload);
     waiters.delete(payload.jobId);
   };
@@ -316,8 +326,12 @@ export function createStudio(options: StudioOptions): Studio {
     'prompts:saveTemplate': ({ name, text }) => requireProject().generations.saveTemplate(name, text),
     'prompts:deleteTemplate': ({ id }) => ({ deleted: requireProject().generations.deleteTemplate(id) }),
     'generations:create': (input) => generation.fromPrompt(input),
-    'generations:list': (filter) => requireProject().generations.list(filter),
-    'generations:ids': (filter) => ({ ids: requireProject().generations.ids(filter) }),
+    'generations:list': (filter) => {
+      const page = requireProject().generations.list(feedback.filter(filter));
+      feedback.predictNew();
+      return { total: page.total, items: feedback.withMine(page.items) };
+    },
+    'generations:ids': (filter) => ({ ids: requireProject().generations.ids(feedback.filter(filter)) }),
     'generations:get': ({ id }) => ({ ...generation.detail(id), copies: evaluation.copiesOf(id) }),
     'generations:checkCopies': ({ ids }) => evaluation.checkCopies(ids),
     'generations:regenerate': ({ id }) => generation.regenerate(id),
@@ -327,7 +341,21 @@ export function createStudio(options: StudioOptions): Studio {
     'generations:postprocess': ({ id, steps }) => generation.postprocess(id, steps),
     'generations:export': (input) => generation.exportImages(input),
     'generations:animate': (input) => generation.animate(input),
-    'generations:rate': ({ ids, rating }) => ({ updated: requireProject().generations.rate(ids, rating) }),
+    'generations:rate': ({ ids, rating }) => ({ updated: feedback.review(ids, { stars: rating }).updated }),
+    'reviewer:get': () => feedback.reviewers(),
+    'reviewer:set': ({ name }) => feedback.setReviewer(name),
+    'reviews:set': ({ ids, change, reviewer }) => feedback.review(ids, change, reviewer),
+    'reviews:list': ({ generationId }) => feedback.reviewsOf(generationId),
+    'reviews:queue': ({ batchId, reviewers }) => feedback.queue(batchId, reviewers),
+    'reviews:queues': (filter) => feedback.queues(filter),
+    'preference:status': () => feedback.status(),
+    'preference:train': () => feedback.learn(),
+    'preference:predict': ({ ids }) => feedback.predictions(ids),
+    'feedback:start': (input) => {
+      requireQueueOwner();
+      return feedback.startRound(input);
+    },
+    'feedback:rounds': () => feedback.rounds(),
     'evaluations:list': ({ runId }) => evaluation.list(runId),
     'evaluations:start': (input) => evaluation.start(input),
     'evaluations:images': (input) => evaluation.images(input),
@@ -352,6 +380,25 @@ export function createStudio(options: StudioOptions): Studio {
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),
     prepare: options.prepareEvaluation ?? false,
+  });
+  const feedback = new FeedbackService({
+    project: () => project,
+    jobs: preferenceJobs(jobs),
+    workstation: options.workstation ?? new Workstation(),
+    emit: (event, payload) => router.emit(event, payload),
+    onJobFinished: emitFinished,
+    progress: (record, m) => progressPayload(record, m),
+    enqueueRound: (plan) => training.enqueue(plan.settings, { feedback: plan.feedback }),
+    autoLearn: options.learnTaste ?? false,
+    draw: (input) => generation.fromPrompt(input),
+    evaluate: async (checkpointId, samples) => {
+      const { jobId } = evaluation.start({ checkpointId, split: 'val', samples });
+      const done = jobId ? await studio.waitForJob(jobId) : null;
+      if (done?.status !== 'done' || done.evaluationId === undefined) return null;
+      const e = evaluation.list(undefined).evaluations.find((x) => x.id === done.evaluationId);
+      return e ? { kid: e.kid, kidStderr: e.kidStderr, collapse: e.collapse.collapsed } : null;
+    },
+    ...(options.compareSamples ? { compareSamples: options.compareSamples } : {}),
   });
 
   const studio: Studio = {
@@ -443,7 +490,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
 }
 
 function progressPayload(
-  record: { id: string; kind: 'train' | 'import' | 'evaluate'; runId: number | null },
+  record: { id: string; kind: JobKindT; runId: number | null },
   m: { step: number; total: number; message: string; lossD?: number; lossG?: number; recon?: number; kl?: number; imgPerSec?: number },
 ): EventPayload<'job:progress'> {
   return {

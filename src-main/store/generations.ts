@@ -47,9 +47,12 @@ export interface GenerationFilter {
   batchId?: number | undefined;
   origin?: GenerationOriginT | undefined;
   minRating?: number | undefined;
+  /** Only images this reviewer has not reviewed. */
+  notReviewedBy?: string | undefined;
+  favourites?: boolean | undefined;
   from?: string | undefined;
   to?: string | undefined;
-  sort: 'newest' | 'oldest' | 'rating';
+  sort: 'newest' | 'oldest' | 'rating' | 'predicted';
 }
 
 interface Row {
@@ -69,12 +72,20 @@ interface Row {
   parentId: number | null;
   batchId: number | null;
   rating: number;
+  ratings: number;
+  spread: number;
+  favourites: number;
+  rejects: number;
+  predicted: number | null;
   post: string | null;
 }
 
 const COLUMNS = `g.id, g.file, g.seed, g.idx AS "index", g.checkpoint_id AS checkpointId, c.run_id AS runId, g.size,
   g.width, g.height, g.created_at AS createdAt, g.prompt, g.truncation, g.origin, g.parent_id AS parentId,
-  g.batch_id AS batchId, g.rating, g.post`;
+  g.batch_id AS batchId, g.rating, g.ratings, g.rating_spread AS spread, g.favourites, g.rejects, g.predicted, g.post`;
+
+/** Stars apart at which two reviewers of one image are said to disagree. */
+export const DISAGREEMENT = 2;
 
 function fromRow(r: Row): GenerationT {
   return {
@@ -94,6 +105,12 @@ function fromRow(r: Row): GenerationT {
     parentId: r.parentId,
     batchId: r.batchId ?? 0,
     rating: r.rating,
+    ratings: r.ratings,
+    disagreement: r.spread >= DISAGREEMENT,
+    favourites: r.favourites,
+    rejects: r.rejects,
+    mine: null,
+    predicted: r.predicted,
     post: r.post ? (JSON.parse(r.post) as PostProcessStepT[]) : [],
   };
 }
@@ -241,6 +258,11 @@ export class GenerationStore {
       where.push('g.rating >= ?');
       args.push(f.minRating);
     }
+    if (f.notReviewedBy !== undefined) {
+      where.push('NOT EXISTS (SELECT 1 FROM reviews r WHERE r.generation_id = g.id AND r.reviewer = ?)');
+      args.push(f.notReviewedBy);
+    }
+    if (f.favourites) where.push('g.favourites > 0');
     if (f.from) {
       where.push('%g.created_at >= ?');
       args.push(f.from);
@@ -250,15 +272,16 @@ export class GenerationStore {
       args.push(f.to);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '') : '';
-    const pageClause = where.length && f.sort !== 'rating' ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '+') : clause;
-    const order = { newest: 'g.id DESC', oldest: 'g.id ASC', rating: 'g.rating DESC, g.id DESC' }[f.sort];
+    const byIndex = f.sort === 'rating' || f.sort === 'predicted';
+    const pageClause = where.length && !byIndex ? `WHERE ${where.join(' AND ')}`.replaceAll('%', '+') : clause;
+    const order = {
+      newest: 'g.id DESC',
+      oldest: 'g.id ASC',
+      rating: 'g.rating DESC, g.id DESC',
+      // Unpredicted images (null) sort last: DESC puts nulls last in SQLite.
+      predicted: 'g.predicted DESC, g.id DESC',
+    }[f.sort];
     return { clause, pageClause, args, order };
-  }
-
-  rate(ids: readonly number[], rating: number): number {
-    return this.db
-      .prepare('UPDATE generations SET rating = ? WHERE rating != ? AND id IN (SELECT value FROM json_each(?))')
-      .run(rating, rating, JSON.stringify(ids)).changes;
   }
 
   // --- prompts -------------------------------------------------------------------------

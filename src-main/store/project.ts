@@ -8,6 +8,7 @@ import { AssetStore } from './assets';
 import { openDatabase, type Db } from './db';
 import { GenerationStore } from './generations';
 import { ImportReportStore } from './imports';
+import { ReviewStore } from './reviews';
 import { EvaluationStore } from './evaluations';
 import { FeatureStore } from './features';
 import { RunStore } from './runs';
@@ -35,6 +36,8 @@ export class Project {
   readonly features: FeatureStore;
   /** Evaluation results, drift reports and the published checkpoint. */
   readonly evaluations: EvaluationStore;
+  /** Reviews, review queues, the preference model and feedback rounds. */
+  readonly reviews: ReviewStore;
 
   private constructor(
     readonly dir: string,
@@ -46,6 +49,7 @@ export class Project {
     this.imports = new ImportReportStore(db);
     this.features = new FeatureStore(db);
     this.evaluations = new EvaluationStore(db);
+    this.reviews = new ReviewStore(db);
   }
 
   /**

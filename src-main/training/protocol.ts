@@ -29,6 +29,10 @@ export interface TrainRequest {
   parentCheckpoint?: string;
   /** Score each checkpoint against the val split within the run's time budget (evaluation/run-scorer.ts). */
   score?: boolean;
+  /** A feedback round's disliked images, shown to the discriminator as extra fakes. */
+  negatives?: { path: string; hash: string; weight: number; classes: number[] }[];
+  /** The share of a batch's fakes that are negatives. */
+  negativeShare?: number;
 }
 
 /** Asks a training job to checkpoint and stop at the next step boundary. */

@@ -12,6 +12,8 @@
 // and started in order as cores free up. A run that was training when the engine stopped goes
 // back to the queue on the next open and continues from its last checkpoint. Pause asks the job
 // to checkpoint and stop; cancel kills it (checkpoints stay).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { EventName, EventPayload, JobT, OpParsedInput, TrainSettingsT } from '../../src-preload/contract';
 import { Curation } from '../datasets/curation';
@@ -99,7 +101,7 @@ export class TrainingQueue {
   }
 
   /** Queues one run with a snapshot of today's training set; returns its id. */
-  enqueue(settings: TrainSettingsT, extra: { sweepId?: number } = {}): number {
+  enqueue(settings: TrainSettingsT, extra: { sweepId?: number; feedback?: RoundFeedback } = {}): number {
     const p = this.project();
     const curation = new Curation(p);
     const assets = curation.trainingAssets();
@@ -142,6 +144,7 @@ export class TrainingQueue {
       images: assets.length,
       valImages: val.length,
       config,
+      ...(extra.feedback ? { feedback: extra.feedback } : {}),
     };
     const runId = p.runs.create({
       name: settings.name ?? runName(settings, parent !== null),
@@ -275,9 +278,16 @@ export class TrainingQueue {
     };
     let train;
     let val;
+    let negatives: TrainRequest['negatives'] = [];
     try {
       train = snapshot.filter((r) => r.role === 'train').map(source);
       val = snapshot.filter((r) => r.role === 'val').map(source);
+      const feedback = run.settings.feedback as RoundFeedback | undefined;
+      if (feedback) {
+        const extra = feedbackSources(p, feedback, train);
+        train = [...train, ...extra.liked];
+        negatives = extra.disliked;
+      }
     } catch (error) {
       p.runs.setStatus(run.id, 'failed', (error as Error).message);
       this.changed(run.id, 'status');
@@ -305,6 +315,7 @@ export class TrainingQueue {
         augmentation: (run.settings.augmentation as never) ?? null,
         ...(resumeFrom ? { resumeFrom: resumeFrom.dir } : parent ? { parentCheckpoint: parent.dir } : {}),
         score: this.o.scoreCheckpoints ?? true,
+        ...(negatives.length ? { negatives, negativeShare: (run.settings.feedback as RoundFeedback).negativeShare } : {}),
       },
       {
         onMessage: (message, rec) => {
@@ -410,4 +421,40 @@ export class TrainingQueue {
     this.closing = false;
     this.enabled = enabled;
   }
+}
+
+/**
+ * A feedback round's ratings (feedback/round.ts), stored with the run: liked generated images
+ * join the real ones, drawn `likedShare` of the time in proportion to their weights; disliked
+ * ones are shown to the discriminator as extra fakes, `negativeShare` of a batch's fakes.
+ */
+export interface RoundFeedback {
+  liked: { generationId: number; weight: number }[];
+  disliked: number[];
+  likedShare: number;
+  negativeShare: number;
+}
+
+type Source = TrainRequest['assets'][number];
+
+/** The round's images as training sources: liked ones weighted to `likedShare` of the draws, disliked ones apart. */
+function feedbackSources(p: Project, feedback: RoundFeedback, train: Source[]): { liked: Source[]; disliked: Source[] } {
+  const source = (id: number, weight: number): Source => {
+    const g = p.generations.get(id);
+    if (!g) throw new AtelierError('not-found', `Generated image ${id}, rated for this feedback round, is no longer in the project.`);
+    const path = p.path(g.file);
+    if (!existsSync(path))
+      throw new AtelierError('missing-file', `The file of generated image ${id} (${g.file}) is missing; regenerate it in Generate, or start a new round.`);
+    const classes: number[] = [];
+    g.cond?.forEach((v, i) => v > 0 && classes.push(i));
+    return { path, hash: createHash('sha256').update(readFileSync(path)).digest('hex'), weight, classes };
+  };
+  const realWeight = train.reduce((s, a) => s + a.weight, 0);
+  const likedWeight = feedback.liked.reduce((s, l) => s + l.weight, 0);
+  // Liked images take likedShare of the draws: scale their weights against the real images' total.
+  const scale = likedWeight > 0 && feedback.likedShare < 1 ? ((feedback.likedShare / (1 - feedback.likedShare)) * realWeight) / likedWeight : 0;
+  return {
+    liked: feedback.liked.map((l) => source(l.generationId, l.weight * scale)),
+    disliked: feedback.disliked.map((id) => source(id, 1)),
+  };
 }

@@ -58,6 +58,9 @@ export const ErrorCode = z.enum([
   'unconditional',
   'generator-stopped',
   'generator-crashed',
+  // Review and feedback: this workstation has no reviewer name yet; too few ratings for a round.
+  'no-reviewer',
+  'too-few-ratings',
 ]);
 export type ErrorCodeT = z.output<typeof ErrorCode>;
 

@@ -1,6 +1,7 @@
 // Generation: prompts, generators, generated images and their provenance, the gallery filter.
 import { z } from 'zod';
 import { CopyCheck } from './evaluation';
+import { MyReview } from './review';
 import { count, id, projectFile } from './common';
 
 // The limits of what a person may ask for, declared once: the operations below use them, and
@@ -61,8 +62,17 @@ export const Generation = z.object({
   parentId: id.nullable(),
   /** Images made by one press of a button share a batch. */
   batchId: count,
-  /** 0 = not rated, else 1–5 stars. */
-  rating: z.number().int().min(0).max(5),
+  /** Mean stars of the reviewers who gave stars (0 = nobody has), and how many did. */
+  rating: z.number().min(0).max(5),
+  ratings: count,
+  /** Two reviewers' stars are 2 or more apart. */
+  disagreement: z.boolean(),
+  favourites: count,
+  rejects: count,
+  /** This workstation's reviewer's own review; null when they have not reviewed it. */
+  mine: MyReview.nullable(),
+  /** The preference model's predicted stars (null until predicted). */
+  predicted: z.number().nullable(),
   /** Post-processing applied, in order (empty for a drawn image). */
   post: z.array(PostProcessStep),
 });
@@ -130,11 +140,17 @@ export const generationFilter = {
   seed: z.number().int().optional(),
   batchId: count.optional(),
   origin: GenerationOrigin.optional(),
-  minRating: z.number().int().min(0).max(5).optional(),
+  /** At least this mean of stars (0 = any). */
+  minRating: z.number().min(0).max(5).optional(),
+  /** Only images this workstation's reviewer has not reviewed yet. */
+  notReviewedByMe: z.boolean().optional(),
+  /** Only images someone marked favourite. */
+  favourites: z.boolean().optional(),
   /** ISO dates (inclusive from, exclusive to). */
   from: z.string().max(40).optional(),
   to: z.string().max(40).optional(),
-  sort: z.enum(['newest', 'oldest', 'rating']).default('newest'),
+  /** predicted: the preference model's predicted stars, best first (unpredicted last). */
+  sort: z.enum(['newest', 'oldest', 'rating', 'predicted']).default('newest'),
 };
 
 export const GeneratedBatch = z.object({

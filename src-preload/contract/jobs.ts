@@ -4,7 +4,7 @@ import { count, id } from './common';
 import { RunStatus } from './training';
 import { ErrorPayload } from './errors';
 
-export const JobKind = z.enum(['train', 'import', 'evaluate']);
+export const JobKind = z.enum(['train', 'import', 'evaluate', 'preference']);
 export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 export const Job = z.object({
@@ -48,5 +48,6 @@ export const JobFinished = z.object({
 });
 
 export type JobT = z.output<typeof Job>;
+export type JobKindT = z.output<typeof JobKind>;
 export type JobProgressT = z.output<typeof JobProgress>;
 export type JobFinishedT = z.output<typeof JobFinished>;

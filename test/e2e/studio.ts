@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The CLI logs outside a project to $XDG_STATE_HOME/atelier/logs: tests keep that in a folder of their own. */
-const TEST_ENV = { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')) };
+// Logs and the workstation's reviewer name go to folders of the test's own.
+const TEST_ENV = {
+  ...process.env,
+  XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')),
+  XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'atelier-config-')),
+};
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'out/main/cli.js');

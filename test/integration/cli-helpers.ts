@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The CLI logs outside a project to $XDG_STATE_HOME/atelier/logs: tests keep that in a folder of their own. */
-const TEST_ENV = { ...process.env, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')) };
+/** Logs outside a project ($XDG_STATE_HOME) and the workstation's reviewer name ($XDG_CONFIG_HOME) go to folders of the tests' own. */
+export const TEST_ENV = {
+  ...process.env,
+  XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')),
+  XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'atelier-config-')),
+};
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src-main/host/cli.ts', import.meta.url));

@@ -13,6 +13,7 @@ import type { JobChannel, LaunchJob } from '../../src-main/host/job-protocol';
 import { importFiles } from '../../src-main/datasets/import';
 import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
+import { Workstation } from '../../src-main/feedback/workstation';
 import { initBackend } from '../../src-main/ml/backend';
 import { saveCheckpoint } from '../../src-main/ml/checkpoint';
 import type { Project } from '../../src-main/store/project';
@@ -79,7 +80,13 @@ async function redness(items: GenerationT[]): Promise<number> {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'atelier-generate-'));
   dir = join(root, 'p');
-  studio = createStudio({ launchJob: recording(forkLauncher(JOB_PROCESS)), log: () => {}, lockProjects: false, runQueue: false });
+  studio = createStudio({
+    launchJob: recording(forkLauncher(JOB_PROCESS)),
+    log: () => {},
+    lockProjects: false,
+    runQueue: false,
+    workstation: new Workstation(join(root, 'config', 'workstation.json')),
+  });
   ({ project } = await studio.createProject(dir));
   // The project's vocabulary: a red and a blue image, tagged.
   const files = [];
@@ -329,6 +336,9 @@ describe('post-processing, export and the gallery', () => {
     expect((await list({ text: 'seed:7 blue', limit: 2000 })).total).toBe(8);
     expect((await list({ seed: 11, origin: 'prompt' })).total).toBe(1);
     const rated = all.items.slice(3, 6).map((g) => g.id);
+    // A rating records who gave it: this workstation's reviewer.
+    expect((await failure('generations:rate', { ids: rated, rating: 4 })).code).toBe('no-reviewer');
+    await call('reviewer:set', { name: 'Tester' });
     expect(await call('generations:rate', { ids: rated, rating: 4 })).toEqual({ updated: 3 });
     expect((await list({ minRating: 4 })).items.map((g) => g.id).sort()).toEqual([...rated].sort());
     expect((await list({ sort: 'rating', limit: 3 })).items.every((g) => g.rating === 4)).toBe(true);

@@ -147,4 +147,77 @@ describe('kill -9', () => {
       p.close();
     }
   }, 120_000);
+
+  it('after ratings the studio acknowledged, every one is on disk under its reviewer', async () => {
+    const dir = join(root, 'ratings');
+    expect((await atelier(['new', dir])).code).toBe(0);
+    // Forty generated images to rate (the rows are enough: a review never reads the file).
+    const seed = Project.open(dir);
+    seed.db.prepare("INSERT INTO runs (id, model, size, steps, batch_size, seed, config, status) VALUES (1, 'dcgan', 32, 10, 8, 1, '{}', 'done')").run();
+    seed.db.prepare("INSERT INTO checkpoints (id, run_id, step, dir) VALUES (1, 1, 10, 'checkpoints/run-1/step-10')").run();
+    const insert = seed.db.prepare('INSERT INTO generations (checkpoint_id, seed, idx, file, size, batch_id) VALUES (1, 1, ?, ?, 32, 1)');
+    for (let i = 0; i < 40; i++) insert.run(i, `samples/g/${i}.png`);
+    seed.close();
+    // Per image: the stars last acknowledged, and those of a request the kill may have cut short.
+    const last = new Map<number, { acked: number; inflight: number | null }>();
+    let acknowledged = 0;
+    for (let trial = 0; trial < 3; trial++) {
+      const studio = await startStudio([dir]);
+      const token = new URL(studio.url).searchParams.get('token')!;
+      const base = `http://127.0.0.1:${studio.port}`;
+      const post = async (name: string, body: unknown) => {
+        const r = await fetch(`${base}/api/${name}`, {
+          method: 'POST',
+          headers: { 'x-atelier-token': token, 'content-type': 'application/json', origin: base },
+          body: JSON.stringify(body),
+        });
+        return r.ok && ((await r.json()) as { ok: boolean }).ok;
+      };
+      expect(await post('reviewer:set', { name: `Reviewer ${trial}` })).toBe(true);
+      let stop = false;
+      // One worker per image set, in order, so "the last acknowledged" is well defined per image.
+      const worker = async (k: number) => {
+        for (let i = 0; !stop; i++) {
+          const image = 1 + ((k + 4 * i) % 40);
+          const stars = 1 + ((i + k + trial) % 5);
+          const state = last.get(image) ?? { acked: 0, inflight: null };
+          state.inflight = stars;
+          last.set(image, state);
+          try {
+            if (await post('reviews:set', { ids: [image], change: { stars, comment: `trial ${trial}` }, reviewer: 'Ana' })) {
+              state.acked = stars;
+              state.inflight = null;
+              acknowledged++;
+            }
+          } catch {
+            return; // the studio is gone: this rating was never acknowledged
+          }
+        }
+      };
+      const workers = [0, 1, 2, 3].map(worker);
+      await new Promise((r) => setTimeout(r, 500 + trial * 300));
+      studio.child.kill('SIGKILL');
+      stop = true;
+      await Promise.all(workers);
+      await new Promise((r) => (studio.child.exitCode !== null || studio.child.signalCode !== null ? r(null) : studio.child.once('close', r)));
+    }
+    expect(acknowledged).toBeGreaterThan(50);
+    const p = Project.open(dir);
+    try {
+      expect(p.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const stored = new Map(
+        p.db
+          .prepare("SELECT generation_id AS id, stars FROM reviews WHERE reviewer = 'Ana'")
+          .all()
+          .map((r) => [(r as { id: number }).id, (r as { stars: number }).stars]),
+      );
+      const lost = [...last].filter(([id, s]) => s.acked > 0 && stored.get(id) !== s.acked && stored.get(id) !== s.inflight);
+      expect(lost, `${lost.length} acknowledged ratings lost`).toEqual([]);
+      // The summary column agrees with the reviews (one reviewer: the mean is their stars).
+      const summary = p.db.prepare('SELECT rating FROM generations WHERE id = ?').pluck();
+      for (const [id, stars] of stored) expect(summary.get(id)).toBe(stars);
+    } finally {
+      p.close();
+    }
+  }, 120_000);
 });

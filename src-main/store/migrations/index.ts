@@ -8,11 +8,12 @@ import m005 from './005-generation-provenance';
 import m006 from './006-asset-ratings';
 import m007 from './007-image-features';
 import m008 from './008-evaluations';
+import m009 from './009-reviews';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

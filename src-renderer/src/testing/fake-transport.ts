@@ -64,6 +64,12 @@ export function image(id: number, extra: Partial<GenerationT> = {}): GenerationT
     parentId: null,
     batchId: 1,
     rating: 0,
+    ratings: 0,
+    disagreement: false,
+    favourites: 0,
+    rejects: 0,
+    mine: null,
+    predicted: null,
     post: [],
     ...extra,
   };

@@ -36,7 +36,8 @@ export const ALLOWED: Record<string, string[]> = {
   // Prompts, the generator process, drawing, post-processing, gallery exports.
   generate: ['contract', 'neutral', 'store', 'ml', 'datasets'],
   evaluation: ['contract', 'neutral', 'store', 'ml', 'datasets', 'generate'],
-  feedback: ['contract', 'neutral', 'store', 'ml', 'datasets', 'evaluation'],
+  // Reviews, the preference model, feedback rounds (a round is a training run; its comparison draws with the generator).
+  feedback: ['contract', 'neutral', 'store', 'ml', 'datasets', 'training', 'generate', 'evaluation'],
   bundles: ['contract', 'neutral', 'store', 'ml', 'datasets', 'training', 'generate', 'evaluation', 'feedback'],
   // Adapters and the composition root: Electron glue, web server, CLI, job dispatcher, router, handler table.
   host: ['contract', 'neutral', 'store', 'ml', 'datasets', 'training', 'generate', 'evaluation', 'feedback', 'bundles'],

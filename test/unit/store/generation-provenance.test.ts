@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from '../../../src-main/store/db';
 import { GenerationStore, type NewGeneration } from '../../../src-main/store/generations';
+import { ReviewStore } from '../../../src-main/store/reviews';
 
 const dirs: string[] = [];
 function tempDb(): string {
@@ -100,7 +101,7 @@ describe('GenerationStore', () => {
     expect(list({ tag: 'Winter' }).items.map((g) => g.id)).toEqual([ids[2]]);
     expect(list({ seed: 3 }).total).toBe(1);
     expect(list({ origin: 'variation' }).total).toBe(0);
-    expect(store.rate([ids[0]!, ids[2]!], 5)).toBe(2);
+    expect(new ReviewStore(db).set('ana', [ids[0]!, ids[2]!], { stars: 5 })).toBe(2);
     expect(list({ minRating: 5 }).total).toBe(2);
     expect(list({ sort: 'rating' }).items.map((g) => g.rating)).toEqual([5, 5, 0]);
     expect(list({ batchId: 1, sort: 'oldest' }).items.map((g) => g.id)).toEqual(ids);

@@ -1,0 +1,44 @@
+// What belongs to a workstation rather than a project: the reviewer name its person reviews
+// under. Kept in $XDG_CONFIG_HOME/atelier/workstation.json (else ~/.atelier/workstation.json),
+// written atomically; a damaged file reads as no name (the studio asks again) and is replaced.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { AtelierError } from '../errors';
+
+export function workstationFile(env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.XDG_CONFIG_HOME;
+  return config ? join(config, 'atelier', 'workstation.json') : join(homedir(), '.atelier', 'workstation.json');
+}
+
+export class Workstation {
+  constructor(readonly file: string = workstationFile()) {}
+
+  private read(): Record<string, unknown> {
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** The reviewer name set on this workstation, or null before one is. */
+  reviewer(): string | null {
+    const name = this.read().reviewer;
+    return typeof name === 'string' && name.trim() ? name.trim() : null;
+  }
+
+  setReviewer(name: string): string {
+    const next = { ...this.read(), reviewer: name.trim() };
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
+      renameSync(tmp, this.file);
+    } catch (error) {
+      throw new AtelierError('io', `The reviewer name could not be saved in ${this.file}: ${(error as Error).message}`);
+    }
+    return next.reviewer;
+  }
+}
