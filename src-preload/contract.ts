@@ -464,6 +464,8 @@ export const operations = {
         /** The checkpoint to fine-tune; the published one (else the newest) when absent. */
         fromCheckpointId: id.optional(),
         steps: z.number().int().min(10).max(100_000).optional(),
+        /** Samples each side's KID is measured on after the round (256 when absent: a quick look). */
+        samples: evalSampleCount.optional(),
       })
       .strict(),
     z.object({ runId: id, liked: count, disliked: count }),

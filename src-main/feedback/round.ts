@@ -106,7 +106,15 @@ export function roundData(p: Project, input: OpParsedInput<'feedback:start'>): R
     liked,
     disliked,
     ratings: [...liked, ...disliked],
-    method: { likedShare: feedback.likedShare, negativeShare: feedback.negativeShare, steps, lrScale: ROUND_LR_SCALE, liked: LIKED, disliked: DISLIKED },
+    method: {
+      likedShare: feedback.likedShare,
+      negativeShare: feedback.negativeShare,
+      steps,
+      lrScale: ROUND_LR_SCALE,
+      liked: LIKED,
+      disliked: DISLIKED,
+      ...(input.samples !== undefined ? { samples: input.samples } : {}),
+    },
   };
 }
 

@@ -348,7 +348,7 @@ export class FeedbackService {
       };
       b.predicted = mean(b.generationIds);
       a.predicted = mean(a.generationIds);
-      const samples = this.o.compareSamples ?? 256;
+      const samples = typeof round.method.samples === 'number' ? round.method.samples : (this.o.compareSamples ?? 256);
       for (const s of [b, a]) {
         const scored = await this.o.evaluate(s.checkpointId, samples);
         if (scored) Object.assign(s, scored);
@@ -363,6 +363,15 @@ export class FeedbackService {
     } finally {
       this.comparing.delete(runId);
       if (p.isOpen) this.o.emit('run:changed', { runId, status: run.status, reason: 'evaluation' });
+    }
+  }
+
+  /** Compares rounds whose run ended while no engine was there to (a restart between the two). */
+  async comparePending(): Promise<void> {
+    const p = this.o.project();
+    if (!p) return;
+    for (const r of p.reviews.rounds()) {
+      if (r.comparison === null && p.runs.get(r.runId)?.status === 'done') await this.compare(r.runId);
     }
   }
 

@@ -46,8 +46,9 @@ Usage:
   atelier rate <dir> <generation-id…> --stars N [--favourite] [--reject artefacts|off-prompt|copy|boring|other]
           [--comment TEXT] [--reviewer NAME]     review generated images (as this workstation's reviewer unless --reviewer)
   atelier predict <dir> <generation-id…>        the preference model's predicted stars (it learns first if ratings changed)
-  atelier feedback-round <dir> [--steps N] [--from-checkpoint CK]
-                                                fine-tune on the ratings, then compare before and after (predicted stars, KID)
+  atelier feedback-round <dir> [--steps N] [--from-checkpoint CK] [--samples N]
+                                                fine-tune on the ratings, then compare before and after (predicted stars,
+                                                KID on --samples images a side, 256 by default)
   atelier studio [<dir>] [--port P] [--projects <folder>]
                                                 serve the app on 127.0.0.1 (headless studio); its pages create
                                                 projects only inside --projects (default: the folder holding <dir>, else ~/Atelier)
@@ -441,8 +442,13 @@ export async function main(argv: string[]): Promise<number> {
         await openProject();
         const steps = number('steps');
         const from = number('from-checkpoint');
+        const samples = number('samples');
         const started = performance.now();
-        const queued = await call('feedback:start', { ...(steps !== undefined ? { steps } : {}), ...(from !== undefined ? { fromCheckpointId: from } : {}) });
+        const queued = await call('feedback:start', {
+          ...(steps !== undefined ? { steps } : {}),
+          ...(from !== undefined ? { fromCheckpointId: from } : {}),
+          ...(samples !== undefined ? { samples } : {}),
+        });
         say(`Feedback round: run ${queued.runId} fine-tunes on ${queued.liked} liked and ${queued.disliked} disliked images.`);
         const stopProgress = studio.router.subscribe((event, payload) => {
           if (event !== 'job:progress' || json) return;

@@ -413,6 +413,7 @@ export function createStudio(options: StudioOptions): Studio {
         takeLock(next);
         training.recover();
         evaluation.prepare();
+        void feedback.comparePending();
       } else {
         lockHolder = null;
         training.reset(false);
