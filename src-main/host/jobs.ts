@@ -140,34 +140,39 @@ export class JobManager {
   }
 }
 
+/**
+ * Starting a job for one room: the room hears only its own job's messages (`own` picks them out of
+ * the job process's one protocol) and its end.
+ */
+function hearing<M>(jobs: JobManager, own: (m: JobMessage) => M | null) {
+  return (
+    kind: JobRecord['kind'],
+    runId: number | null,
+    request: JobRequest,
+    handlers: { onMessage(message: M, job: JobRecord): void; onFinish(job: JobRecord, error?: ErrorPayloadT): void },
+  ): JobRecord =>
+    jobs.start(kind, runId, request, {
+      onMessage: (m, job) => {
+        const mine = own(m);
+        if (mine) handlers.onMessage(mine, job);
+      },
+      onFinish: (job, error) => handlers.onFinish(job, error),
+    });
+}
+
 /** The engine's jobs as the run queue uses them: training jobs, which hear only a training job's own messages. */
 export function runJobs(jobs: JobManager): RunJobs {
-  return {
-    start: (kind, runId, request, handlers) =>
-      jobs.start(kind, runId, request, {
-        onMessage: (m, job) => {
-          const t = trainMessage(m);
-          if (t) handlers.onMessage(t, job);
-        },
-        onFinish: (job, error) => handlers.onFinish(job, error),
-      }),
-    send: (id, control) => jobs.send(id, control),
-    cancel: (id) => jobs.cancel(id),
-  };
+  return { start: hearing(jobs, trainMessage), send: (id, control) => jobs.send(id, control), cancel: (id) => jobs.cancel(id) };
 }
 
 /** The engine's jobs as the evaluation service uses them: evaluation jobs, which hear only an evaluation's messages. */
 export function evaluationJobs(jobs: JobManager): EvaluationJobs {
-  return {
-    start: (kind, runId, request, handlers) =>
-      jobs.start(kind, runId, request, {
-        onMessage: (m, job) => {
-          const e = evaluationMessage(m);
-          if (e) handlers.onMessage(e, job);
-        },
-        onFinish: (job, error) => handlers.onFinish(job, error),
-      }),
-  };
+  return { start: hearing(jobs, evaluationMessage) };
+}
+
+/** The engine's jobs as the feedback service uses them: preference jobs, which hear only their own messages. */
+export function preferenceJobs(jobs: JobManager): PreferenceJobs {
+  return { start: hearing(jobs, preferenceMessage) };
 }
 
 /** Starts job processes with child_process.fork (headless studio and CLI). */
@@ -193,18 +198,4 @@ export function forkLauncher(entry: string): LaunchJob {
 export function jobEntryBeside(entryUrl: string): string {
   const ext = entryUrl.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./job-process${ext}`, entryUrl).pathname;
-}
-
-/** The engine's jobs as the feedback service uses them: preference jobs, which hear only their own messages. */
-export function preferenceJobs(jobs: JobManager): PreferenceJobs {
-  return {
-    start: (kind, runId, request, handlers) =>
-      jobs.start(kind, runId, request, {
-        onMessage: (m, job) => {
-          const e = preferenceMessage(m);
-          if (e) handlers.onMessage(e, job);
-        },
-        onFinish: (job, error) => handlers.onFinish(job, error),
-      }),
-  };
 }
