@@ -206,7 +206,8 @@ export class EvaluationService {
   }
 
   /** Scores a checkpoint against the val split, or once against the locked test split. */
-  start({ checkpointId, split, samples }: { checkpointId: number; split: 'val' | 'test'; samples: number }): {
+  /** `copies: false` leaves out the copy check (no training image is embedded): KID and its kin only, as a feedback round's comparison needs. */
+  start({ checkpointId, split, samples, copies = true }: { checkpointId: number; split: 'val' | 'test'; samples: number; copies?: boolean }): {
     jobId: string | null;
     alreadyTested: EvaluationT | null;
   } {
@@ -251,7 +252,7 @@ export class EvaluationService {
       samples,
       seed: run.seed,
       reference,
-      train,
+      train: copies ? train : [],
       val,
       size: run.size,
       background: p.background,

@@ -9,6 +9,7 @@ import type {
   GeneratedBatchT,
   GenerationT,
   JobT,
+  MyReviewT,
   OpParsedInput,
   PreferenceModelT,
   PreferenceStatusT,
@@ -115,6 +116,12 @@ export class FeedbackService {
       items.map((g) => g.id),
     );
     return items.map((g) => ({ ...g, mine: mine.get(g.id) ?? null }));
+  }
+
+  /** This workstation's own review of one image (null: none, or no name set). */
+  mineOf(id: number): MyReviewT | null {
+    const name = this.reviewer();
+    return name ? (this.project().reviews.mine(name, [id]).get(id) ?? null) : null;
   }
 
   /** A gallery filter as the store takes it: "not reviewed by me" names the reviewer. */

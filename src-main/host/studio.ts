@@ -332,7 +332,7 @@ export function createStudio(options: StudioOptions): Studio {
       return { total: page.total, items: feedback.withMine(page.items) };
     },
     'generations:ids': (filter) => ({ ids: requireProject().generations.ids(feedback.filter(filter)) }),
-    'generations:get': ({ id }) => ({ ...generation.detail(id), copies: evaluation.copiesOf(id) }),
+    'generations:get': ({ id }) => ({ ...generation.detail(id), mine: feedback.mineOf(id), copies: evaluation.copiesOf(id) }),
     'generations:checkCopies': ({ ids }) => evaluation.checkCopies(ids),
     'generations:regenerate': ({ id }) => generation.regenerate(id),
     'generations:vary': (input) => generation.vary(input),
@@ -392,7 +392,7 @@ export function createStudio(options: StudioOptions): Studio {
     autoLearn: options.learnTaste ?? false,
     draw: (input) => generation.fromPrompt(input),
     evaluate: async (checkpointId, samples) => {
-      const { jobId } = evaluation.start({ checkpointId, split: 'val', samples });
+      const { jobId } = evaluation.start({ checkpointId, split: 'val', samples, copies: false });
       const done = jobId ? await studio.waitForJob(jobId) : null;
       if (done?.status !== 'done' || done.evaluationId === undefined) return null;
       const e = evaluation.list(undefined).evaluations.find((x) => x.id === done.evaluationId);

@@ -125,7 +125,7 @@ export const FeedbackRound = z.object({
   method: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   before: RoundSide.nullable(),
   after: RoundSide.nullable(),
-  /** 'worse' when KID got much worse or the collapse alarm fired, whatever the taste says. */
+  /** 'worse' when KID got much worse, or the collapse alarm fired after the round and not before, whatever the taste says. */
   verdict: z.enum(['better', 'no clear change', 'worse']).nullable(),
   /** Why the verdict is what it is, in one sentence. */
   reason: z.string(),

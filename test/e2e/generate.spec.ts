@@ -212,9 +212,15 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await expect(detail.getByTestId('provenance-parent')).toHaveText(`#${openId}`);
   await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('[data-testid="detail-preview"]')?.naturalWidth ?? 0) === 128);
 
-  // Rate it five stars.
+  // Rate it five stars: the first rating on this workstation asks who is rating, then counts.
   await detail.getByTestId('generation-rating').getByRole('button', { name: '5 stars' }).click();
+  const reviewer = page.getByTestId('reviewer-dialog');
+  await expect(reviewer).toBeVisible();
+  await reviewer.getByTestId('reviewer-name').fill('Ana');
+  await reviewer.getByTestId('reviewer-save').click();
+  await expect(reviewer).toBeHidden();
   await expect(detail.getByTestId('generation-rating-words')).toHaveText('5 of 5');
+  await expect(detail.getByTestId('generation-team-rating')).toContainText('5 stars from 1 reviewer');
   await shot(page, '08-post-processed');
 
   // The gallery holds everything; shift-click selects a range; export it as a contact sheet.

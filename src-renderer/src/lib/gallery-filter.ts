@@ -17,8 +17,12 @@ export interface GalleryFilter {
   model: ModelFilter;
   seed: number | null;
   origin: Origin | null;
-  /** 0 = any rating, else at least this many stars. */
+  /** 0 = any rating, else at least this mean of stars. */
   minRating: number;
+  /** Only images this workstation's reviewer has not reviewed. */
+  notReviewedByMe: boolean;
+  /** Only images someone marked favourite. */
+  favourites: boolean;
   /** `YYYY-MM-DD`, inclusive, in local time. */
   from: string | null;
   /** `YYYY-MM-DD`, inclusive (the whole day), in local time. */
@@ -33,6 +37,8 @@ export const noGalleryFilter: GalleryFilter = {
   seed: null,
   origin: null,
   minRating: 0,
+  notReviewedByMe: false,
+  favourites: false,
   from: null,
   to: null,
   sort: 'newest',
@@ -67,6 +73,8 @@ export function galleryInput(f: GalleryFilter): Omit<ListInput, 'offset' | 'limi
   if (f.seed !== null) input.seed = f.seed;
   if (f.origin !== null) input.origin = f.origin;
   if (f.minRating > 0) input.minRating = f.minRating;
+  if (f.notReviewedByMe) input.notReviewedByMe = true;
+  if (f.favourites) input.favourites = true;
   const from = f.from ? dayStart(f.from) : null;
   const to = f.to ? dayStart(f.to, 1) : null;
   if (from) input.from = from;
@@ -101,6 +109,8 @@ export function describeGalleryFilter(f: GalleryFilter, modelName: (m: NonNullab
   if (f.seed !== null) parts.push(`seed ${f.seed}`);
   if (f.origin !== null) parts.push(originLabels[f.origin].toLowerCase());
   if (f.minRating > 0) parts.push(f.minRating === 5 ? 'rated 5 stars' : f.minRating === 1 ? 'rated' : `rated ${f.minRating}+ stars`);
+  if (f.notReviewedByMe) parts.push('not reviewed by you');
+  if (f.favourites) parts.push('favourites');
   if (f.from && f.to) parts.push(f.from === f.to ? `on ${f.from}` : `${f.from} to ${f.to}`);
   else if (f.from) parts.push(`from ${f.from}`);
   else if (f.to) parts.push(`until ${f.to}`);

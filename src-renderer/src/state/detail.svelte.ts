@@ -26,6 +26,8 @@ export interface DetailDeps {
   quietApi: Api;
   results: Results;
   jobs: DetailJobsLink;
+  /** Make sure this workstation has a reviewer name (asking once); false when the person declines. */
+  ensureReviewer?: () => Promise<boolean>;
 }
 
 /** A copy check in flight: the images it covers and how far it is. */
@@ -36,8 +38,8 @@ export interface CopyJob {
   message: string;
 }
 
-/** `generations:rate` takes this many ids a call. */
-const RATE_CHUNK = 10_000;
+/** `reviews:set` answers with the images as they now stand for up to this many ids a call. */
+const RATE_CHUNK = 1024;
 /** `generations:checkCopies` takes this many ids a call. */
 export const COPY_CHECK_MAX = 1024;
 
@@ -60,6 +62,7 @@ export class Detail {
   private readonly quietApi: Api;
   private readonly results: Results;
   private readonly jobs: DetailJobsLink;
+  private readonly ensureReviewer: () => Promise<boolean>;
   /** Evaluation jobs that ended lately: a quick check can end before its start is answered. */
   private ended: JobFinishedT[] = [];
 
@@ -67,6 +70,7 @@ export class Detail {
     this.quietApi = deps.quietApi;
     this.results = deps.results;
     this.jobs = deps.jobs;
+    this.ensureReviewer = deps.ensureReviewer ?? (() => Promise.resolve(true));
   }
 
   /** Follow copy-check jobs; returns the function that stops (the screen's connect and disconnect). */
@@ -232,21 +236,29 @@ export class Detail {
     if (r) this.exported = { ...r, sheet: options.sheet };
   }
 
+  /** Stars from this workstation's reviewer (0 clears them); each image then shows the team's mean as it now stands. */
   async rate(ids: number[], rating: number): Promise<void> {
     if (ids.length === 0) return;
+    if (!(await this.ensureReviewer())) return;
     // A select-all of a big gallery goes in several calls.
-    const done = await this.act('rate', async () => {
-      let updated = 0;
-      for (let i = 0; i < ids.length; i += RATE_CHUNK) updated += (await this.quietApi.generations.rate({ ids: ids.slice(i, i + RATE_CHUNK), rating })).updated;
-      return { updated };
+    const fresh = await this.act('rate', async () => {
+      const items = new Map<number, GenerationT>();
+      for (let i = 0; i < ids.length; i += RATE_CHUNK) {
+        const r = await this.quietApi.reviews.set({ ids: ids.slice(i, i + RATE_CHUNK), change: { stars: rating } });
+        for (const g of r.items) items.set(g.id, g);
+      }
+      return items;
     });
-    if (!done) return;
+    if (!fresh) return;
     const changed = new Set(ids);
-    const patch = (g: GenerationT): GenerationT => (changed.has(g.id) ? { ...g, rating } : g);
+    const patch = <G extends GenerationT>(g: G): G => {
+      const now = fresh.get(g.id);
+      return now ? { ...g, ...now } : g;
+    };
     if (this.open && changed.has(this.open.id)) this.open = patch(this.open);
-    if (this.detail && changed.has(this.detail.id)) this.detail = { ...this.detail, rating };
+    if (this.detail && changed.has(this.detail.id)) this.detail = patch(this.detail);
     if (this.interpolateEnd) this.interpolateEnd = patch(this.interpolateEnd);
-    this.results.rated(changed, rating);
+    this.results.rated(changed, fresh);
   }
 
   /**

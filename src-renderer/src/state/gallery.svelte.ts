@@ -3,7 +3,7 @@
 // and sort, and the multi-selection (rules in lib/selection). Rendering reads `rows` and
 // `item(i)`; nothing else.
 import type { GenerationT } from '../../../src-preload/contract';
-import { api } from '../lib/api';
+import { api, quietApi } from '../lib/api';
 import { galleryInput, noGalleryFilter, type GalleryFilter } from '../lib/gallery-filter';
 import { PageCache } from '../lib/page-cache';
 import { clickSelection, emptySelection, extendSelection, indexRange, selectAll, type Modifiers } from '../lib/selection';
@@ -15,6 +15,14 @@ const GAP = 8;
 export const CELL = 112;
 /** `generations:rate` takes at most this many ids; a shift-range never grows beyond it. */
 export const MAX_RANGE = 10_000;
+
+/** What "Keep the best N" selected: how many had a prediction of those asked for, and the range of predictions. */
+export interface BestPick {
+  selected: number;
+  asked: number;
+  best: number | null;
+  worst: number | null;
+}
 
 export class Gallery extends SelectableGrid<GenerationT> {
   filter = $state.raw<GalleryFilter>(noGalleryFilter);
@@ -159,6 +167,21 @@ export class Gallery extends SelectableGrid<GenerationT> {
   private async selectAllNow(): Promise<void> {
     const { ids } = await api.generations.ids(galleryInput(this.filter));
     this.selection = selectAll(ids);
+  }
+
+  /**
+   * "Keep the best N" (errors are the caller's to show): select the N images of the current filter the team's taste model predicts
+   * best (unpredicted images are never chosen), sorting the gallery by prediction so they lead it.
+   */
+  async selectBest(n: number): Promise<BestPick> {
+    const { ids } = await quietApi.generations.ids({ ...galleryInput(this.filter), sort: 'predicted' });
+    const top = ids.slice(0, Math.min(n, MAX_RANGE));
+    const { predictions } = top.length ? await quietApi.preference.predict({ ids: top }) : { predictions: [] };
+    const scored = predictions.filter((p): p is { id: number; predicted: number } => p.predicted !== null);
+    if (scored.length === 0) return { selected: 0, asked: top.length, best: null, worst: null };
+    this.setFilter({ sort: 'predicted' });
+    this.selection = selectAll(scored.map((p) => p.id));
+    return { selected: scored.length, asked: top.length, best: scored[0]!.predicted, worst: scored.at(-1)!.predicted };
   }
 
   get selectedIds(): number[] {

@@ -10,6 +10,7 @@ import { Gallery } from './gallery.svelte';
 import { jobs } from './jobs.svelte';
 import { Prompt } from './prompt.svelte';
 import { promptResult, Results } from './results.svelte';
+import { review } from './review-screen.svelte';
 import { studio } from './studio.svelte';
 
 export type { Completions, HistoryEntry, Parsed, Template } from './prompt.svelte';
@@ -25,7 +26,7 @@ export class Generations {
     onMade: () => setTimeout(() => void studio.refresh().catch(() => {}), 1000),
   });
   readonly prompt = new Prompt({ api, quietApi, onBatch: (batch) => this.results.push(promptResult(batch)) });
-  readonly detail = new Detail({ quietApi, results: this.results, jobs });
+  readonly detail = new Detail({ quietApi, results: this.results, jobs, ensureReviewer: () => review.reviewer.ensure() });
 
   private stop: (() => void)[] = [];
   private onScreen = false;
@@ -52,7 +53,8 @@ export class Generations {
   /** The screen opened: refresh what can draw (warming the generator) and the prompt library. */
   enter(): void {
     this.onScreen = true;
-    if (this.results.tab === 'gallery') this.gallery.shown();
+    // Images may have been made or reviewed elsewhere (Review, a feedback round, the API): the gallery catches up.
+    this.gallery.invalidate(this.results.tab === 'gallery');
     void this.prompt.loadOptions();
     void this.prompt.loadLibrary().catch(() => {}); // `api` has raised a toast.
   }

@@ -258,14 +258,42 @@ describe('Detail', () => {
         children: 0,
         copies: null,
       }),
-      'generations:rate': ({ ids }) => ({ updated: ids.length }),
+      // Another reviewer gave image 1 two stars: the mean is 3 once mine are in.
+      'reviews:set': ({ ids, change }) => ({
+        updated: ids.length,
+        items: ids.map((id) => image(id, { rating: 3, ratings: 2, mine: { stars: change.stars ?? 0, favourite: false, reject: null, comment: '' } })),
+      }),
     });
     results.push(promptResult(batch([1, 2])));
     detail.openImage(image(1));
     await detail.rate([1], 4);
-    expect(detail.open?.rating).toBe(4);
-    expect(results.shown?.items.map((g) => g.rating)).toEqual([4, 0]);
+    expect(fake.calls.find((c) => c.name === 'reviews:set')?.input).toEqual({ ids: [1], change: { stars: 4 } });
+    expect(detail.open?.mine?.stars).toBe(4);
+    expect(detail.open).toMatchObject({ rating: 3, ratings: 2 });
+    expect(results.shown?.items.map((g) => g.rating)).toEqual([3, 0]);
     expect(gallery.invalidated.at(-1)).toBe(false); // The results tab is open: the gallery refetches when shown.
+  });
+
+  it('rating asks for a reviewer name first, and rates nothing when the person declines', async () => {
+    const fake = fakeTransport({ 'reviews:set': ({ ids }) => ({ updated: ids.length, items: ids.map((id) => image(id)) }) });
+    const results = new Results({ quietApi: fake.api, gallery: { invalidate() {}, shown() {} }, onMade: () => {} });
+    let answer = false;
+    let asked = 0;
+    const detail = new Detail({
+      quietApi: fake.api,
+      results,
+      jobs: fakeJobs(),
+      ensureReviewer: () => {
+        asked++;
+        return Promise.resolve(answer);
+      },
+    });
+    await detail.rate([1], 5);
+    expect(asked).toBe(1);
+    expect(fake.calls.filter((c) => c.name === 'reviews:set')).toHaveLength(0);
+    answer = true;
+    await detail.rate([1], 5);
+    expect(fake.calls.filter((c) => c.name === 'reviews:set')).toHaveLength(1);
   });
 
   it('checking for copies starts a job, shows its progress, and shows the nearest training image once done', async () => {

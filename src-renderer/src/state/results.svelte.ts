@@ -121,9 +121,9 @@ export class Results {
     }
   }
 
-  /** Images were rated: the results show the new stars, the gallery refetches. */
-  rated(ids: ReadonlySet<number>, rating: number): void {
-    const patch = (g: GenerationT): GenerationT => (ids.has(g.id) ? { ...g, rating } : g);
+  /** Images were rated: the results show them as they now stand (`fresh`), the gallery refetches. */
+  rated(ids: ReadonlySet<number>, fresh: ReadonlyMap<number, GenerationT>): void {
+    const patch = (g: GenerationT): GenerationT => fresh.get(g.id) ?? g;
     this.list = this.list.map((r) => (r.items.some((g) => ids.has(g.id)) ? { ...r, items: r.items.map(patch) } : r));
     this.gallery.invalidate(this.tab === 'gallery');
   }

@@ -20,6 +20,13 @@ describe('gallery filter', () => {
     ).toEqual({ sort: 'oldest', text: 'red fox', tag: 'fox', runId: 3, seed: 0, origin: 'walk', minRating: 4 });
     expect(galleryInput({ ...noGalleryFilter, model: { checkpointId: 12 } })).toEqual({ sort: 'newest', checkpointId: 12 });
     expect(isGalleryFiltered({ ...noGalleryFilter, seed: 0 })).toBe(true);
+    expect(galleryInput({ ...noGalleryFilter, notReviewedByMe: true, favourites: true, sort: 'predicted' })).toEqual({
+      sort: 'predicted',
+      notReviewedByMe: true,
+      favourites: true,
+    });
+    expect(isGalleryFiltered({ ...noGalleryFilter, sort: 'predicted' })).toBe(false);
+    expect(isGalleryFiltered({ ...noGalleryFilter, favourites: true })).toBe(true);
   });
 
   it('turns local calendar days into the instants the store compares, the end day included', () => {
@@ -66,5 +73,6 @@ describe('gallery filter', () => {
     ).toBe('prompt has “red” · tagged “fox” · Foxes run · seed 7 · post-processed · rated 3+ stars · on 2026-05-02');
     expect(describeGalleryFilter({ ...noGalleryFilter, minRating: 5, to: '2026-05-09' })).toBe('rated 5 stars · until 2026-05-09');
     expect(describeGalleryFilter({ ...noGalleryFilter, model: { checkpointId: 4 }, from: '2026-05-01' })).toBe('checkpoint 4 · from 2026-05-01');
+    expect(describeGalleryFilter({ ...noGalleryFilter, notReviewedByMe: true, favourites: true })).toBe('not reviewed by you · favourites');
   });
 });
