@@ -205,7 +205,7 @@ export class Taste {
   }
 
   /** Start a feedback round: a fine-tune on the ratings (steps and checkpoint: the engine's defaults when null). */
-  async startRound(options: { steps: number | null; fromCheckpointId: number | null }): Promise<boolean> {
+  async startRound(options: { steps: number | null; fromCheckpointId: number | null; samples?: number }): Promise<boolean> {
     if (this.starting) return false;
     this.starting = true;
     this.startError = null;
@@ -214,6 +214,7 @@ export class Taste {
       this.started = await this.quietApi.feedback.start({
         ...(options.steps !== null ? { steps: options.steps } : {}),
         ...(options.fromCheckpointId !== null ? { fromCheckpointId: options.fromCheckpointId } : {}),
+        ...(options.samples !== undefined ? { samples: options.samples } : {}),
       });
       void this.loadRounds();
       return true;
