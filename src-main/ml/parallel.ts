@@ -186,7 +186,7 @@ export async function startReplicas(opts: { data: Dataset; cfg: TrainConfig; sta
   const pixels = new SharedArrayBuffer(data.pixels.byteLength);
   new Uint8Array(pixels).set(data.pixels);
   const shared = { control, buffers, errors, capacity, replicas };
-  // Pixels are shared; the small per-image arrays (sampling and loss weights, conditions) are copied to each worker.
+  // Pixels are shared; the small per-image arrays (sampling and loss weights, conditions) and the negatives are copied to each worker.
   const { pixels: _own, ...rest } = data;
   const workers: Worker[] = [];
   const exits: Promise<void>[] = [];

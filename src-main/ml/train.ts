@@ -8,16 +8,25 @@
 import { initBackend, tf } from './backend.js';
 import { Adam } from './adam.js';
 import { diffAugment } from './diffaugment.js';
-import { Ema } from './ema.js';
+import { Ema, EMA_STEP_ENTRY } from './ema.js';
 import { discriminatorLoss, generatorLoss, r1Penalty } from './losses.js';
 import { buildDiscriminator, buildGenerator, type Discriminator, type Generator, type NamedArray } from './models/dcgan.js';
 import { buildVae, vaeLoss, type Vae } from './models/vae.js';
 import { augment as augmentImage } from './pixel-augment.js';
 import { hashSeed, Rng } from './random.js';
-import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, type Dataset, type ModelFamily, type Reducer, type TrainConfig, type TrainState } from './types.js';
+import {
+  TRAIN_STATE_FORMAT,
+  TRAIN_STATE_VERSION,
+  type Dataset,
+  type ModelFamily,
+  type NegativeImages,
+  type Reducer,
+  type TrainConfig,
+  type TrainState,
+} from './types.js';
 import { AtelierError } from '../errors.js';
 
-export type { Dataset, ModelFamily, Reducer, TrainConfig, TrainState } from './types.js';
+export type { Dataset, ModelFamily, NegativeImages, Reducer, TrainConfig, TrainState } from './types.js';
 export { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './types.js';
 
 /** The reference DCGAN (pytorch_dcgan.py config a) unless overridden. */
@@ -162,6 +171,26 @@ function assertDataset(data: Dataset, cfg: TrainConfig): void {
       `A conditional model needs ${cfg.classes} condition values per image; the dataset has ${data.cond?.length ?? 0} for ${data.count} images.`,
     );
   }
+  if (data.negatives && cfg.family !== 'vae') assertNegatives(data.negatives, data.size, cfg);
+}
+
+function assertNegatives(neg: NegativeImages, size: number, cfg: TrainConfig): void {
+  if (!Number.isInteger(neg.count) || neg.count < 1) throw new TrainConfigError('The disliked images for the discriminator are empty; leave them out instead.');
+  const expected = neg.count * size * size * 3;
+  if (neg.pixels.length !== expected) {
+    throw new TrainConfigError(`The disliked images hold ${neg.pixels.length} values; ${neg.count} RGB images of ${size}px need ${expected}.`);
+  }
+  if (!(neg.share > 0 && neg.share <= 1)) throw new TrainConfigError(`The share of disliked images per batch must be in (0, 1], got ${neg.share}.`);
+  if (cfg.classes > 0 && neg.cond?.length !== neg.count * cfg.classes) {
+    throw new TrainConfigError(
+      `A conditional model needs ${cfg.classes} condition values per disliked image; there are ${neg.cond?.length ?? 0} for ${neg.count} images.`,
+    );
+  }
+}
+
+/** Negatives (extra fakes) in each step's batch for a share of the batch size: at least one. */
+export function negativesPerBatch(batchSize: number, share: number): number {
+  return Math.max(1, Math.min(batchSize, Math.round(batchSize * share)));
 }
 
 /** What one replica feeds a step: its slice of the global batch. */
@@ -171,6 +200,9 @@ export interface LocalBatch {
   cond: tf.Tensor2D | null;
   /** Each real image's loss weight ([n]), or null when every image counts the same. */
   lossWeights: tf.Tensor1D | null;
+  /** This slice's extra fakes for D ([k, size, size, 3] in [−1, 1]) and their conditions; absent = none. */
+  negatives?: tf.Tensor4D | null;
+  negativeCond?: tf.Tensor2D | null;
   /** This slice's share of the global batch (its gradients are weighted by it). */
   share: number;
   /** Seeds this slice's DiffAugment draws. */
@@ -260,9 +292,23 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
       try {
         [lossD] = phase(optD, reducer, share, () => {
           const rngD = new Rng(augRng.next() * 4294967296);
-          const both = tf.concat([augment(real, rngD), augment(fakeConst, rngD)]);
-          const bothCond = cond ? tf.concat([cond, cond]) : null;
-          const [onReal, onFake] = tf.split(d.apply(both, { groups: 2, updateStats: true, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
+          const { negatives, negativeCond = null } = batch;
+          let onReal: tf.Tensor1D;
+          let onFake: tf.Tensor1D;
+          if (negatives && cfg.dNorm !== 'batch') {
+            // One pass: without batch statistics each image is scored on its own (and spectral norm's power step runs once).
+            const all = tf.concat([augment(real, rngD), augment(fakeConst, rngD), augment(negatives, rngD)]);
+            const allCond = cond ? tf.concat([cond, cond, negativeCond!]) : null;
+            const n = real.shape[0];
+            [onReal, onFake] = tf.split(d.apply(all, { updateStats: true, ...condOpt(allCond) }), [n, all.shape[0] - n]) as [tf.Tensor1D, tf.Tensor1D];
+          } else {
+            const both = tf.concat([augment(real, rngD), augment(fakeConst, rngD)]);
+            const bothCond = cond ? tf.concat([cond, cond]) : null;
+            [onReal, onFake] = tf.split(d.apply(both, { groups: 2, updateStats: true, ...condOpt(bothCond) }), 2) as [tf.Tensor1D, tf.Tensor1D];
+            // BatchNorm: the negatives are a batch of their own (statistics per group, as real and fake).
+            if (negatives) onFake = tf.concat([onFake, d.apply(augment(negatives, rngD), condOpt(negativeCond))]);
+          }
+          // Fake term: the mean over generated fakes and negatives together.
           const adv = discriminatorLoss(cfg.loss, onReal, onFake, batch.lossWeights);
           if (!lazyR1) return { total: adv, parts: [adv] };
           const penalty = r1Penalty((x) => d.apply(x, condOpt(cond)), augment(real, new Rng(augRng.next() * 4294967296)));
@@ -397,23 +443,37 @@ function assertCompatible(state: TrainState, cfg: TrainConfig): void {
   }
 }
 
+export interface FineTuneOptions {
+  /**
+   * Restart the EMA's warm-up (its update count t = 0): the sampling average then follows this
+   * run's few hundred steps instead of lagging behind them at the parent's decay (0.999 ≈ the last
+   * 1,000 steps). A feedback round wants this (docs/feedback.md); the averages themselves are kept.
+   */
+  restartEma?: boolean;
+}
+
 /**
  * Fine-tuning: the weights (and EMA) of `parent` under a new config, with fresh optimizers and
  * step 0. Same family, size, width, latent size and classes are required; the checkpoint's
  * own config supplies any that were not chosen.
  */
-export function fineTuneState(parent: TrainState, cfg: TrainConfig): TrainState {
+export function fineTuneState(parent: TrainState, cfg: TrainConfig, opts: FineTuneOptions = {}): TrainState {
   assertCompatible(parent, cfg);
   const { ['optimizer.generator']: _g, ['optimizer.discriminator']: _d, ['optimizer.vae']: _v, ...weights } = parent.groups;
+  if (opts.restartEma && weights.ema) {
+    weights.ema = [{ name: EMA_STEP_ENTRY, shape: [], data: Float32Array.of(0) }, ...weights.ema.filter((a) => a.name !== EMA_STEP_ENTRY)];
+  }
   return { ...parent, config: { ...cfg }, step: 0, groups: weights };
 }
 
 /** Deterministic batch order: one seeded permutation of the dataset per epoch. */
 export class BatchSampler {
   private epoch = -1;
-  private perm = new Uint32Array(0);
+  private perm: Uint32Array = new Uint32Array(0);
   private readonly per: number;
   private cumulative: Float64Array | null = null;
+  private negativeEpoch = -1;
+  private negativePerm: Uint32Array = new Uint32Array(0);
 
   constructor(
     private readonly data: Dataset,
@@ -468,6 +528,44 @@ export class BatchSampler {
     return Float32Array.from(this.indices(step).slice(from, to), (idx) => weights[idx]!);
   }
 
+  /** Extra fakes per step (0 without negatives). */
+  get negativesPerBatch(): number {
+    const neg = this.data.negatives;
+    return neg ? negativesPerBatch(this.batchSize, neg.share) : 0;
+  }
+
+  /** Indices into `negatives` for batch `step`: a seeded permutation per epoch, as the reals. */
+  negativeIndices(step: number): number[] {
+    const neg = this.data.negatives;
+    if (!neg) return [];
+    const k = this.negativesPerBatch;
+    const out: number[] = [];
+    for (let j = 0; j < k; j++) {
+      const pos = step * k + j;
+      const epoch = Math.floor(pos / neg.count);
+      if (epoch !== this.negativeEpoch) {
+        this.negativePerm = permutation(neg.count, hashSeed(this.seed, 0x4e6a, epoch));
+        this.negativeEpoch = epoch;
+      }
+      out.push(this.negativePerm[pos - epoch * neg.count]!);
+    }
+    return out;
+  }
+
+  /** Negatives [from, to) of batch `step` as floats in [−1, 1] (NHWC), with their conditions when `classes` > 0. */
+  negatives(step: number, classes: number, from = 0, to = this.negativesPerBatch): { pixels: Float32Array; cond: Float32Array | null; count: number } {
+    const neg = this.data.negatives;
+    const indices = this.negativeIndices(step).slice(from, to);
+    const pixels = new Float32Array(indices.length * this.per);
+    const cond = classes > 0 ? new Float32Array(indices.length * classes) : null;
+    indices.forEach((idx, k) => {
+      const image = neg!.pixels.subarray(idx * this.per, (idx + 1) * this.per);
+      for (let i = 0; i < this.per; i++) pixels[k * this.per + i] = image[i]! / 127.5 - 1;
+      cond?.set(neg!.cond!.subarray(idx * classes, (idx + 1) * classes), k * classes);
+    });
+    return { pixels, cond, count: indices.length };
+  }
+
   /** Sampling with replacement in proportion to the weights, a fresh stream per step. */
   private weightedIndices(step: number): number[] {
     const weights = this.data.weights!;
@@ -496,19 +594,23 @@ export class BatchSampler {
   }
 
   private shuffle(epoch: number): void {
-    const n = this.data.count;
-    const perm = new Uint32Array(n);
-    for (let i = 0; i < n; i++) perm[i] = i;
-    const rng = new Rng(hashSeed(this.seed, 0x5eed, epoch));
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = perm[i]!;
-      perm[i] = perm[j]!;
-      perm[j] = t;
-    }
-    this.perm = perm;
+    this.perm = permutation(this.data.count, hashSeed(this.seed, 0x5eed, epoch));
     this.epoch = epoch;
   }
+}
+
+/** A seeded Fisher–Yates permutation of 0…n−1. */
+function permutation(n: number, seed: number): Uint32Array {
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const rng = new Rng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm;
 }
 
 /** Latent vectors for training step `step` (the whole batch; replicas take their slice). */
@@ -532,13 +634,22 @@ export function trainOnBatch(s: Session, batches: BatchSampler, reducer: Reducer
   const cond = classes > 0 ? tf.tensor2d(batches.cond(step, classes, from, to), [n, classes]) : null;
   const weights = batches.lossWeights(step, from, to);
   const lossWeights = weights ? tf.tensor1d(weights) : null;
+  // Each replica scores its own slice of the step's negatives (a VAE has no use for them).
+  const k = s.config.family === 'vae' ? 0 : batches.negativesPerBatch;
+  const [negFrom, negTo] = replicaSlice(k, replica, reducer.replicas);
+  const neg = negTo > negFrom ? batches.negatives(step, classes, negFrom, negTo) : null;
+  const negatives = neg ? tf.tensor4d(neg.pixels, [neg.count, size, size, 3]) : null;
+  const negativeCond = neg?.cond ? tf.tensor2d(neg.cond, [neg.count, classes]) : null;
   try {
-    return s.trainStep({ real, z, cond, lossWeights, share: n / batchSize, rng: new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica)) }, reducer, opts);
+    const rng = new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica));
+    return s.trainStep({ real, z, cond, lossWeights, negatives, negativeCond, share: n / batchSize, rng }, reducer, opts);
   } finally {
     real.dispose();
     z.dispose();
     cond?.dispose();
     lossWeights?.dispose();
+    negatives?.dispose();
+    negativeCond?.dispose();
   }
 }
 

@@ -59,6 +59,25 @@ export interface Dataset {
   cond?: Float32Array;
   /** The dataset's augmentation policy, applied to each real image as it is batched. */
   augment?: AugmentationPolicyT;
+  /** Images D is taught to call fake (a feedback round's disliked generations; GANs only, a VAE ignores them). */
+  negatives?: NegativeImages;
+}
+
+/**
+ * Extra fakes for D (a feedback round's disliked generations): each step draws
+ * `negativesPerBatch(batchSize, share)` of them, cycling through them in a seeded order per
+ * epoch like the reals, and D's fake term becomes the mean over the generated fakes and these
+ * together. Not augmented by `Dataset.augment` (DiffAugment, when on, applies to them as to every
+ * image D sees). G's loss is unchanged.
+ */
+export interface NegativeImages {
+  /** RGB bytes (0–255, NHWC) of `count` images of the dataset's size. */
+  pixels: Uint8Array;
+  count: number;
+  /** Conditioning vector per image (count × classes); required for a conditional model. */
+  cond?: Float32Array;
+  /** Negatives per step as a fraction of the batch size, in (0, 1]: 0.25 with batch 64 adds 16 to its 64 fakes. */
+  share: number;
 }
 
 export const TRAIN_STATE_FORMAT = 'atelier.model';

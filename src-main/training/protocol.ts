@@ -33,6 +33,8 @@ export interface TrainRequest {
   negatives?: { path: string; hash: string; weight: number; classes: number[] }[];
   /** The share of a batch's fakes that are negatives. */
   negativeShare?: number;
+  /** Fine-tune with the EMA's warm-up started again (a feedback round: docs/feedback.md says why). */
+  restartEma?: boolean;
 }
 
 /** Asks a training job to checkpoint and stop at the next step boundary. */

@@ -316,6 +316,8 @@ export class TrainingQueue {
         ...(resumeFrom ? { resumeFrom: resumeFrom.dir } : parent ? { parentCheckpoint: parent.dir } : {}),
         score: this.o.scoreCheckpoints ?? true,
         ...(negatives.length ? { negatives, negativeShare: (run.settings.feedback as RoundFeedback).negativeShare } : {}),
+        // A feedback round's averaged generator follows the round, not the parent's long history (docs/feedback.md).
+        ...(run.settings.feedback ? { restartEma: true } : {}),
       },
       {
         onMessage: (message, rec) => {

@@ -60,6 +60,20 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     ...(classes > 0 ? { cond: condOf(assets)! } : {}),
     ...(request.augmentation ? { augment: request.augmentation } : {}),
   };
+  if (request.negatives?.length) {
+    // A feedback round's disliked images: D is taught to call them fake (ml/types.ts NegativeImages).
+    post({ type: 'progress', step: 0, total: config.steps, message: `Preparing ${request.negatives.length} disliked images for the discriminator` });
+    const negatives = await trainingPixels(request.negatives, { size: config.size, background: request.background, cacheDir });
+    if (negatives.count > 0) {
+      const kept = negatives.kept.map((i) => request.negatives![i]!);
+      dataset.negatives = {
+        pixels: negatives.pixels,
+        count: negatives.count,
+        share: request.negativeShare ?? 0.25,
+        ...(classes > 0 ? { cond: condOf(kept)! } : {}),
+      };
+    }
+  }
   const validation = await validationSet(request, dataset, condOf, onSkip);
   // The yardstick after each checkpoint, within its share of the run's time (evaluation/run-scorer.ts).
   const cache = request.score ? openCache(projectDir, post) : null;
@@ -78,7 +92,9 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
 
   let resume: TrainState | undefined;
   if (request.resumeFrom) resume = await loadCheckpoint(join(projectDir, request.resumeFrom));
-  else if (request.parentCheckpoint) resume = fineTuneState(await loadCheckpoint(join(projectDir, request.parentCheckpoint)), config);
+  else if (request.parentCheckpoint) {
+    resume = fineTuneState(await loadCheckpoint(join(projectDir, request.parentCheckpoint)), config, { restartEma: request.restartEma === true });
+  }
 
   const runDir = `checkpoints/run-${runId}`;
   const checkpointDir = (step: number) => `${runDir}/step-${step}`;
