@@ -36,12 +36,15 @@ export async function runPreferenceJob(request: PreferenceRequest, post: (m: Pre
     if (request.fit) {
       const started = performance.now();
       post({ type: 'progress', step: 0, total, message: `Reading ${rated.length.toLocaleString('en')} rated images` });
-      const files = rated.filter((r) => r.hash !== null).map((r) => ({ path: r.path, hash: r.hash! }));
-      const x = await fileFeatures(cache, files, view, {
-        onProgress: (done) => post({ type: 'progress', step: done, total, message: `Embedding rated images: ${done} of ${files.length}` }),
-      });
-      const y = x.kept.map((i) => rated.filter((r) => r.hash !== null)[i]!.score!);
-      post({ type: 'progress', step: files.length, total, message: `Learning from ${y.length.toLocaleString('en')} ratings` });
+      const readable = rated.filter((r) => r.hash !== null);
+      const x = await fileFeatures(
+        cache,
+        readable.map((r) => ({ path: r.path, hash: r.hash! })),
+        view,
+        { onProgress: (done) => post({ type: 'progress', step: done, total, message: `Embedding rated images: ${done} of ${readable.length}` }) },
+      );
+      const y = x.kept.map((i) => readable[i]!.score!);
+      post({ type: 'progress', step: readable.length, total, message: `Learning from ${y.length.toLocaleString('en')} ratings` });
       const fit = fitPreference(x, y);
       model = fit.model;
       post({
@@ -71,11 +74,9 @@ export async function runPreferenceJob(request: PreferenceRequest, post: (m: Pre
         { onSkip: () => {} },
       );
       const values = predict(model, x);
-      const keptSet = new Set(x.kept);
-      post({
-        type: 'predictions',
-        rows: part.map((p, j) => ({ id: p.generationId!, predicted: keptSet.has(j) ? values[x.kept.indexOf(j)]! : null })),
-      });
+      // Row r of the features is part[x.kept[r]]; an image that could not be read stays unpredicted.
+      const predicted = new Map(x.kept.map((j, r) => [j, values[r]!]));
+      post({ type: 'predictions', rows: part.map((p, j) => ({ id: p.generationId!, predicted: predicted.get(j) ?? null })) });
       const done = Math.min(request.predict.length, i + CHUNK);
       post({
         type: 'progress',

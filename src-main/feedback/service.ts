@@ -103,8 +103,8 @@ export class FeedbackService {
     return { name: this.reviewer(), known: p ? p.reviews.reviewers() : [] };
   }
 
-  setReviewer(name: string): { name: string } {
-    return { name: this.o.workstation.setReviewer(name) };
+  async setReviewer(name: string): Promise<{ name: string }> {
+    return { name: await this.o.workstation.setReviewer(name) };
   }
 
   /** Gallery rows with this workstation's own review filled in. */
@@ -134,7 +134,7 @@ export class FeedbackService {
   review(ids: readonly number[], change: ReviewChangeT, as?: string): { updated: number; items: GenerationT[] } {
     const p = this.project();
     const me = as ?? this.me();
-    const missing = ids.filter((id) => !p.generations.byIds([id]).length);
+    const missing = p.generations.missing(ids);
     if (missing.length) {
       throw new AtelierError('not-found', `There is no generated image ${missing.slice(0, 5).join(', ')} in this project; nothing was changed.`);
     }
@@ -145,7 +145,7 @@ export class FeedbackService {
 
   reviewsOf(generationId: number) {
     const p = this.project();
-    if (!p.generations.byIds([generationId]).length) throw new AtelierError('not-found', `There is no generated image ${generationId} in this project.`);
+    if (p.generations.missing([generationId]).length) throw new AtelierError('not-found', `There is no generated image ${generationId} in this project.`);
     return { reviews: p.reviews.of(generationId) };
   }
 
@@ -404,6 +404,7 @@ export class FeedbackService {
           verdict: r.verdict,
           reason: comparison?.reason ?? (run?.status === 'done' ? 'The comparison is being drawn.' : 'The round is training.'),
           comparing: this.comparing.has(r.runId),
+          compared: comparison !== null,
         };
       }),
     };

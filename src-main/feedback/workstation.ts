@@ -1,9 +1,10 @@
 // What belongs to a workstation rather than a project: the reviewer name its person reviews
 // under. Kept in $XDG_CONFIG_HOME/atelier/workstation.json (else ~/.atelier/workstation.json),
 // written atomically; a damaged file reads as no name (the studio asks again) and is replaced.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeAtomically } from '../datasets/atomic-write';
 import { AtelierError } from '../errors';
 
 export function workstationFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,13 +30,10 @@ export class Workstation {
     return typeof name === 'string' && name.trim() ? name.trim() : null;
   }
 
-  setReviewer(name: string): string {
+  async setReviewer(name: string): Promise<string> {
     const next = { ...this.read(), reviewer: name.trim() };
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
-      renameSync(tmp, this.file);
+      await writeAtomically(this.file, Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
     } catch (error) {
       throw new AtelierError('io', `The reviewer name could not be saved in ${this.file}: ${(error as Error).message}`);
     }

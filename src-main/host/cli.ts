@@ -627,7 +627,7 @@ function waitForComparison(studio: Studio, runId: number, read: () => Promise<Fe
     const check = () =>
       read().then(
         (r) => {
-          if (settled || !r || r.comparing || (r.before === null && r.verdict === null && !r.reason.startsWith('The comparison could not'))) return;
+          if (settled || !r?.compared) return;
           settled = true;
           stop();
           resolve(r);

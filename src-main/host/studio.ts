@@ -17,7 +17,7 @@ import { AtelierError, toErrorPayload } from '../errors';
 import { log as fileLog, logToProject } from '../log';
 import { generatorLauncher, type LaunchJob } from './job-protocol';
 import { evaluationJobs, JobManager, preferenceJobs, runJobs } from './jobs';
-import { EvaluationService } from '../evaluation/service';
+import { EvaluationService, toEvaluation } from '../evaluation/service';
 import { FeedbackService } from '../feedback/service';
 import { Workstation } from '../feedback/workstation';
 import { EMBEDDING_CREDITS } from '../evaluation/credits';
@@ -395,7 +395,8 @@ export function createStudio(options: StudioOptions): Studio {
       const { jobId } = evaluation.start({ checkpointId, split: 'val', samples, copies: false });
       const done = jobId ? await studio.waitForJob(jobId) : null;
       if (done?.status !== 'done' || done.evaluationId === undefined) return null;
-      const e = evaluation.list(undefined).evaluations.find((x) => x.id === done.evaluationId);
+      const row = requireProject().evaluations.get(done.evaluationId);
+      const e = row ? toEvaluation(requireProject(), row) : null;
       return e ? { kid: e.kid, kidStderr: e.kidStderr, collapse: e.collapse.collapsed } : null;
     },
     ...(options.compareSamples ? { compareSamples: options.compareSamples } : {}),

@@ -34,6 +34,8 @@ export interface GenerationRecord extends GenerationT {
   cond: Float32Array | null;
   params: Record<string, number | string>;
   backend: string;
+  /** The file's sha256, once something has read it (the preference job, a feedback round); null before. */
+  hash: string | null;
 }
 
 export interface GenerationFilter {
@@ -170,6 +172,11 @@ export class GenerationStore {
     return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
   }
 
+  /** Which of `ids` name no generated image in this project (in the order given). */
+  missing(ids: readonly number[]): number[] {
+    return this.db.prepare('SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM generations)').pluck().all(JSON.stringify(ids)) as number[];
+  }
+
   byIds(ids: readonly number[]): GenerationT[] {
     if (ids.length === 0) return [];
     const byId = new Map<number, GenerationT>();
@@ -184,10 +191,10 @@ export class GenerationStore {
   get(id: number): GenerationRecord | null {
     const r = this.db
       .prepare(
-        `SELECT ${COLUMNS}, v.latent, v.cond, g.params, g.backend FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id
+        `SELECT ${COLUMNS}, v.latent, v.cond, g.params, g.backend, g.hash FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id
          LEFT JOIN generation_vectors v ON v.generation_id = g.id WHERE g.id = ?`,
       )
-      .get(id) as (Row & { latent: Buffer | null; cond: Buffer | null; params: string | null; backend: string }) | undefined;
+      .get(id) as (Row & { latent: Buffer | null; cond: Buffer | null; params: string | null; backend: string; hash: string | null }) | undefined;
     if (!r) return null;
     return {
       ...fromRow(r),
@@ -195,6 +202,7 @@ export class GenerationStore {
       cond: floats(r.cond),
       params: r.params ? (JSON.parse(r.params) as Record<string, number | string>) : {},
       backend: r.backend,
+      hash: r.hash,
     };
   }
 

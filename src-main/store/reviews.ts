@@ -1,7 +1,7 @@
 // A team's reviews of generated images, review queues, the preference model's rows and
 // predictions, and feedback rounds with the ratings each used. Every review is one statement,
 // committed before the call returns: what the screen acknowledges is on disk.
-import type { MyReviewT, RejectReasonT, ReviewChangeT, ReviewQueueT, ReviewT } from '../../src-preload/contract';
+import { applyReviewChange, type MyReviewT, type RejectReasonT, type ReviewChangeT, type ReviewQueueT, type ReviewT } from '../../src-preload/contract';
 import { assetFile } from './assets';
 import type { Db } from './db';
 
@@ -94,20 +94,14 @@ export class ReviewStore {
       let changed = 0;
       for (const id of new Set(ids)) {
         if (!exists.get(id)) continue;
-        const old = get.get(id, reviewer) as ReviewRow | undefined;
-        const next = {
-          stars: change.stars ?? old?.stars ?? 0,
-          favourite: change.favourite ?? old?.favourite === 1,
-          reject: change.reject !== undefined ? change.reject : (old?.reject ?? null),
-          comment: change.comment ?? old?.comment ?? '',
-        };
-        const same = old && old.stars === next.stars && old.favourite === Number(next.favourite) && old.reject === next.reject && old.comment === next.comment;
-        if (same) continue;
-        const emptied = next.stars === 0 && !next.favourite && next.reject === null && next.comment.trim() === '';
-        if (emptied) {
+        const row = get.get(id, reviewer) as ReviewRow | undefined;
+        const old = row ? { stars: row.stars, favourite: row.favourite === 1, reject: row.reject, comment: row.comment } : null;
+        const next = applyReviewChange(old, change);
+        if (next === null) {
           if (old) changed += remove.run(id, reviewer).changes;
           continue;
         }
+        if (old && old.stars === next.stars && old.favourite === next.favourite && old.reject === next.reject && old.comment === next.comment) continue;
         upsert.run(id, reviewer, next.stars, next.favourite ? 1 : 0, next.reject, next.comment);
         changed++;
       }

@@ -449,7 +449,13 @@ function feedbackSources(p: Project, feedback: RoundFeedback, train: Source[]): 
       throw new AtelierError('missing-file', `The file of generated image ${id} (${g.file}) is missing; regenerate it in Generate, or start a new round.`);
     const classes: number[] = [];
     g.cond?.forEach((v, i) => v > 0 && classes.push(i));
-    return { path, hash: createHash('sha256').update(readFileSync(path)).digest('hex'), weight, classes };
+    // Known once the preference model has read the file (rounds need ratings, so usually it has).
+    let hash = g.hash;
+    if (hash === null) {
+      hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+      p.reviews.setHashes([{ id, hash }]);
+    }
+    return { path, hash, weight, classes };
   };
   const realWeight = train.reduce((s, a) => s + a.weight, 0);
   const likedWeight = feedback.liked.reduce((s, l) => s + l.weight, 0);

@@ -52,6 +52,21 @@ export const reviewChange = z
   })
   .strict();
 
+/**
+ * One change applied to a review, the one rule the engine stores and the page shows at once:
+ * fields the change leaves out keep their value, and a review left with nothing in it (no stars,
+ * not a favourite, no reject reason, a blank comment) is no review at all (null).
+ */
+export function applyReviewChange(mine: z.output<typeof MyReview> | null, change: z.output<typeof reviewChange>): z.output<typeof MyReview> | null {
+  const next = {
+    stars: change.stars ?? mine?.stars ?? 0,
+    favourite: change.favourite ?? mine?.favourite ?? false,
+    reject: change.reject !== undefined ? change.reject : (mine?.reject ?? null),
+    comment: change.comment ?? mine?.comment ?? '',
+  };
+  return next.stars === 0 && !next.favourite && next.reject === null && next.comment.trim() === '' ? null : next;
+}
+
 /** A batch sent to a named reviewer: pending until they have reviewed every image in it. */
 export const ReviewQueue = z.object({
   id,
@@ -131,6 +146,8 @@ export const FeedbackRound = z.object({
   reason: z.string(),
   /** The comparison is being drawn and scored now. */
   comparing: z.boolean(),
+  /** The comparison has ended: drawn and judged, or failed (the reason says why). */
+  compared: z.boolean(),
 });
 
 export type ReviewT = z.output<typeof Review>;

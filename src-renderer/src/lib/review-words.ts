@@ -39,17 +39,6 @@ export function rejectKey(reason: RejectReasonT): number {
   return REJECT_REASONS.indexOf(reason) + 1;
 }
 
-/** One change applied to a review, as the engine stores it: null when nothing is left in it. */
-export function applyChange(mine: MyReviewT | null, change: ReviewChangeT): MyReviewT | null {
-  const next: MyReviewT = {
-    stars: change.stars ?? mine?.stars ?? 0,
-    favourite: change.favourite ?? mine?.favourite ?? false,
-    reject: change.reject !== undefined ? change.reject : (mine?.reject ?? null),
-    comment: change.comment ?? mine?.comment ?? '',
-  };
-  return next.stars === 0 && !next.favourite && next.reject === null && next.comment.trim() === '' ? null : next;
-}
-
 /** The change that puts back what `change` replaced: the old values of the fields it touched. */
 export function undoChange(before: MyReviewT | null, change: ReviewChangeT): ReviewChangeT {
   const old = before ?? emptyReview;

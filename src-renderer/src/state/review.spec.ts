@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-preload/api';
-import type { FeedbackRoundT, GenerationT, MyReviewT, OpInput, PreferenceStatusT, ReviewT } from '../../../src-preload/contract';
-import { applyChange, formatStars, predictedWords, rejectByKey, teamWords, undoChange } from '../lib/review-words';
+import {
+  applyReviewChange,
+  type FeedbackRoundT,
+  type GenerationT,
+  type MyReviewT,
+  type OpInput,
+  type PreferenceStatusT,
+  type ReviewT,
+} from '../../../src-preload/contract';
+import { formatStars, predictedWords, rejectByKey, teamWords, undoChange } from '../lib/review-words';
 import { fakeTransport, image, settle } from '../testing/fake-transport';
 import { parseNames, ReviewQueues } from './queues.svelte';
 import { Reviewer, ReviewSession, sourceFilter } from './review.svelte';
@@ -81,7 +89,7 @@ function engine(n: number, options: { name?: string | null } = {}) {
       if (state.failWrites) throw state.failWrites;
       for (const id of ids) {
         const key = `${id}:${name}`;
-        const next = applyChange(mineOf(id), change);
+        const next = applyReviewChange(mineOf(id), change);
         if (next) reviews.set(key, { generationId: id, reviewer: name, createdAt: 'then', updatedAt: 'now', ...next });
         else reviews.delete(key);
       }
@@ -138,8 +146,8 @@ describe('review words', () => {
 
   it('applies a change as the engine does, and undoes only the fields it touched', () => {
     const before: MyReviewT = { stars: 2, favourite: true, reject: null, comment: 'dark' };
-    expect(applyChange(before, { stars: 5 })).toEqual({ ...before, stars: 5 });
-    expect(applyChange({ stars: 3, favourite: false, reject: null, comment: '' }, { stars: 0 })).toBeNull();
+    expect(applyReviewChange(before, { stars: 5 })).toEqual({ ...before, stars: 5 });
+    expect(applyReviewChange({ stars: 3, favourite: false, reject: null, comment: '' }, { stars: 0 })).toBeNull();
     expect(undoChange(before, { stars: 5, reject: 'boring' })).toEqual({ stars: 2, reject: null });
     expect(undoChange(null, { favourite: true })).toEqual({ favourite: false });
   });
@@ -498,6 +506,7 @@ describe('Taste', () => {
     verdict: null,
     reason: 'The round is training.',
     comparing: false,
+    compared: false,
     ...extra,
   });
 
@@ -594,7 +603,9 @@ describe('Taste', () => {
     expect(taste.rounds).toHaveLength(1);
     expect(comparisonPending(taste.rounds[0]!)).toBe(true);
 
-    rounds = [round({ status: 'done', before: side([11, 12, 13], 40), after: side([21, 22], 90), verdict: 'worse', reason: 'KID got much worse.' })];
+    rounds = [
+      round({ status: 'done', before: side([11, 12, 13], 40), after: side([21, 22], 90), verdict: 'worse', reason: 'KID got much worse.', compared: true }),
+    ];
     await taste.loadRounds();
     await idle();
     expect(comparisonPending(taste.rounds[0]!)).toBe(false);

@@ -7,6 +7,7 @@
 // Works over an injected API (review-screen.svelte.ts wires the studio's).
 import type { Api } from '../../../src-preload/api';
 import {
+  applyReviewChange,
   reviewerName,
   type GenerationT,
   type MyReviewT,
@@ -18,7 +19,7 @@ import {
 } from '../../../src-preload/contract';
 import { errorMessage } from '../lib/errors';
 import { describeGalleryFilter, galleryInput, type GalleryFilter } from '../lib/gallery-filter';
-import { applyChange, changeWords, rejectByKey, undoChange } from '../lib/review-words';
+import { changeWords, rejectByKey, undoChange } from '../lib/review-words';
 import { clickSelection, emptySelection, extendSelection, type Modifiers } from '../lib/selection';
 import { gridLayout, renderRows, scrollTopForIndex, visibleRows } from '../lib/virtual-grid';
 import { SelectableGrid } from './selectable-grid.svelte';
@@ -666,7 +667,7 @@ export class ReviewSession {
     const reviewed = new Set(this.reviewedIds);
     for (const id of ids) {
       const g = this.items.get(id);
-      const mine = restore ? applyChange(g?.mine ?? null, undoChange(restore.get(id) ?? null, change)) : applyChange(g?.mine ?? null, change);
+      const mine = restore ? applyReviewChange(g?.mine ?? null, undoChange(restore.get(id) ?? null, change)) : applyReviewChange(g?.mine ?? null, change);
       if (g) this.items.set(id, { ...g, mine });
       if (mine) reviewed.add(id);
       else reviewed.delete(id);

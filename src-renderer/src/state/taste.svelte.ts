@@ -43,7 +43,7 @@ export interface RoundPair {
 
 /** A round whose before/after comparison is still to come. */
 export function comparisonPending(r: FeedbackRoundT): boolean {
-  return r.comparing || ((r.before === null || r.after === null) && r.verdict === null && !['failed', 'cancelled', 'deleted'].includes(r.status));
+  return !r.compared && !['failed', 'cancelled', 'deleted'].includes(r.status);
 }
 
 /** The round's strip as pairs of the same seed. */
