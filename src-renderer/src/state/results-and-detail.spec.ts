@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-preload/api';
 import type { CopyCheckT, GeneratedBatchT, GenerationDetailT, JobFinishedT, JobProgressT } from '../../../src-preload/contract';
-import { fakeTransport, image, settle } from '../testing/fake-transport';
+import { fakeTransport, image, imageDetail, settle } from '../testing/fake-transport';
 import { Detail, type DetailJobsLink } from './detail.svelte';
 import { promptResult, Results } from './results.svelte';
 
@@ -50,19 +50,7 @@ function fakeJobs() {
 }
 
 /** A generation's detail as generations:get answers it. */
-const detailOf = (id: number, copies: CopyCheckT | null = null): GenerationDetailT => ({
-  ...image(id),
-  runName: 'hearts',
-  model: 'cgan',
-  checkpointStep: 40,
-  backend: 'cpu',
-  conditioning: [],
-  latentNorm: 1,
-  latentDim: 8,
-  params: {},
-  children: 0,
-  copies,
-});
+const detailOf = (id: number, copies: CopyCheckT | null = null): GenerationDetailT => imageDetail(id, { copies });
 
 const checked = (id: number): CopyCheckT => ({
   sample: `generated/${id}.png`,
@@ -145,19 +133,7 @@ describe('Detail', () => {
   it('opening an image loads its detail; a failed load says why', async () => {
     const { detail, fake } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({
-        ...image(id),
-        runName: 'hearts',
-        model: 'cgan',
-        checkpointStep: 300,
-        backend: 'cpu',
-        conditioning: [],
-        latentNorm: 11,
-        latentDim: 128,
-        params: {},
-        children: 0,
-        copies: null,
-      }),
+      'generations:get': ({ id }) => imageDetail(id, { checkpointStep: 300, latentNorm: 11, latentDim: 128 }),
     });
     detail.pick(image(5));
     expect(detail.open?.id).toBe(5);
@@ -179,19 +155,7 @@ describe('Detail', () => {
   it('regenerates the open image and keeps the verdict for it', async () => {
     const { detail, fake } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({
-        ...image(id),
-        runName: 'r',
-        model: 'cgan',
-        checkpointStep: 1,
-        backend: 'cpu',
-        conditioning: [],
-        latentNorm: 1,
-        latentDim: 8,
-        params: {},
-        children: 0,
-        copies: null,
-      }),
+      'generations:get': ({ id }) => imageDetail(id, { runName: 'r', checkpointStep: 1 }),
       'generations:regenerate': () => ({ identical: true, differingBytes: 0, ms: 3, backend: 'cpu', restored: false }),
     });
     detail.openImage(image(9));
@@ -211,19 +175,7 @@ describe('Detail', () => {
   it('while picking, a click ends the interpolation instead of opening', async () => {
     const { detail, fake, results } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({
-        ...image(id),
-        runName: 'r',
-        model: 'cgan',
-        checkpointStep: 1,
-        backend: 'cpu',
-        conditioning: [],
-        latentNorm: 1,
-        latentDim: 8,
-        params: {},
-        children: 0,
-        copies: null,
-      }),
+      'generations:get': ({ id }) => imageDetail(id, { runName: 'r', checkpointStep: 1 }),
       'generations:interpolate': () => batch([20, 21, 22]),
     });
     detail.openImage(image(1));
@@ -245,19 +197,7 @@ describe('Detail', () => {
   it('rating patches the open image, the results and refreshes the gallery', async () => {
     const { detail, fake, results, gallery } = setup();
     fake.answer({
-      'generations:get': ({ id }) => ({
-        ...image(id),
-        runName: 'r',
-        model: 'cgan',
-        checkpointStep: 1,
-        backend: 'cpu',
-        conditioning: [],
-        latentNorm: 1,
-        latentDim: 8,
-        params: {},
-        children: 0,
-        copies: null,
-      }),
+      'generations:get': ({ id }) => imageDetail(id, { runName: 'r', checkpointStep: 1 }),
       // Another reviewer gave image 1 two stars: the mean is 3 once mine are in.
       'reviews:set': ({ ids, change }) => ({
         updated: ids.length,

@@ -10,7 +10,7 @@ import {
   type ReviewT,
 } from '../../../src-preload/contract';
 import { formatStars, predictedWords, rejectByKey, teamWords, undoChange } from '../lib/review-words';
-import { fakeTransport, image, settle } from '../testing/fake-transport';
+import { fakeTransport, image, imageDetail, settle } from '../testing/fake-transport';
 import { parseNames, ReviewQueues } from './queues.svelte';
 import { Reviewer, ReviewSession, sourceFilter } from './review.svelte';
 import { comparisonPending, roundPairs, Taste, type TasteJobsLink } from './taste.svelte';
@@ -70,19 +70,7 @@ function engine(n: number, options: { name?: string | null } = {}) {
       const ids = matching(f as Filter);
       return { total: ids.length, items: ids.slice(offset, offset + limit).map(gen) };
     },
-    'generations:get': ({ id }) => ({
-      ...gen(id),
-      runName: 'hearts',
-      model: 'cgan',
-      checkpointStep: 40,
-      backend: 'cpu',
-      conditioning: [],
-      latentNorm: 1,
-      latentDim: 8,
-      params: {},
-      children: 0,
-      copies: null,
-    }),
+    'generations:get': ({ id }) => imageDetail(id, gen(id)),
     'reviews:set': async ({ ids, change }) => {
       await state.gate;
       if (!name) throw new ApiError('no-reviewer', 'Set your reviewer name first: every rating records who gave it.');
@@ -572,19 +560,7 @@ describe('Taste', () => {
       'preference:status': () => status(),
       'feedback:rounds': () => ({ rounds }),
       'checkpoints:list': () => [],
-      'generations:get': ({ id }) => ({
-        ...image(id),
-        runName: 'r',
-        model: 'cgan',
-        checkpointStep: 1,
-        backend: 'cpu',
-        conditioning: [],
-        latentNorm: 1,
-        latentDim: 8,
-        params: {},
-        children: 0,
-        copies: null,
-      }),
+      'generations:get': ({ id }) => imageDetail(id, { runName: 'r', checkpointStep: 1 }),
       'feedback:start': () => {
         throw new ApiError('too-few-ratings', 'A feedback round needs at least 4 rated 32px images; this project has 1.');
       },

@@ -1,7 +1,7 @@
 // A transport for specs: each operation answers from a handler (or fails with the error it
 // throws), every call is recorded, and events can be pushed as the engine would.
 import { ApiError, buildApi, type Api, type Transport } from '../../../src-preload/api';
-import type { EventName, GenerationT, OpInput, OpName, OpOutput } from '../../../src-preload/contract';
+import type { EventName, GenerationDetailT, GenerationT, OpInput, OpName, OpOutput } from '../../../src-preload/contract';
 
 export type Handlers = { [N in OpName]?: (input: OpInput<N>) => OpOutput<N> | Promise<OpOutput<N>> };
 
@@ -71,6 +71,24 @@ export function image(id: number, extra: Partial<GenerationT> = {}): GenerationT
     mine: null,
     predicted: null,
     post: [],
+    ...extra,
+  };
+}
+
+/** A generated image's detail as generations:get answers it (a cGAN's, drawn on the cpu backend). */
+export function imageDetail(id: number, extra: Partial<GenerationDetailT> = {}): GenerationDetailT {
+  return {
+    ...image(id),
+    runName: 'hearts',
+    model: 'cgan',
+    checkpointStep: 40,
+    backend: 'cpu',
+    conditioning: [],
+    latentNorm: 1,
+    latentDim: 8,
+    params: {},
+    children: 0,
+    copies: null,
     ...extra,
   };
 }
