@@ -4,10 +4,9 @@
 // it bit for bit, make variations, interpolate to another image and export a GIF, walk around
 // it, post-process it, rate it, export a contact sheet of a selection and filter the gallery by
 // rating. Screenshots land in test-results/generate-*.png to be looked at.
-import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { armPressTimer, pressTiming } from './press-timer';
-import { apiHeaders, studioWithProject, type RunningStudio } from './studio';
+import { apiHeaders, studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
 
@@ -17,18 +16,8 @@ test.use({ trace: 'off' });
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  studio = await studioWithProject({
-    starter: true,
-    prepare(dir, cli) {
-      // A few steps are enough: the test is about the screen, not the pictures.
-      const trained = spawnSync(
-        process.execPath,
-        [cli, 'train', dir, '--model', 'cgan', '--size', '32', '--preset', 'small', '--steps', '24', '--batch', '8', '--workers', '1', '--json'],
-        { encoding: 'utf8' },
-      );
-      if (trained.status !== 0) throw new Error(`atelier train failed: ${trained.stderr}`);
-    },
-  });
+  // A few steps are enough: the test is about the screen, not the pictures.
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan() });
 });
 test.afterAll(() => studio?.stop());
 

@@ -6,26 +6,15 @@
 // second reviewer and reviewing it as them, the taste model learnt on demand, and the gallery's
 // new marks, filters, "Keep the best N" and "Review these". A separate test runs a feedback round
 // and checks its before/after strip. Screenshots land in test-results/review-*.png.
-import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
-import { apiHeaders, studioWithProject, type RunningStudio } from './studio';
+import { apiHeaders, studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  studio = await studioWithProject({
-    starter: true,
-    prepare(dir, cli) {
-      // A few steps are enough: the test is about reviewing, not the pictures.
-      const trained = spawnSync(
-        process.execPath,
-        [cli, 'train', dir, '--model', 'cgan', '--size', '32', '--preset', 'small', '--steps', '24', '--batch', '8', '--workers', '1', '--json'],
-        { encoding: 'utf8' },
-      );
-      if (trained.status !== 0) throw new Error(`atelier train failed: ${trained.stderr}`);
-    },
-  });
+  // A few steps are enough: the test is about reviewing, not the pictures.
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan() });
 });
 test.afterAll(() => studio?.stop());
 

@@ -61,3 +61,15 @@ export async function studioWithProject(options: { starter: boolean; prepare?: (
     },
   };
 }
+
+/** A `prepare` that trains a small 32 px conditional GAN for a few steps from the CLI: enough for screens about its images, not for the pictures. */
+export function trainTinyCgan(steps = 24): (dir: string, cli: string) => void {
+  return (dir, cli) => {
+    const trained = spawnSync(
+      process.execPath,
+      [cli, 'train', dir, '--model', 'cgan', '--size', '32', '--preset', 'small', '--steps', String(steps), '--batch', '8', '--workers', '1', '--json'],
+      { encoding: 'utf8', env: TEST_ENV },
+    );
+    if (trained.status !== 0) throw new Error(`atelier train failed: ${trained.stderr}`);
+  };
+}

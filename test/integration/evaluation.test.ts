@@ -17,6 +17,7 @@ import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import { runEnds } from '../fixtures/tiles-studio';
 import { atelier } from './cli-helpers';
+import { routerCalls } from './router-calls';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -30,11 +31,7 @@ let dir: string;
 let studio: Studio;
 let checkpoints: number[];
 
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const r = await studio.router.call(name, input);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
+const { call } = routerCalls(() => studio);
 
 async function finished(jobId: string): Promise<JobFinishedT> {
   return studio.waitForJob(jobId);

@@ -19,6 +19,7 @@ import { saveCheckpoint } from '../../src-main/ml/checkpoint';
 import type { Project } from '../../src-main/store/project';
 import { defaultTrainConfig, train } from '../../src-main/ml/train';
 import { twoColours } from '../fixtures/two-colours';
+import { routerCalls } from './router-calls';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 let root: string;
@@ -43,17 +44,7 @@ function recording(launch: LaunchJob): LaunchJob {
   };
 }
 
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const r = await studio.router.call(name, input);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function failure(name: string, input: unknown): Promise<{ code: string; message: string }> {
-  const r = await studio.router.call(name, input);
-  if (r.ok) throw new Error(`${name} should have failed`);
-  return r.error;
-}
+const { call, failure } = routerCalls(() => studio);
 
 /** A generated image's file, once on disk (a Generate answers before its PNGs are written, as the file server waits). */
 async function pixels(file: string): Promise<Buffer> {

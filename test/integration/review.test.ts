@@ -15,6 +15,7 @@ import { Workstation } from '../../src-main/feedback/workstation';
 import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import type { Project } from '../../src-main/store/project';
+import { routerCalls } from './router-calls';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 const IMAGES = 64;
@@ -26,17 +27,7 @@ let workstation: Workstation;
 const brightness = new Map<number, number>();
 let ids: number[] = [];
 
-async function call<T>(name: string, input: unknown): Promise<T> {
-  const r = await studio.router.call(name, input);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function failure(name: string, input: unknown): Promise<{ code: string; message: string }> {
-  const r = await studio.router.call(name, input);
-  if (r.ok) throw new Error(`${name} should have failed`);
-  return r.error;
-}
+const { call, failure } = routerCalls(() => studio);
 
 /** The rule the team rates by: brighter is better, 1–5 stars. */
 const stars = (b: number) => 1 + Math.round(b * 4);
