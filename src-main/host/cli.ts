@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   operations,
+  REJECT_REASONS,
   type EvaluationT,
   type FeedbackRoundT,
   type JobProgressT,
@@ -43,7 +44,7 @@ Usage:
                                                 score a folder of images made elsewhere with the same yardstick
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
-  atelier rate <dir> <generation-id…> --stars N [--favourite] [--reject artefacts|off-prompt|copy|boring|other]
+  atelier rate <dir> <generation-id…> --stars N [--favourite] [--reject ${REJECT_REASONS.join('|')}]
           [--comment TEXT] [--reviewer NAME]     review generated images (as this workstation's reviewer unless --reviewer)
   atelier predict <dir> <generation-id…>        the preference model's predicted stars (it learns first if ratings changed)
   atelier feedback-round <dir> [--steps N] [--from-checkpoint CK] [--samples N]

@@ -310,13 +310,14 @@ export class ReviewStore {
     })();
   }
 
-  rounds(): FeedbackRoundRow[] {
+  /** Feedback rounds, newest first (one run's when `runId` is given). */
+  rounds(runId?: number): FeedbackRoundRow[] {
     const rows = this.db
       .prepare(
         `SELECT run_id AS runId, from_checkpoint_id AS fromCheckpointId, preference_model_id AS preferenceModelId, method, comparison, verdict,
-           created_at AS createdAt FROM feedback_rounds ORDER BY run_id DESC`,
+           created_at AS createdAt FROM feedback_rounds ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY run_id DESC`,
       )
-      .all() as (Omit<FeedbackRoundRow, 'method' | 'comparison'> & { method: string; comparison: string | null })[];
+      .all(...(runId === undefined ? [] : [runId])) as (Omit<FeedbackRoundRow, 'method' | 'comparison'> & { method: string; comparison: string | null })[];
     return rows.map((r) => ({
       ...r,
       method: JSON.parse(r.method) as FeedbackRoundRow['method'],
@@ -325,7 +326,7 @@ export class ReviewStore {
   }
 
   round(runId: number): FeedbackRoundRow | null {
-    return this.rounds().find((r) => r.runId === runId) ?? null;
+    return this.rounds(runId)[0] ?? null;
   }
 
   roundRatings(runId: number): RoundRating[] {
