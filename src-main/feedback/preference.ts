@@ -57,7 +57,7 @@ export function ranks(values: ArrayLike<number>): Float64Array {
 }
 
 /** Pearson correlation; 0 when either side is constant. */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   let ma = 0;
   let mb = 0;
@@ -85,7 +85,7 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Solves (A + λI) x = b for symmetric positive definite A (n×n, row-major), by Cholesky. */
-export function solveRidge(a: Float64Array, n: number, lambda: number, b: Float64Array): Float64Array {
+function solveRidge(a: Float64Array, n: number, lambda: number, b: Float64Array): Float64Array {
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {

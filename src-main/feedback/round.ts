@@ -11,19 +11,19 @@ import type { RoundRating } from '../store/reviews';
 import type { RoundFeedback } from '../training/queue';
 
 /** A liked image scores at least this (mean stars; a favourite counts as liked whatever its stars). */
-export const LIKED = 4;
+const LIKED = 4;
 /** A disliked image scores at most this (a reject counts as 1). */
-export const DISLIKED = 2;
+const DISLIKED = 2;
 /** Rated images (liked or disliked) a round needs at least. */
-export const MIN_ROUND_RATINGS = 4;
+const MIN_ROUND_RATINGS = 4;
 /** The share of each batch's real images that are liked generations. */
-export const LIKED_SHARE = 0.25;
+const LIKED_SHARE = 0.25;
 /** Disliked images shown to D per batch, as a share of the batch's fakes. */
-export const NEGATIVE_SHARE = 0.25;
+const NEGATIVE_SHARE = 0.25;
 /** Steps of a round when not told (a fine-tune, not a new run). */
-export const ROUND_STEPS = 300;
+const ROUND_STEPS = 300;
 /** Fine-tuning learning rates are the parent's times this. */
-export const ROUND_LR_SCALE = 0.5;
+const ROUND_LR_SCALE = 0.5;
 
 export interface RoundPlan {
   fromCheckpointId: number;

@@ -27,7 +27,7 @@ import { roundData, type RoundPlan } from './round';
 import type { Workstation } from './workstation';
 
 /** Images are seen at this size by the preference model, whatever the model that drew them. */
-export const PREFERENCE_SIZE = 64;
+const PREFERENCE_SIZE = 64;
 /** Quiet time after the last rating before the model learns again. */
 const RELEARN_AFTER_MS = 15_000;
 
@@ -55,12 +55,12 @@ export interface FeedbackServiceOptions {
   draw(input: { prompt: string; checkpointId: number; count: number; seed: number }): Promise<GeneratedBatchT>;
   /** Atelier KID of a checkpoint against its run's val split (an evaluation job); null when it cannot be scored. */
   evaluate(checkpointId: number, samples: number): Promise<{ kid: number; kidStderr: number; collapse: boolean } | null>;
-  /** Samples each side of a comparison is scored on (default 256). */
-  compareSamples?: number;
 }
 
 /** Images drawn from each side of a round's comparison (the strip shows them in pairs). */
-export const COMPARE_IMAGES = 16;
+const COMPARE_IMAGES = 16;
+/** Samples each side's KID is measured on when the round does not say (a quick look). */
+const COMPARE_SAMPLES = 256;
 /** Seeds of the comparison: the same for both sides, fixed so rounds compare alike. */
 const COMPARE_SEED = 4242;
 /** A round is "worse" when KID rises by more than this share and beyond two standard errors. */
@@ -271,7 +271,7 @@ export class FeedbackService {
             trusted: m.trusted,
             verdict: m.verdict,
             weights,
-            params: { intercept: m.intercept, mean: [...(floats(m.mean) ?? [])], lambda: m.lambda, scale: 1, newest },
+            params: { intercept: m.intercept, mean: [...(floats(m.mean) ?? [])], lambda: m.lambda, newest },
             seconds: m.seconds,
           });
           // Predictions of an older model would mix with the new one's: they are redone below.
@@ -355,7 +355,7 @@ export class FeedbackService {
       };
       b.predicted = mean(b.generationIds);
       a.predicted = mean(a.generationIds);
-      const samples = typeof round.method.samples === 'number' ? round.method.samples : (this.o.compareSamples ?? 256);
+      const samples = typeof round.method.samples === 'number' ? round.method.samples : COMPARE_SAMPLES;
       for (const s of [b, a]) {
         const scored = await this.o.evaluate(s.checkpointId, samples);
         if (scored) Object.assign(s, scored);

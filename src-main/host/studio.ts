@@ -67,8 +67,6 @@ export interface StudioOptions {
   workstation?: Workstation;
   /** Relearn the team's taste by itself after ratings change, and predict new images (the studio and the app; default false). */
   learnTaste?: boolean;
-  /** Samples each side of a feedback round's comparison is scored on (default 256; tests use fewer). */
-  compareSamples?: number;
 }
 
 export interface Studio {
@@ -399,7 +397,6 @@ export function createStudio(options: StudioOptions): Studio {
       const e = row ? toEvaluation(requireProject(), row) : null;
       return e ? { kid: e.kid, kidStderr: e.kidStderr, collapse: e.collapse.collapsed } : null;
     },
-    ...(options.compareSamples ? { compareSamples: options.compareSamples } : {}),
   });
 
   const studio: Studio = {

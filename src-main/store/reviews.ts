@@ -48,7 +48,7 @@ export interface PreferenceModelRow {
   trusted: boolean;
   verdict: string;
   weights: Float32Array | null;
-  params: { intercept: number; mean: number[]; lambda: number; scale: number; newest: string };
+  params: { intercept: number; mean: number[]; lambda: number; newest: string };
   seconds: number;
   createdAt: string;
 }
