@@ -21,6 +21,8 @@ export interface ArchiveEntry {
   method: number;
   crc: number;
   encrypted: boolean;
+  /** The Unix file mode when a Unix tool made the archive (0 otherwise): tells symlinks and folders from files. */
+  mode: number;
 }
 
 /** A central directory bigger than this (about a million members) is refused. */
@@ -119,6 +121,7 @@ export function readZipDirectory(path: string): ArchiveEntry[] {
         method: dir.readUInt16LE(at + 10),
         crc: dir.readUInt32LE(at + 16),
         encrypted: (flags & 1) === 1,
+        mode: dir.readUInt8(at + 5) === 3 ? dir.readUInt32LE(at + 38) >>> 16 : 0,
       });
       at += 46 + nameLength + extraLength + commentLength;
     }

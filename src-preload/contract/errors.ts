@@ -61,6 +61,14 @@ export const ErrorCode = z.enum([
   // Review and feedback: this workstation has no reviewer name yet; too few ratings for a round.
   'no-reviewer',
   'too-few-ratings',
+  // Export: a file Atelier will not overwrite; work the person cancelled; a bundle that is
+  // damaged or not Atelier's, one built to harm (paths out of its folder, links, a zip bomb),
+  // and one written by a newer Atelier.
+  'file-exists',
+  'cancelled',
+  'bundle-invalid',
+  'bundle-unsafe',
+  'bundle-too-new',
 ]);
 export type ErrorCodeT = z.output<typeof ErrorCode>;
 
