@@ -3,7 +3,8 @@
 // Its doors: IPC answers only the app's own page, no web permission is ever
 // granted, project files come only from the folders the page shows (with the
 // same headers as the headless studio), and the page's CSP is in index.html.
-import { app, BrowserWindow, ipcMain, protocol, session, shell, utilityProcess, type WebFrameMain } from 'electron';
+import Database from 'better-sqlite3';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess, type WebFrameMain } from 'electron';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +15,7 @@ import type { JobMessage, LaunchJob } from './host/job-protocol';
 import { jobEntryBeside } from './host/jobs';
 import { createStudio } from './host/studio';
 import { installCrashHandlers, log, setLogFallback } from './log';
+import { nativeLoadProblem } from './native-abi';
 
 // A crash of the main process leaves its stack in the log a person can attach to a bug report.
 installCrashHandlers('main');
@@ -118,6 +120,14 @@ app.on('web-contents-created', (_event, contents) => {
 app.whenReady().then(() => {
   // Without an open project the log goes to the app's own logs folder.
   setLogFallback(app.getPath('logs'));
+  // better-sqlite3 built for Node's ABI instead of Electron's: say so and which command fixes it.
+  const abi = nativeLoadProblem(() => new Database(':memory:').close());
+  if (abi) {
+    log.error(abi);
+    dialog.showErrorBox('Atelier cannot start', abi);
+    app.quit();
+    return;
+  }
   // The app asks for no web permission (camera, notifications, clipboard reads, HID, …): deny them all.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);

@@ -1,6 +1,7 @@
 // Opening a project database: pragmas, then every pending migration in one transaction.
 import Database from 'better-sqlite3';
 import { AtelierError } from '../errors';
+import { currentRuntime, explainNativeLoadError } from '../native-abi';
 import { migrations, type Migration } from './migrations/index';
 
 export type Db = Database.Database;
@@ -10,6 +11,9 @@ export function openDatabase(file: string, options: { upTo?: number; list?: read
   try {
     db = new Database(file);
   } catch (error) {
+    // better-sqlite3 loads its native addon here: built for the other runtime (Node / Electron), say which command fixes it.
+    const abi = explainNativeLoadError(error, currentRuntime());
+    if (abi) throw new AtelierError('internal', abi);
     throw new AtelierError('store-unreadable', `${file} cannot be opened as a project database: ${(error as Error).message}`);
   }
   try {
