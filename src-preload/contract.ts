@@ -52,6 +52,7 @@ import {
 } from './contract/generation';
 import { Job, JobProgress, RunChanged, JobFinished } from './contract/jobs';
 import { Evaluation, DriftReport, evalSampleCount } from './contract/evaluation';
+import { bundleExportInput, BundleExported, BundleOptions, BundleInfo, BundleOpened, ModelCard, WebExport } from './contract/bundles';
 import { reviewerName, Review, reviewChange, ReviewQueue, PreferenceStatus, PreferenceModel, FeedbackRound } from './contract/review';
 
 export * from './contract/common';
@@ -63,6 +64,7 @@ export * from './contract/generation';
 export * from './contract/jobs';
 export * from './contract/evaluation';
 export * from './contract/review';
+export * from './contract/bundles';
 
 function op<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
   return { input, output, summary };
@@ -470,6 +472,31 @@ export const operations = {
       .strict(),
     z.object({ runId: id, liked: count, disliked: count }),
     'A feedback round: fine-tune a checkpoint on the ratings (liked images join the real set, disliked ones are shown to D as fakes), then compare before and after.',
+  ),
+  'bundles:options': op(empty, BundleOptions, 'What a bundle of the open project would hold and weigh, and a file name to offer.'),
+  'bundles:export': op(
+    bundleExportInput,
+    BundleExported,
+    'Write the open project as one bundle file (database snapshot, originals, checkpoints, generations, reviews, metrics, model card), with progress; cancel through jobs:cancel.',
+  ),
+  'bundles:inspect': op(z.object({ file: z.string().min(1).max(4096) }).strict(), BundleInfo, 'Read and check a bundle without opening it.'),
+  'bundles:open': op(
+    z.object({ file: z.string().min(1).max(4096), dir: z.string().min(1).max(4096) }).strict(),
+    BundleOpened,
+    'Open a bundle as a new project folder (never into an existing project), then open that project.',
+  ),
+  'cards:get': op(
+    z
+      .object({ runId: id.optional(), checkpointId: id.optional() })
+      .strict()
+      .refine((v) => (v.runId === undefined) !== (v.checkpointId === undefined), 'give a runId or a checkpointId'),
+    ModelCard,
+    'The model card of a run or a checkpoint, as one printable HTML page.',
+  ),
+  'models:exportWeb': op(
+    z.object({ checkpointId: id, dir: z.string().min(1).max(4096) }).strict(),
+    WebExport,
+    'Write a checkpoint as a generator folder for the web (weights, generate.js, index.html, model card).',
   ),
   'feedback:rounds': op(empty, z.object({ rounds: z.array(FeedbackRound) }), 'Feedback rounds, newest first, with their before/after comparison.'),
   'evaluations:list': op(

@@ -160,7 +160,7 @@ export async function exportBundle(project: Project, out: string, options: Expor
     if (existsSync(file)) throw new AtelierError('file-exists', `${file} appeared while the bundle was being written; the bundle was not saved over it.`);
     await rename(partial, file);
     const bytes = (await stat(file)).size;
-    progress.say(`${entries.length + 1} files`);
+    progress.say(`${(entries.length + 1).toLocaleString('en')} files`);
     if (omitted.length > 0)
       notes.push(
         `${omitted.length} checkpoint${omitted.length === 1 ? "'s weights were" : "s' weights were"} left out (--checkpoints ${options.checkpoints}).`,

@@ -19,7 +19,7 @@ import { readZipDirectory, ZipError, type ArchiveEntry } from '../datasets/zip-e
 import { openDatabase } from '../store/db';
 import { migrations } from '../store/migrations/index';
 import { DB_FILE, refuseUnsafeProjectFolder } from '../store/project';
-import { integrityProblems } from '../store/snapshot';
+import { integrityProblems, recordOrigin } from '../store/snapshot';
 import { BUNDLE_DB, BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST, Manifest, type ManifestT } from './manifest';
 import { ByteProgress, megabytes, type OnProgress } from './progress';
 
@@ -260,9 +260,7 @@ export async function openBundle(path: string, target: string, options: OpenOpti
     try {
       const problems = integrityProblems(db);
       if (problems.length > 0) throw invalid(file, `its database fails SQLite's integrity check (${problems[0]})`);
-      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_from', ?)").run(
-        JSON.stringify({ bundle: basename(file), createdAt: manifest.createdAt }),
-      );
+      recordOrigin(db, { bundle: basename(file), createdAt: manifest.createdAt });
     } finally {
       db.close();
     }

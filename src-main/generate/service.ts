@@ -633,7 +633,7 @@ export class GenerationService {
 }
 
 /** Tag names a run was trained on, in condition-vector order. */
-function classesOf(run: RunRow): string[] {
+export function classesOf(run: RunRow): string[] {
   const classes = run.settings.classes;
   return Array.isArray(classes) && classes.every((c) => typeof c === 'string') ? (classes as string[]) : [];
 }

@@ -1,7 +1,7 @@
 // `atelier <verb>`: the command-line adapter over the same router as the app.
 // With --json, the last line of stdout is one JSON object; failures exit non-zero
 // with a one-line error on stderr.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -50,6 +50,13 @@ Usage:
   atelier feedback-round <dir> [--steps N] [--from-checkpoint CK] [--samples N]
                                                 fine-tune on the ratings, then compare before and after (predicted stars,
                                                 KID on --samples images a side, 256 by default)
+  atelier export <dir> --out <file.atelier> [--without generations] [--checkpoints all|published|none]
+                                                the whole project as one bundle file for another workstation
+  atelier open-bundle <file.atelier> <dir>      open a bundle as a new project folder (never into an existing one)
+  atelier model-card <dir> [--run R | --checkpoint C] --out <card.html>
+                                                the model card of a run or checkpoint (print it to PDF from a browser)
+  atelier export-web <dir> [--checkpoint C] --out <folder>
+                                                a checkpoint as a generator for the web: weights, generate.js, index.html
   atelier studio [<dir>] [--port P] [--projects <folder>]
                                                 serve the app on 127.0.0.1 (headless studio); its pages create
                                                 projects only inside --projects (default: the folder holding <dir>, else ~/Atelier)
@@ -103,6 +110,8 @@ const options = {
   reject: { type: 'string' },
   comment: { type: 'string' },
   reviewer: { type: 'string' },
+  without: { type: 'string' },
+  checkpoints: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -501,6 +510,61 @@ export async function main(argv: string[]): Promise<number> {
         say(`${(compared.verdict ?? 'not judged').toUpperCase()}: ${compared.reason}`);
         break;
       }
+      case 'export': {
+        await openProject();
+        if (!values.out) throw new UsageError('export needs --out <file.atelier> for the bundle.');
+        if (values.without !== undefined && values.without !== 'generations') throw new UsageError('--without takes "generations".');
+        const checkpoints = values.checkpoints ?? 'all';
+        if (!['all', 'published', 'none'].includes(checkpoints)) throw new UsageError('--checkpoints is all, published or none.');
+        const stop = printJobProgress(studio, 'export', json);
+        const done = await call('bundles:export', {
+          out: resolve(values.out),
+          generations: values.without !== 'generations',
+          checkpoints: checkpoints as 'all',
+        }).finally(stop);
+        result = { ...done, seconds: round(done.seconds) };
+        say(`Wrote ${done.file} in ${round(done.seconds)} s.`);
+        for (const note of done.notes) say(`  ${note}`);
+        break;
+      }
+      case 'open-bundle': {
+        if (!rest[0] || !rest[1]) throw new UsageError('open-bundle needs the bundle and a new folder: atelier open-bundle <file.atelier> <dir>');
+        const stop = printJobProgress(studio, 'open-bundle', json);
+        const opened = await call('bundles:open', { file: resolve(rest[0]), dir: resolve(rest[1]) }).finally(stop);
+        result = { ...opened, seconds: round(opened.seconds) };
+        say(
+          `Opened ${opened.from} as ${opened.dir} in ${round(opened.seconds)} s: ${opened.assetCount} images, ${opened.runCount} runs, ${opened.checkpointCount} checkpoints, ${opened.generationCount} generated.`,
+        );
+        break;
+      }
+      case 'model-card': {
+        await openProject();
+        if (!values.out) throw new UsageError('model-card needs --out <card.html>.');
+        const runId = number('run');
+        let checkpointId = number('checkpoint');
+        if (runId === undefined && checkpointId === undefined) {
+          checkpointId = (await call('evaluations:list', {})).published ?? (await call('checkpoints:list', {}))[0]?.id;
+          if (checkpointId === undefined)
+            throw new AtelierError('no-checkpoint', 'This project has no checkpoint yet: train a model first, or name a run with --run.');
+        }
+        const card = await call('cards:get', runId !== undefined ? { runId } : { checkpointId: checkpointId! });
+        const out = resolve(values.out);
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, card.html);
+        result = { file: out, title: card.title };
+        say(`${card.title}: ${out}`);
+        break;
+      }
+      case 'export-web': {
+        await openProject();
+        if (!values.out) throw new UsageError('export-web needs --out <folder> for the generator.');
+        const checkpointId = number('checkpoint') ?? (await call('evaluations:list', {})).published ?? (await call('checkpoints:list', {}))[0]?.id;
+        if (checkpointId === undefined) throw new AtelierError('no-checkpoint', 'This project has no checkpoint to export yet. Train a model first.');
+        const web = await call('models:exportWeb', { checkpointId, dir: resolve(values.out) });
+        result = { ...web, checkpointId };
+        say(`Wrote checkpoint ${checkpointId} as a web generator in ${web.dir} (${web.files.length} files). Serve the folder and open index.html.`);
+        break;
+      }
       case 'studio': {
         const project = rest[0] ? await call('project:open', { dir: resolve(rest[0]) }) : null;
         if (projectsRoot) mkdirSync(projectsRoot, { recursive: true });
@@ -650,3 +714,17 @@ function round(n: number): number {
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code));
+
+/** Prints a bundle job's progress to stderr about once a second (never with --json). */
+function printJobProgress(studio: Studio, kind: 'export' | 'open-bundle', json: boolean): () => void {
+  let last = 0;
+  return studio.router.subscribe((event, payload) => {
+    if (event !== 'job:progress' || json) return;
+    const p = payload as JobProgressT;
+    if (p.kind !== kind) return;
+    const now = performance.now();
+    if (now - last < 1000 && p.step < p.total) return;
+    last = now;
+    process.stderr.write(`${p.message}\n`);
+  });
+}

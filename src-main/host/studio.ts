@@ -19,6 +19,7 @@ import { generatorLauncher, type LaunchJob } from './job-protocol';
 import { evaluationJobs, JobManager, preferenceJobs, runJobs } from './jobs';
 import { EvaluationService, toEvaluation } from '../evaluation/service';
 import { FeedbackService } from '../feedback/service';
+import { BundleService, type TrackedJob } from '../bundles/service';
 import { Workstation } from '../feedback/workstation';
 import { EMBEDDING_CREDITS } from '../evaluation/credits';
 import { GeneratorClient } from '../generate/generator-client';
@@ -358,6 +359,15 @@ export function createStudio(options: StudioOptions): Studio {
     'evaluations:start': (input) => evaluation.start(input),
     'evaluations:images': (input) => evaluation.images(input),
     'checkpoints:publish': ({ checkpointId }) => evaluation.publish(checkpointId),
+    'bundles:options': () => bundles.options(),
+    'bundles:export': (input) => bundles.export(input),
+    'bundles:inspect': ({ file }) => bundles.inspect(file),
+    'bundles:open': async ({ file, dir }) => {
+      const opened = await bundles.open(file, dir);
+      return { ...studio.openProject(opened.dir).summary(), seconds: opened.seconds, from: opened.from };
+    },
+    'cards:get': ({ runId, checkpointId }) => bundles.card(runId !== undefined ? { runId } : { checkpointId: checkpointId! }),
+    'models:exportWeb': ({ checkpointId, dir }) => bundles.exportWeb(checkpointId, dir),
     'jobs:list': () => jobs.list(),
     'jobs:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
   };
@@ -378,6 +388,26 @@ export function createStudio(options: StudioOptions): Studio {
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),
     prepare: options.prepareEvaluation ?? false,
+  });
+  const bundles = new BundleService({
+    project: requireProject,
+    version: VERSION,
+    place: underProjectsRoot,
+    home: () => projectsRoot ?? (project ? dirname(project.dir) : process.cwd()),
+    track: (kind): TrackedJob => {
+      const job = jobs.track(kind);
+      return {
+        signal: job.signal,
+        progress: (step, total, message) => {
+          job.progress(total > 0 ? step / total : 0, message);
+          router.emit('job:progress', progressPayload(job.record, { step, total, message }));
+        },
+        finish: (status, error) => {
+          job.finish(status);
+          emitFinished({ jobId: job.record.id, kind, runId: null, status, ...(status === 'failed' && error ? { error: toErrorPayload(error) } : {}) });
+        },
+      };
+    },
   });
   const feedback = new FeedbackService({
     project: () => project,

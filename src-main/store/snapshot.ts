@@ -86,3 +86,8 @@ export function integrityProblems(db: Db): string[] {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
 }
+
+/** Notes in an opened copy which bundle it came from (meta `opened_from`). */
+export function recordOrigin(db: Db, origin: { bundle: string; createdAt: string }): void {
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_from', ?)").run(JSON.stringify(origin));
+}

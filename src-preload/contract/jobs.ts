@@ -4,7 +4,7 @@ import { count, id } from './common';
 import { RunStatus } from './training';
 import { ErrorPayload } from './errors';
 
-export const JobKind = z.enum(['train', 'import', 'evaluate', 'preference']);
+export const JobKind = z.enum(['train', 'import', 'evaluate', 'preference', 'export', 'open-bundle']);
 export const JobStatus = z.enum(['running', 'done', 'cancelled', 'failed']);
 
 export const Job = z.object({

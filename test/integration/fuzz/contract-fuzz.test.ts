@@ -34,6 +34,10 @@ const OUTSIDE = new Set<OpName>([
   'runs:sweep',
   'generations:export',
   'generations:animate',
+  'bundles:export',
+  'bundles:inspect',
+  'bundles:open',
+  'models:exportWeb',
 ]);
 
 let root: string;
