@@ -6,9 +6,9 @@
 // descriptors: every reader, Atelier's own included, finds them where it looks first).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { readFile, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import { createDeflateRaw, crc32, deflateRawSync } from 'node:zlib';
 
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
@@ -19,6 +19,8 @@ const MAX32 = 0xffffffff;
 /** A member this close to 4 GB reserves zip64 sizes in its local header (deflate can grow a little). */
 const ZIP64_AT = MAX32 - 64 * 1024 * 1024;
 const UTF8 = 0x0800;
+/** Members below this are read, hashed and deflated in one piece (the stream machinery costs more than the work). */
+const SMALL = 1024 * 1024;
 /** Regular file, rw-r--r--, in the high half of the external attributes (made by Unix). */
 const FILE_MODE = 0o100644;
 
@@ -65,12 +67,12 @@ export class ZipWriter {
     this.date = ((Math.max(1980, when.getFullYear()) - 1980) << 9) | ((when.getMonth() + 1) << 5) | when.getDate();
   }
 
-  /** Bytes written so far. */
-  get bytes(): number {
-    return this.position;
-  }
+  /** Small members wait here and go to disk together: one write per few megabytes, not per member. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
 
   private async write(buf: Uint8Array, at = this.position): Promise<void> {
+    if (at === this.position) await this.flush();
     let done = 0;
     while (done < buf.length) {
       const { bytesWritten } = await this.out.write(buf, done, buf.length - done, at + done);
@@ -79,19 +81,74 @@ export class ZipWriter {
     if (at === this.position) this.position += buf.length;
   }
 
-  /** Adds the file at `path` as member `name`, streaming. */
+  /** Appends at the end through the buffer. */
+  private async append(buf: Uint8Array): Promise<void> {
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    if (this.pendingBytes >= 4 * SMALL) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const buf = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const at = this.position;
+    this.position += buf.length;
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesWritten } = await this.out.write(buf, done, buf.length - done, at + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Bytes written so far (buffered ones included). */
+  private get end(): number {
+    return this.position + this.pendingBytes;
+  }
+
+  /** Adds the file at `path` as member `name`: streamed, or read whole when it is small (most of a project is small files). */
   async addFile(name: string, path: string, options: AddOptions): Promise<WrittenMember> {
+    if (options.expectedBytes < SMALL) {
+      options.signal?.throwIfAborted();
+      const data = await readFile(path);
+      if (data.length < SMALL) return this.addBytes(name, data, options);
+    }
     return this.add(name, createReadStream(path, { highWaterMark: 1 << 20, ...(options.signal ? { signal: options.signal } : {}) }), options);
   }
 
-  /** Adds bytes held in memory (the manifest, a model card) as member `name`. */
+  /** Adds bytes held in memory (the manifest, a model card, a small file) as member `name`, in one write. */
   async addBytes(name: string, data: Uint8Array, options: Omit<AddOptions, 'expectedBytes'>): Promise<WrittenMember> {
-    return this.add(name, [data], { ...options, expectedBytes: data.length });
+    if (data.length >= SMALL) return this.add(name, [data], { ...options, expectedBytes: data.length });
+    const nameBytes = Buffer.from(name, 'utf8');
+    if (nameBytes.length > 0xffff) throw new Error(`the name ${name.slice(0, 80)}… is too long for a zip member`);
+    const body = options.compress ? deflateRawSync(data, { level: 6 }) : data;
+    const crc = crc32(data) >>> 0;
+    const method = options.compress ? 8 : 0;
+    const header = Buffer.alloc(30 + nameBytes.length);
+    header.writeUInt32LE(LOCAL, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(UTF8, 6);
+    header.writeUInt16LE(method, 8);
+    header.writeUInt16LE(this.time, 10);
+    header.writeUInt16LE(this.date, 12);
+    header.writeUInt32LE(crc, 14);
+    header.writeUInt32LE(body.length, 18);
+    header.writeUInt32LE(data.length, 22);
+    header.writeUInt16LE(nameBytes.length, 26);
+    nameBytes.copy(header, 30);
+    const offset = this.end;
+    await this.append(header);
+    await this.append(body);
+    options.onBytes?.(data.length);
+    this.central.push({ name: nameBytes, method, crc, compressed: body.length, size: data.length, offset, mode: options.mode ?? FILE_MODE });
+    return { name, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
   private async add(name: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AddOptions): Promise<WrittenMember> {
     const nameBytes = Buffer.from(name, 'utf8');
     if (nameBytes.length > 0xffff) throw new Error(`the name ${name.slice(0, 80)}… is too long for a zip member`);
+    await this.flush();
     const offset = this.position;
     const zip64 = options.expectedBytes >= ZIP64_AT;
     const method = options.compress ? 8 : 0;
@@ -159,8 +216,8 @@ export class ZipWriter {
 
   /** Writes the central directory and the end records. The caller closes the file. */
   async finish(): Promise<void> {
+    await this.flush();
     const start = this.position;
-    const parts: Buffer[] = [];
     for (const r of this.central) {
       const big = [r.size >= MAX32, r.compressed >= MAX32, r.offset >= MAX32];
       const extra = big.filter(Boolean).length * 8;
@@ -191,10 +248,9 @@ export class ZipWriter {
           at += 8;
         }
       }
-      parts.push(rec);
-      if (parts.length >= 4096) await this.write(Buffer.concat(parts.splice(0)));
+      await this.append(rec);
     }
-    if (parts.length) await this.write(Buffer.concat(parts));
+    await this.flush();
     const size = this.position - start;
     const count = this.central.length;
     if (count >= 0xffff || start >= MAX32 || size >= MAX32) {
@@ -212,7 +268,8 @@ export class ZipWriter {
       locator.writeUInt32LE(LOCATOR64, 0);
       locator.writeBigUInt64LE(BigInt(end64At), 8);
       locator.writeUInt32LE(1, 16);
-      await this.write(Buffer.concat([end64, locator]));
+      await this.append(end64);
+      await this.append(locator);
     }
     const end = Buffer.alloc(22);
     end.writeUInt32LE(END, 0);
@@ -220,6 +277,7 @@ export class ZipWriter {
     end.writeUInt16LE(Math.min(count, 0xffff), 10);
     end.writeUInt32LE(Math.min(size, MAX32), 12);
     end.writeUInt32LE(Math.min(start, MAX32), 16);
-    await this.write(end);
+    await this.append(end);
+    await this.flush();
   }
 }
