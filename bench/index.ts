@@ -15,6 +15,7 @@ const benches = [
   'gallery-100k.ts',
   'evaluation.ts',
   'evaluation-budget.ts',
+  'bundle.ts',
 ];
 for (const file of benches) {
   const path = fileURLToPath(new URL(file, import.meta.url));

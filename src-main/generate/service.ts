@@ -2,6 +2,7 @@
 // vectors, a warm generator process draws them, and every image is stored with the exact vectors
 // it came from, so it can be drawn again bit for bit, varied, interpolated, walked around and
 // post-processed. The vectors are computed here in JS (seeded), never by the backend.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -93,9 +94,10 @@ export class GenerationService {
   generators(): GeneratorChoiceT[] {
     const p = this.project();
     const runs = new Map(p.runs.list().map((r) => [r.id, r]));
+    // A checkpoint whose weights a bundle left out cannot draw: it is not offered.
     return p.runs.allCheckpoints().flatMap((c) => {
       const run = runs.get(c.runId);
-      return run ? [this.choice(c, run)] : [];
+      return run && hasWeights(p, c) ? [this.choice(c, run)] : [];
     });
   }
 
@@ -128,8 +130,19 @@ export class GenerationService {
     } else {
       // The published checkpoint (Evaluate) is the default; else the newest.
       const published = p.evaluations.published();
-      checkpoint = (published !== null ? p.runs.checkpoint(published) : null) ?? p.runs.allCheckpoints()[0] ?? null;
+      const usable = p.runs.allCheckpoints().filter((c) => hasWeights(p, c));
+      checkpoint = usable.find((c) => c.id === published) ?? usable[0] ?? null;
       if (!checkpoint) throw new AtelierError('no-checkpoint', 'There is no trained model yet. Train one first, then generate.');
+    }
+    if (!hasWeights(p, checkpoint)) {
+      const origin = p.meta('opened_from');
+      const bundle = origin ? (JSON.parse(origin) as { bundle?: string }).bundle : undefined;
+      throw new AtelierError(
+        'missing-file',
+        bundle
+          ? `Checkpoint ${checkpoint.id}'s weights are not in this project: it was opened from ${bundle}, which left them out. Choose another checkpoint, or export the project again with every checkpoint.`
+          : `Checkpoint ${checkpoint.id}'s weights are missing: ${checkpoint.dir} has no ${CHECKPOINT_JSON}.`,
+      );
     }
     const run = p.runs.get(checkpoint.runId);
     if (!run) throw new AtelierError('not-found', `Checkpoint ${checkpoint.id} belongs to no run.`);
@@ -630,6 +643,14 @@ export class GenerationService {
     await writeFile(`${full}.tmp`, bytes);
     await rename(`${full}.tmp`, full);
   }
+}
+
+/** ml/checkpoint.ts's CHECKPOINT_JSON (importing that module would load tfjs into the engine). */
+const CHECKPOINT_JSON = 'checkpoint.json';
+
+/** Whether a checkpoint's weights are on disk (a bundle may leave them out). */
+function hasWeights(p: Project, c: CheckpointRow): boolean {
+  return existsSync(p.path(join(c.dir, CHECKPOINT_JSON)));
 }
 
 /** Tag names a run was trained on, in condition-vector order. */

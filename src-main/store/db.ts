@@ -13,7 +13,7 @@ export function openDatabase(file: string, options: { upTo?: number; list?: read
   } catch (error) {
     // better-sqlite3 loads its native addon here: built for the other runtime (Node / Electron), say which command fixes it.
     const abi = explainNativeLoadError(error, currentRuntime());
-    if (abi) throw new AtelierError('internal', abi);
+    if (abi) throw new AtelierError('native-module-mismatch', abi);
     throw new AtelierError('store-unreadable', `${file} cannot be opened as a project database: ${(error as Error).message}`);
   }
   try {

@@ -53,6 +53,8 @@ export const ErrorCode = z.enum([
   'training-diverged',
   // No compute backend (tfjs-node, WASM or plain JS) could start on this machine.
   'no-backend',
+  // A native module (better-sqlite3) built for the other runtime (Node or Electron): the message names the command that rebuilds it.
+  'native-module-mismatch',
   // Generation.
   'invalid-prompt',
   'unconditional',

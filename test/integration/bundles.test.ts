@@ -36,7 +36,7 @@ let project: Project;
 let bundle: string;
 let red: GeneratedBatchT;
 
-const { call } = routerCalls(() => studio);
+const { call, failure } = routerCalls(() => studio);
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'atelier-bundles-'));
@@ -211,6 +211,18 @@ describe('a project bundle', () => {
     const target = join(root, 'slim');
     await openBundle(slim, target);
     expect(tables(join(target, 'atelier.db')).generations).toEqual([]);
+    // The opened copy offers only checkpoints it has weights for, and says why the other cannot draw.
+    const published = project.evaluations.published();
+    studio.openProject(target);
+    try {
+      const options = await call<{ generators: { checkpointId: number }[] }>('generations:options', {});
+      expect(options.generators.map((g) => g.checkpointId)).toEqual([published]);
+      const refused = await failure('generations:create', { prompt: 'red, n:1', checkpointId: result.omittedCheckpoints[0] });
+      expect(refused.code).toBe('missing-file');
+      expect(refused.message).toMatch(/opened from slim\.atelier, which left them out/);
+    } finally {
+      project = studio.openProject(dir);
+    }
   });
 
   it('never merges into an existing project or a folder in use, and never overwrites a bundle', async () => {
