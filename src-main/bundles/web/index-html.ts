@@ -136,7 +136,15 @@ const PAGE = String.raw`<!doctype html>
       .tags {
         display: flex;
         flex-wrap: wrap;
+        align-content: flex-start;
         gap: 6px;
+        /* A model with a hundred tags keeps the controls above in view. */
+        max-height: 40vh;
+        overflow-y: auto;
+      }
+      #tag-filter {
+        width: 100%;
+        margin-bottom: 8px;
       }
       .tag {
         font: inherit;
@@ -169,7 +177,8 @@ const PAGE = String.raw`<!doctype html>
         gap: 8px;
         align-items: center;
       }
-      input[type='number'] {
+      input[type='number'],
+      input[type='search'] {
         font: inherit;
         width: 100%;
         padding: 6px 8px;
@@ -286,11 +295,6 @@ const PAGE = String.raw`<!doctype html>
     </header>
     <main>
       <form id="controls" autocomplete="off">
-        <fieldset id="tag-picker" hidden>
-          <legend>Tags</legend>
-          <div class="tags" id="tags" data-testid="tags"></div>
-          <p class="hint">Click a tag once to ask for it, twice to steer away from it, a third time to clear it.</p>
-        </fieldset>
         <div>
           <label class="name" for="seed">Seed</label>
           <div class="row">
@@ -313,6 +317,12 @@ const PAGE = String.raw`<!doctype html>
         </fieldset>
         <button type="submit" class="primary" id="generate" data-testid="generate" disabled>Generate</button>
         <p class="status" id="status" role="status" aria-live="polite" data-testid="status"></p>
+        <fieldset id="tag-picker" hidden>
+          <legend>Tags</legend>
+          <input type="search" id="tag-filter" placeholder="Find a tag" aria-label="Find a tag" hidden />
+          <div class="tags" id="tags" data-testid="tags"></div>
+          <p class="hint">Click a tag once to ask for it, twice to steer away from it, a third time to clear it.</p>
+        </fieldset>
       </form>
       <section aria-label="Results">
         <ul class="grid" id="grid" data-testid="grid"></ul>
@@ -406,6 +416,15 @@ const PAGE = String.raw`<!doctype html>
           button.dataset.state = 'off';
           button.addEventListener('click', () => cycleTag(button));
           $('tags').append(button);
+        }
+        if (classes.length > 12) {
+          const filter = $('tag-filter');
+          filter.hidden = false;
+          filter.addEventListener('input', () => {
+            const wanted = filter.value.trim().toLowerCase();
+            // Tags already asked for or steered away from stay in view.
+            for (const b of $('tags').children) b.hidden = wanted !== '' && b.dataset.state === 'off' && !b.dataset.tag.toLowerCase().includes(wanted);
+          });
         }
       }
 
