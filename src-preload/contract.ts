@@ -4,7 +4,7 @@
 // engine pushes are declared here too. Types for both sides derive from it.
 //
 // The schemas live by domain under contract/ (common, errors, project, datasets,
-// training, generation, jobs); this file is the index: the table of operations and
+// training, generation, evaluation, review, bundles, jobs); this file is the index: the table of operations and
 // events, and the types derived from them.
 //
 // Naming: `domain:action`, where the domain is what the operation acts on, as the
