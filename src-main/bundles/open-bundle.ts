@@ -242,12 +242,16 @@ export async function openBundle(path: string, target: string, options: OpenOpti
           },
           options.signal,
         );
-        await sink.sync();
       } finally {
         await sink.close();
       }
       if (hash.digest('hex') !== entry.sha256) throw invalid(file, `${entry.path} does not match its checksum in the ${MANIFEST} (the bundle is damaged)`);
     }
+
+    // Every file reaches the disk before the folder is renamed into place: synced together at the
+    // end (the file system batches them; one by one, 3,800 small files cost a third of the time).
+    options.onProgress?.(total, total, 'Saving to disk');
+    await syncAll(manifest.entries.map((e) => join(staging, ...e.path.split('/'))));
 
     // The database must open (older schemas migrate) and be sound.
     options.onProgress?.(total, total, 'Checking the database');
@@ -268,12 +272,35 @@ export async function openBundle(path: string, target: string, options: OpenOpti
     refuseExisting(dir);
     if (existsSync(dir)) await rmdir(dir); // an empty folder the person chose
     await rename(staging, dir);
+    // The rename itself reaches the disk (not every platform can fsync a folder: Windows cannot).
+    await open(parent, 'r')
+      .then(
+        (fh) => fh.sync().finally(() => fh.close()),
+        () => undefined,
+      )
+      .catch(() => undefined);
     return { dir, manifest, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     if (options.signal?.aborted) throw new AtelierError('cancelled', `Opening ${basename(file)} was cancelled; nothing was kept.`);
     throw error;
   }
+}
+
+/** fsyncs every file, 16 at a time (Windows needs write access to flush a file, hence r+). */
+async function syncAll(files: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const fh = await open(files[next++]!, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
 }
 
 /** A bundle opens only into a new or empty folder: it never merges into a project or over files. */
