@@ -3,6 +3,7 @@ import { defineConfig } from '@playwright/test';
 // Debian's Chromium (apt-get install chromium): Playwright's own browser download is not reachable here.
 export default defineConfig({
   testDir: 'test/e2e',
+  globalSetup: './test/e2e/global-setup.ts',
   outputDir: 'test-results/artifacts',
   timeout: 240_000,
   expect: { timeout: 15_000 },

@@ -19,8 +19,8 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  // A few steps: the card and the web export need a checkpoint, not a good one.
-  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan(8) });
+  // The card and the web export need a checkpoint, not a good one: the tiny model other specs share.
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan() });
 });
 test.afterAll(() => studio?.stop());
 

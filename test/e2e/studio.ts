@@ -1,6 +1,6 @@
 // Starting the built headless studio on a fresh project for a Playwright test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,17 +31,39 @@ export function apiHeaders(launchUrl: string): Record<string, string> {
   return { 'x-atelier-token': url.searchParams.get('token') ?? '', origin: url.origin, 'content-type': 'application/json' };
 }
 
+/** Runs on a new project before the studio opens it; one with a `key` makes the same project every time, so it is made once per run and copied. */
+export type Prepare = ((dir: string, cli: string) => void) & { key?: string };
+
+/**
+ * Projects already made in this test run, by what they hold: specs that need the same starting
+ * point (the starter set, a tiny trained model) copy it instead of importing and training again.
+ * The folder is the run's (global-setup.ts makes and removes it), so a new worker finds them too.
+ */
+const templates = process.env.ATELIER_E2E_TEMPLATES ?? mkdtempSync(join(tmpdir(), 'atelier-e2e-templates-'));
+const templateOf = (key: string) => join(templates, key.replace(/[^a-z0-9+-]/gi, '_'));
+
 /** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
-export async function studioWithProject(options: { starter: boolean; prepare?: (dir: string, cli: string) => void }): Promise<RunningStudio> {
+export async function studioWithProject(options: { starter: boolean; prepare?: Prepare }): Promise<RunningStudio> {
   const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
   const dir = join(root, 'project');
-  const made = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: TEST_ENV,
-  });
-  if (made.status !== 0) throw new Error(`atelier new failed: ${made.stderr}`);
-  options.prepare?.(dir, CLI);
+  const key = options.prepare && !options.prepare.key ? null : `${options.starter ? 'starter' : 'empty'}+${options.prepare?.key ?? 'nothing'}`;
+  const template = key === null ? undefined : templateOf(key);
+  if (template && existsSync(template)) {
+    cpSync(template, dir, { recursive: true });
+  } else {
+    const created = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: TEST_ENV,
+    });
+    if (created.status !== 0) throw new Error(`atelier new failed: ${created.stderr}`);
+    options.prepare?.(dir, CLI);
+    if (template) {
+      // Copied under another name and renamed: a template is whole or absent.
+      cpSync(dir, `${template}.partial`, { recursive: true });
+      renameSync(`${template}.partial`, template);
+    }
+  }
   const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: TEST_ENV });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -63,8 +85,8 @@ export async function studioWithProject(options: { starter: boolean; prepare?: (
 }
 
 /** A `prepare` that trains a small 32 px conditional GAN for a few steps from the CLI: enough for screens about its images, not for the pictures. */
-export function trainTinyCgan(steps = 24): (dir: string, cli: string) => void {
-  return (dir, cli) => {
+export function trainTinyCgan(steps = 24): Prepare {
+  const prepare: Prepare = (dir, cli) => {
     const trained = spawnSync(
       process.execPath,
       [cli, 'train', dir, '--model', 'cgan', '--size', '32', '--preset', 'small', '--steps', String(steps), '--batch', '8', '--workers', '1', '--json'],
@@ -72,4 +94,6 @@ export function trainTinyCgan(steps = 24): (dir: string, cli: string) => void {
     );
     if (trained.status !== 0) throw new Error(`atelier train failed: ${trained.stderr}`);
   };
+  prepare.key = `tiny-cgan-${steps}`;
+  return prepare;
 }
