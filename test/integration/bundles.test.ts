@@ -225,6 +225,37 @@ describe('a project bundle', () => {
     }
   });
 
+  it('takes a consistent snapshot while reviews keep arriving', async () => {
+    // Reviews land through the router while the bundle is written; the copy holds a moment of the
+    // project: every image's trigger-kept rating count agrees with its review rows.
+    let writing = true;
+    let written = 0;
+    const reviewer = (async () => {
+      for (let i = 0; writing; i++) {
+        const g = red.items[i % red.items.length]!;
+        await call('reviews:set', { ids: [g.id], change: { stars: 1 + (i % 5) }, reviewer: `r${i % 7}` });
+        written++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const busy = join(root, 'out', 'busy.atelier');
+    await exportBundle(project, busy, { generations: true, checkpoints: 'none', atelier: 'test' });
+    writing = false;
+    await reviewer;
+    expect(written).toBeGreaterThan(0);
+    const target = join(root, 'busy-copy');
+    await openBundle(busy, target);
+    const copy = new Database(join(target, 'atelier.db'), { readonly: true });
+    try {
+      const mismatched = copy
+        .prepare('SELECT g.id FROM generations g WHERE g.ratings != (SELECT count(*) FROM reviews r WHERE r.generation_id = g.id AND r.stars > 0)')
+        .all();
+      expect(mismatched).toEqual([]);
+    } finally {
+      copy.close();
+    }
+  });
+
   it('never merges into an existing project or a folder in use, and never overwrites a bundle', async () => {
     await expect(openBundle(bundle, dir)).rejects.toMatchObject({ code: 'project-exists' });
     const busy = join(root, 'busy');
