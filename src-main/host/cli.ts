@@ -143,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
     // The studio and train run the training queue of the project they open; the other verbs only read it.
     runQueue: verb === 'studio' || verb === 'train' || verb === 'feedback-round',
     // The studio embeds images for evaluation while it is idle; one-shot verbs would only start and kill that job.
-    prepareEvaluation: verb === 'studio',
+    // ATELIER_BACKGROUND=off keeps it idle (a slow machine, or tests that need the cores for themselves).
+    prepareEvaluation: verb === 'studio' && process.env.ATELIER_BACKGROUND !== 'off',
     learnTaste: verb === 'studio',
     projectsRoot,
   });

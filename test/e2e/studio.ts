@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 // Logs and the workstation's reviewer name go to folders of the test's own.
 const TEST_ENV = {
   ...process.env,
+  // No embedding of the whole starter set in the background while a spec uses the cores: the
+  // specs that score images ask for it, as a person would.
+  ATELIER_BACKGROUND: 'off',
   XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'atelier-state-')),
   XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'atelier-config-')),
 };
@@ -59,9 +62,15 @@ export async function studioWithProject(options: { starter: boolean; prepare?: P
     if (created.status !== 0) throw new Error(`atelier new failed: ${created.stderr}`);
     options.prepare?.(dir, CLI);
     if (template) {
-      // Copied under another name and renamed: a template is whole or absent.
-      cpSync(dir, `${template}.partial`, { recursive: true });
-      renameSync(`${template}.partial`, template);
+      // Copied under a name of this process's and renamed: a template is whole or absent, and when
+      // two workers make the same one at once, the first rename wins and the other copy goes.
+      const partial = `${template}.partial-${process.pid}`;
+      cpSync(dir, partial, { recursive: true });
+      try {
+        renameSync(partial, template);
+      } catch {
+        rmSync(partial, { recursive: true, force: true });
+      }
     }
   }
   const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: TEST_ENV });
