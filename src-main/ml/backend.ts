@@ -4,10 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import path from 'node:path';
+import { registerCpuKernelFixes } from './cpu-kernels.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { AtelierError } from '../errors.js';
 
 export { tf };
+
+// The cpu backend is the last fallback and the reference kernels are checked against: its broken
+// kernels are replaced before anything can run on it.
+registerCpuKernelFixes();
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
