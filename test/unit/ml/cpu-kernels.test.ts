@@ -35,7 +35,12 @@ describe('cpu ResizeNearestNeighborGrad', () => {
       try {
         const x = tf.randomNormal(shape, 0, 1, 'float32', 3) as tf.Tensor4D;
         const dy = tf.randomNormal([shape[0], size[0], size[1], shape[3]], 0, 1, 'float32', 4) as tf.Tensor4D;
-        const dx = tf.grad((t: tf.Tensor4D) => tf.image.resizeNearestNeighbor(t, size, alignCorners).mul(dy).sum())(x);
+        const dx = tf.grad((t: tf.Tensor) =>
+          tf.image
+            .resizeNearestNeighbor(t as tf.Tensor4D, size, alignCorners)
+            .mul(dy)
+            .sum(),
+        )(x);
         const expected = await referenceGrad(shape, size, alignCorners, dy);
         const got = await dx.data();
         let worst = 0;
