@@ -227,6 +227,13 @@ export async function main(argv: string[]): Promise<number> {
           `  ${info.project!.assetCount} images, ${info.project!.tagCount} tags, ${info.project!.runCount} runs, ${info.project!.checkpointCount} checkpoints, ${info.project!.generationCount} generated`,
         );
         say(`  compute: ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? '' : 's'}) — ${info.backend.message}`);
+        if (info.backend.adapter) {
+          const a = info.backend.adapter;
+          const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString()} MiB`;
+          say(
+            `  GPU: ${a.vendor} ${a.architecture} — ${a.description || a.device}${a.software ? ' (software renderer)' : ''}; largest buffer ${mib(a.limits.maxBufferSize)}, storage binding ${mib(a.limits.maxStorageBufferBindingSize)}`,
+          );
+        }
         break;
       }
       case 'train': {

@@ -35,7 +35,10 @@ let generator: GeneratorProcess | null = null;
 
 async function run(request: JobRequest): Promise<void> {
   const backend = await initBackend();
-  post({ type: 'ready', backend: { name: backend.name, threads: backend.threads, message: backend.message } });
+  post({
+    type: 'ready',
+    backend: { name: backend.name, threads: backend.threads, message: backend.message, ...(backend.adapter ? { adapter: backend.adapter } : {}) },
+  });
   if (request.type === 'train') await runTrainingJob(request, { post, pauseRequested: () => pauseRequested });
   else if (request.type === 'evaluate') await runEvaluationJob(request, post);
   else if (request.type === 'embed') await runEmbedJob(request, post);

@@ -172,7 +172,9 @@ export function createStudio(options: StudioOptions): Studio {
   };
   const backend = () =>
     // tfjs loads only when asked: `new` and `import` never pay for it.
-    (backendInfo ??= import('../ml/backend').then(({ initBackend }) => initBackend()).then((b) => ({ name: b.name, threads: b.threads, message: b.message })));
+    (backendInfo ??= import('../ml/backend')
+      .then(({ initBackend }) => initBackend())
+      .then((b) => ({ name: b.name, threads: b.threads, message: b.message, ...(b.adapter ? { adapter: b.adapter } : {}) })));
 
   const emitFinished = (payload: JobFinishedT) => {
     finished.set(payload.jobId, payload);

@@ -1,5 +1,6 @@
-// Chooses the tfjs compute backend once per process: native GPU, native CPU, WASM, then pure JS.
-// Everything else in the app imports `tf` from here, so the choice is made before any op runs.
+// Chooses the tfjs compute backend once per process: a GPU through WebGPU (Dawn in Node), native
+// TensorFlow (CUDA, then CPU), WASM, then pure JS. Everything else in the app imports `tf` from
+// here, so the choice is made before any op runs.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -14,19 +15,36 @@ export { tf };
 // kernels are replaced before anything can run on it.
 registerCpuKernelFixes();
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'webgpu' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The GPU WebGPU runs on, as its driver describes it. */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU pretending to be a GPU (Mesa's llvmpipe/lavapipe, SwiftShader, Microsoft's WARP). */
+  software: boolean;
+  /** The limits a model's largest tensors meet first, in bytes. */
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+}
 
 export interface BackendChoice {
   name: BackendName;
-  /** Cores training uses: native TensorFlow's thread pool, or one WebAssembly replica per core. */
+  /**
+   * Training replicas: native TensorFlow's thread pool, one WebAssembly replica per core; one on
+   * a GPU (it is fed one larger batch instead).
+   */
   threads: number;
   /** One human sentence for the UI and log: what was chosen and why the better ones were not. */
   message: string;
   /** Every backend tried before the chosen one, with a short reason it was skipped. */
   tried: { name: BackendName; error: string }[];
+  /** The GPU, when the backend is WebGPU. */
+  adapter?: GpuAdapter;
 }
 
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 export class BackendUnavailableError extends AtelierError {
   constructor(
@@ -38,6 +56,20 @@ export class BackendUnavailableError extends AtelierError {
   }
 }
 
+/**
+ * `ATELIER_BACKEND` names the one backend to use (tests, CI, a person who knows better); only a
+ * backend named this way may run on a software GPU adapter. Unset or empty: the order above.
+ */
+export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+  const raw = env.ATELIER_BACKEND?.trim();
+  if (!raw) return undefined;
+  if ((BACKEND_ORDER as readonly string[]).includes(raw)) return raw as BackendName;
+  throw new AtelierError(
+    'invalid-input',
+    `ATELIER_BACKEND=${raw} is not a backend: use one of ${BACKEND_ORDER.join(', ')}, or leave it unset to choose the fastest.`,
+  );
+}
+
 let chosen: Promise<BackendChoice> | undefined;
 
 /**
@@ -45,10 +77,12 @@ let chosen: Promise<BackendChoice> | undefined;
  * Idempotent: later calls return the first call's choice, whatever their options.
  */
 export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendChoice> {
-  chosen ??= choose(opts.only).catch((err: unknown) => {
-    chosen = undefined; // a failed start-up may be retried (e.g. with another `only`)
-    throw err;
-  });
+  chosen ??= Promise.resolve()
+    .then(() => choose(opts.only ?? forcedBackend()))
+    .catch((err: unknown) => {
+      chosen = undefined; // a failed start-up may be retried (e.g. with another `only`)
+      throw err;
+    });
   return chosen;
 }
 
@@ -57,8 +91,8 @@ async function choose(only?: BackendName): Promise<BackendChoice> {
   const order = only ? [only] : BACKEND_ORDER;
   for (const name of order) {
     try {
-      const threads = await tryBackend(name);
-      return { name, threads, tried, message: describe(name, threads, tried) };
+      const { threads, adapter } = await tryBackend(name, only === name);
+      return { name, threads, tried, message: describe(name, threads, tried, adapter), ...(adapter ? { adapter } : {}) };
     } catch (err) {
       tried.push({ name, error: explainFailure(name, err) });
     }
@@ -67,9 +101,20 @@ async function choose(only?: BackendName): Promise<BackendChoice> {
   throw new BackendUnavailableError(`No tfjs backend could start (${reasons}).`, tried);
 }
 
-/** Activates one backend; returns its thread count or throws why it cannot run here. */
-async function tryBackend(name: BackendName): Promise<number> {
+/** Activates one backend; returns its thread count (and GPU) or throws why it cannot run here. */
+async function tryBackend(name: BackendName, forced: boolean): Promise<{ threads: number; adapter?: GpuAdapter }> {
   switch (name) {
+    case 'webgpu': {
+      const adapter = await findGpuAdapter();
+      if (adapter.software && !forced) {
+        throw new SkipReason(
+          `the only GPU adapter is a software renderer (${adapter.description || adapter.device}), slower than WebAssembly on this CPU; ATELIER_BACKEND=webgpu uses it anyway`,
+        );
+      }
+      await import('@tensorflow/tfjs-backend-webgpu');
+      if (!(await tf.setBackend('webgpu'))) throw new Error('backend "webgpu" failed to initialise');
+      return { threads: 1, adapter };
+    }
     case 'tensorflow-gpu':
     case 'tensorflow': {
       // Variable specifiers: these optional packages are usually absent, and neither tsc nor a
@@ -77,7 +122,7 @@ async function tryBackend(name: BackendName): Promise<number> {
       const spec = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
       await import(/* @vite-ignore */ spec);
       if (!(await tf.setBackend('tensorflow'))) throw new Error('backend "tensorflow" failed to initialise');
-      return cpus().length;
+      return { threads: cpus().length };
     }
     case 'wasm': {
       const before = { exception: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') };
@@ -91,13 +136,50 @@ async function tryBackend(name: BackendName): Promise<number> {
       for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
       if (!ok) throw new Error('backend "wasm" failed to initialise');
       // One op runs on one thread; training runs one replica per core (ml/parallel.ts).
-      return Math.max(wasm.getThreadsCount(), cpus().length);
+      return { threads: Math.max(wasm.getThreadsCount(), cpus().length) };
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" failed to initialise');
-      return 1;
+      return { threads: 1 };
     }
   }
+}
+
+/** A reason to pass a backend by that is already a sentence (not a load error to translate). */
+class SkipReason extends Error {}
+
+/**
+ * Dawn's Node bindings (npm \`webgpu\`, prebuilt per platform) give this process a \`navigator.gpu\`;
+ * returns the adapter WebGPU would use, or throws why there is none.
+ */
+export async function findGpuAdapter(): Promise<GpuAdapter> {
+  const g = globalThis as { navigator?: { gpu?: GPU } };
+  if (!g.navigator?.gpu) {
+    const dawn = (await import('webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+    // The WebGPU classes (GPUBufferUsage, …) tfjs-backend-webgpu reads from the global scope.
+    for (const [key, value] of Object.entries(dawn.globals)) if (!(key in globalThis)) Object.assign(globalThis, { [key]: value });
+    const gpu = dawn.create([]);
+    if (g.navigator) Object.assign(g.navigator, { gpu });
+    else g.navigator = { gpu };
+  }
+  const adapter = await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new SkipReason('no GPU adapter: no Vulkan, Metal or Direct3D 12 driver offered one');
+  const info = adapter.info;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i.test(text),
+    limits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
+  };
+}
+
+/** The adapter in a few words: "NVIDIA ampere (NVIDIA GeForce RTX 3060)". */
+export function adapterLabel(a: GpuAdapter): string {
+  const detail = a.description || a.device;
+  return `${[a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown GPU'}${detail ? ` (${detail})` : ''}`;
 }
 
 /** Folder holding the .wasm binaries, found the way Node resolves the package (works unbundled). */
@@ -109,6 +191,7 @@ export function wasmDistDir(): string {
 
 /** Turns a load error into something a user can act on. */
 export function explainFailure(name: BackendName, err: unknown): string {
+  if (err instanceof SkipReason) return err.message;
   const raw = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(raw)) {
@@ -129,15 +212,19 @@ export function explainFailure(name: BackendName, err: unknown): string {
   return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
 }
 
-function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[]): string {
+function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[], adapter?: GpuAdapter): string {
   const why = tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
   switch (name) {
+    case 'webgpu':
+      return adapter?.software
+        ? `Training with WebGPU on a software renderer, ${adapterLabel(adapter)}: forced by ATELIER_BACKEND, slower than WebAssembly.`
+        : `Training on the GPU with WebGPU: ${adapter ? adapterLabel(adapter) : 'unknown adapter'}.`;
     case 'tensorflow-gpu':
       return 'Training on the GPU with native TensorFlow (CUDA).';
     case 'tensorflow':
       return `Training on the CPU with native TensorFlow, ${threads} threads${why}.`;
     case 'wasm':
-      return `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each; native TensorFlow is not available${why}.`;
+      return `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each; no usable GPU or native TensorFlow${why}.`;
     case 'cpu':
       return `Training with the pure JavaScript CPU backend: training will be ~100× slower than with WebAssembly or native TensorFlow${why}.`;
   }

@@ -2,12 +2,24 @@
 import { z } from 'zod';
 import { count } from './common';
 
-export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export const BackendName = z.enum(['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+
+/** The GPU WebGPU runs on, as its driver describes it. */
+export const GpuAdapter = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** A CPU pretending to be a GPU (llvmpipe, SwiftShader, WARP): only used when forced. */
+  software: z.boolean(),
+  limits: z.object({ maxBufferSize: z.number(), maxStorageBufferBindingSize: z.number() }),
+});
 
 export const BackendInfo = z.object({
   name: BackendName,
   threads: count,
   message: z.string(),
+  adapter: GpuAdapter.optional(),
 });
 
 export const ProjectSummary = z.object({

@@ -10,7 +10,7 @@ describe('initBackend', () => {
     expect(choice.threads).toBeGreaterThanOrEqual(1);
     if (choice.name === 'wasm') {
       // Both native packages were tried first and each has a reason.
-      expect(choice.tried.map((t) => t.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+      expect(choice.tried.map((t) => t.name)).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow']);
       for (const t of choice.tried) expect(t.error.length).toBeGreaterThan(0);
       expect(choice.message).toMatch(/WebAssembly/);
     }
