@@ -29,7 +29,20 @@ import {
   SplitInfo,
   TagCount,
 } from './contract/datasets';
-import { ModelKind, ModelPreset, ImageSize, TrainSettings, RunStatus, Run, Checkpoint, RunDetail, learningRate, batchSize } from './contract/training';
+import {
+  ModelKind,
+  ModelPreset,
+  ImageSize,
+  TrainSettings,
+  RunStatus,
+  Run,
+  Checkpoint,
+  RunDetail,
+  learningRate,
+  batchSize,
+  RunEstimateInput,
+  RunEstimate,
+} from './contract/training';
 import {
   PostProcessStep,
   Generation,
@@ -203,6 +216,11 @@ export const operations = {
     'What the Train view needs to offer choices: classes, image counts, freezable layers, model sizes.',
   ),
   'runs:start': op(TrainSettings, z.object({ runId: id, status: RunStatus }), 'Queue a training run; it starts as soon as the queue reaches it.'),
+  'runs:estimate': op(
+    RunEstimateInput,
+    RunEstimate,
+    'What a run (or a sweep) of these settings takes on this workstation: steps for a time budget or time for steps, from the measured speed (timed on first use).',
+  ),
   'runs:sweep': op(
     z
       .object({

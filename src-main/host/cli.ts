@@ -16,6 +16,8 @@ import {
   type OpName,
   type OpOutput,
   type EventPayload,
+  generationCount,
+  BUDGET_PRESETS,
 } from '../../src-preload/contract';
 import { AtelierError, asErrorCode } from '../errors';
 import { installCrashHandlers, log } from '../log';
@@ -29,14 +31,18 @@ const IMPORT_DEFAULTS = operations['assets:import'].input.parse({ paths: ['.'] }
 const USAGE = `Atelier ${VERSION} — train, generate and review small image models.
 
 Usage:
-  atelier new <dir> [--starter]                 create a project (--starter: 3,786 Twemoji images)
+  atelier new <dir> [--starter]                 create a project (--starter: 3,752 Twemoji images, byte-identical files stored once)
   atelier import <dir> <paths…> [--tags-from-folders] [--max-megapixels ${IMPORT_DEFAULTS.maxMegapixels}]
   atelier info <dir>                            what the project holds, and the compute backend
-  atelier train <dir> [--model dcgan|cgan|vae] [--size 32|64] [--steps N] [--preset small|medium] [--batch B] [--seed S]
+  atelier train <dir> [--minutes M | --steps N] [--model dcgan|cgan|vae] [--size 32|64] [--preset small|medium] [--batch B] [--seed S]
           [--loss hinge|ns] [--r1 γ] [--no-ema] [--diff-augment auto|translation|full|off] [--lr L] [--workers N]
           [--balance none|oversample|classWeights] [--no-augment] [--sample-every N] [--checkpoint-every N]
           [--resume RUN] [--from-checkpoint CK [--freeze layer,…] [--lr-scale S]]
           (without --model: a conditional GAN when the images have tags, else a DCGAN)
+          --minutes: train for this much time (${BUDGET_PRESETS.map((b) => `${b.minutes} ${b.label.toLowerCase()}`).join(', ')}); steps are
+          estimated from this machine's measured speed (timed on first use). Without either: ${200} steps.
+          Progress (steps, img/s, time left) goes to stderr: a bar on a terminal, else a line every 10 steps.
+          --json: imgPerSec is the run's mean, lastWindowImgPerSec the last 10 steps'.
   atelier eval <dir> [--run R | --checkpoint C] [--split val|test] [--samples N]
                                                 score a checkpoint (default: the published one, else the newest) on
                                                 Atelier's own embedding: KID, FID, precision/recall, collapse, copies
@@ -75,6 +81,7 @@ const options = {
   model: { type: 'string' },
   size: { type: 'string' },
   steps: { type: 'string' },
+  minutes: { type: 'string' },
   batch: { type: 'string' },
   seed: { type: 'string' },
   count: { type: 'string' },
@@ -252,12 +259,37 @@ export async function main(argv: string[]): Promise<number> {
           const sampleEvery = number('sample-every');
           const checkpointEvery = number('checkpoint-every');
           const workers = number('workers');
+          const minutes = number('minutes');
+          if (minutes !== undefined && values.steps !== undefined) throw new UsageError('Give --minutes or --steps, not both.');
+          if (minutes !== undefined && !(minutes > 0 && minutes <= 10_080))
+            throw new UsageError(`--minutes is a time budget from a few seconds to a week (10,080), got ${minutes}.`);
+          const model = (values.model ?? (await call('runs:options', {})).recommended) as 'dcgan';
+          let steps = number('steps', DEFAULT_STEPS)!;
+          if (minutes !== undefined) {
+            if (!json) process.stderr.write("Estimating the steps from this machine's speed…\n");
+            const estimate = await call('runs:estimate', {
+              model,
+              size: number('size') as 32 | undefined,
+              preset: values.preset as 'small' | undefined,
+              batchSize: number('batch'),
+              minutes,
+              measure: true,
+              ...(workers !== undefined ? { workers } : {}),
+            });
+            if (estimate.steps === null) throw new AtelierError('invalid-state', estimate.note ?? "This machine's speed could not be measured.");
+            steps = estimate.steps;
+            if (!json)
+              process.stderr.write(
+                `${minutes} min at ${estimate.imgPerSec!.toFixed(0)} img/s (${estimate.source === 'run' ? 'measured by an earlier run' : 'timed just now'}) ≈ ${steps.toLocaleString('en')} steps\n`,
+              );
+          }
           // A setting not given takes the contract's default (the router applies it), as in the Train view.
           ({ runId } = await call('runs:start', {
-            model: (values.model ?? (await call('runs:options', {})).recommended) as 'dcgan',
+            model,
             size: number('size') as 32 | undefined,
             preset: values.preset as 'small' | undefined,
-            steps: number('steps', DEFAULT_STEPS)!,
+            steps,
+            ...(minutes !== undefined ? { minutes } : {}),
             batchSize: number('batch'),
             seed: number('seed'),
             loss: values.loss as 'hinge' | undefined,
@@ -282,10 +314,16 @@ export async function main(argv: string[]): Promise<number> {
             ...(workers !== undefined ? { workers } : {}),
           }));
         }
+        const batch = (await call('runs:get', { runId })).batchSize;
+        const bar = progressTerminal(batch);
+        let lastProgress: JobProgressT | null = null;
         const stop = studio.router.subscribe((event, payload) => {
-          if (event !== 'job:progress' || json) return;
+          if (event !== 'job:progress') return;
           const p = payload as JobProgressT;
           if (p.runId !== runId) return;
+          if (p.imgPerSec !== undefined) lastProgress = p;
+          if (bar) return bar.update(p);
+          if (json) return;
           const fmt = (label: string, v: number | undefined) => (v === undefined ? '' : `  ${label} ${v.toFixed(3)}`);
           if (p.lossD === undefined && p.recon === undefined) process.stderr.write(`${p.message}\n`);
           else if (p.step === p.total || p.step % 10 === 0)
@@ -295,16 +333,22 @@ export async function main(argv: string[]): Promise<number> {
         });
         const status = await waitForRun(studio, runId, async () => (await call('runs:get', { runId })).status);
         stop();
+        bar?.end();
         const run = await call('runs:get', { runId });
         if (status !== 'done') throw new AtelierError(status === 'failed' ? 'run-failed' : 'run-stopped', run.error ?? `Run ${runId} ${status}.`);
         const checkpoint = run.checkpoints.find((c) => c.id === run.latestCheckpointId) ?? null;
         const last = run.losses.at(-1);
+        const heard = lastProgress as JobProgressT | null;
+        // The run's mean (images over training time); the last 10 steps' rate under its own name.
+        const meanImgPerSec = heard?.meanImgPerSec ?? run.imgPerSec;
         result = {
           runId,
           model: run.model,
           steps: run.stepsDone,
+          ...(typeof run.settings.minutes === 'number' ? { minutes: run.settings.minutes } : {}),
           seconds: round((performance.now() - started) / 1000),
-          imgPerSec: run.imgPerSec,
+          imgPerSec: meanImgPerSec === null ? null : round(meanImgPerSec),
+          lastWindowImgPerSec: run.imgPerSec === null ? null : round(run.imgPerSec),
           lossD: last?.lossD ?? null,
           lossG: last?.lossG ?? null,
           recon: last?.recon ?? null,
@@ -317,7 +361,9 @@ export async function main(argv: string[]): Promise<number> {
           run.model === 'vae'
             ? `reconstruction ${last?.recon?.toFixed(3)}, KL ${last?.kl?.toFixed(3)}`
             : `D ${last?.lossD?.toFixed(3)}, G ${last?.lossG?.toFixed(3)}`;
-        say(`Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${run.imgPerSec?.toFixed(1)} img/s); ${losses}.`);
+        say(
+          `Run ${runId}: ${run.stepsDone} steps in ${result.seconds} s (${meanImgPerSec?.toFixed(1)} img/s on average, ${run.imgPerSec?.toFixed(1)} over the last 10 steps); ${losses}.`,
+        );
         break;
       }
       case 'eval': {
@@ -385,9 +431,15 @@ export async function main(argv: string[]): Promise<number> {
         const seed = number('seed');
         const checkpointId = number('checkpoint');
         const truncation = values.truncation !== undefined ? Number(values.truncation) : undefined;
+        const count = number('count');
+        if (count !== undefined && !generationCount.safeParse(count).success) {
+          throw new UsageError(
+            `--count is how many images to draw: a whole number from ${generationCount.minValue} to ${generationCount.maxValue!.toLocaleString('en')} (got ${values.count}).`,
+          );
+        }
         const batch = await call('generations:create', {
           prompt: values.prompt ?? '',
-          count: number('count'),
+          count,
           ...(seed !== undefined ? { seed } : {}),
           ...(checkpointId !== undefined ? { checkpointId } : {}),
           ...(truncation !== undefined ? { truncation } : {}),
@@ -735,4 +787,42 @@ function printJobProgress(studio: Studio, kind: 'export' | 'open-bundle', json: 
     last = now;
     process.stderr.write(`${p.message}\n`);
   });
+}
+
+/**
+ * A training run's progress bar on stderr, redrawn in place (steps, the mean img/s, time left;
+ * before the first step, what the run is doing). Only where stderr is a terminal, in every mode
+ * (--json keeps stdout for its one line); ATELIER_PROGRESS=bar forces it, =off turns it off.
+ */
+function progressTerminal(batchSize: number): { update(p: JobProgressT): void; end(): void } | null {
+  const mode = process.env.ATELIER_PROGRESS;
+  if (mode === 'off' || (mode !== 'bar' && !process.stderr.isTTY)) return null;
+  let lastDraw = 0;
+  let drawn = false;
+  const draw = (line: string) => {
+    const width = Math.max(40, (process.stderr.columns ?? 100) - 1);
+    process.stderr.write(`\r${line.slice(0, width)}\x1b[K`);
+    drawn = true;
+  };
+  return {
+    update(p) {
+      const now = performance.now();
+      const final = p.total > 0 && p.step >= p.total;
+      if (!final && now - lastDraw < 100) return;
+      lastDraw = now;
+      if (p.imgPerSec === undefined) return draw(`${p.message}…`);
+      const fraction = p.total > 0 ? Math.min(1, p.step / p.total) : 0;
+      const cells = 24;
+      const full = Math.round(fraction * cells);
+      const rate = p.meanImgPerSec ?? p.imgPerSec;
+      const secondsLeft = Math.round(rate > 0 ? ((p.total - p.step) * batchSize) / rate : 0);
+      const eta = `${Math.floor(secondsLeft / 60)}:${String(secondsLeft % 60).padStart(2, '0')}`;
+      draw(
+        `[${'█'.repeat(full)}${'░'.repeat(cells - full)}] step ${p.step.toLocaleString('en')}/${p.total.toLocaleString('en')}  ${p.imgPerSec.toFixed(0)} img/s  ${eta} left`,
+      );
+    },
+    end() {
+      if (drawn) process.stderr.write('\n');
+    },
+  };
 }

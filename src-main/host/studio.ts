@@ -289,6 +289,7 @@ export function createStudio(options: StudioOptions): Studio {
       const runId = training.enqueue(settings);
       return { runId, status: requireProject().runs.get(runId)!.status };
     },
+    'runs:estimate': async (input) => training.estimate(input, (await backend()).name),
     'runs:sweep': (input) => {
       requireQueueOwner();
       return training.sweep(input);
@@ -522,7 +523,18 @@ function toAsset(a: AssetRow & { tags: string[] }) {
 
 function progressPayload(
   record: { id: string; kind: JobKindT; runId: number | null },
-  m: { step: number; total: number; message: string; lossD?: number; lossG?: number; recon?: number; kl?: number; imgPerSec?: number },
+  m: {
+    step: number;
+    total: number;
+    message: string;
+    lossD?: number;
+    lossG?: number;
+    recon?: number;
+    kl?: number;
+    imgPerSec?: number;
+    meanImgPerSec?: number;
+    phase?: EventPayload<'job:progress'>['phase'];
+  },
 ): EventPayload<'job:progress'> {
   return {
     jobId: record.id,
@@ -537,6 +549,8 @@ function progressPayload(
     ...(m.recon !== undefined ? { recon: m.recon } : {}),
     ...(m.kl !== undefined ? { kl: m.kl } : {}),
     ...(m.imgPerSec !== undefined ? { imgPerSec: m.imgPerSec } : {}),
+    ...(m.meanImgPerSec !== undefined ? { meanImgPerSec: m.meanImgPerSec } : {}),
+    ...(m.phase !== undefined ? { phase: m.phase } : {}),
   };
 }
 

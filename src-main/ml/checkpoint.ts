@@ -22,6 +22,8 @@ interface CheckpointJson {
   step: number;
   backend: string;
   savedAt: string;
+  /** Training time behind this checkpoint (ms), for a time-budgeted run's resume. */
+  trainedMs?: number;
   /** Group names in order (v2); each weight is stored as `<group>/<name>`. */
   groups?: string[];
   weightsManifest: tf.io.WeightsManifestConfig;
@@ -80,6 +82,7 @@ export async function saveCheckpoint(dir: string, state: TrainState): Promise<{ 
       step: state.step,
       backend: state.backend,
       savedAt: new Date().toISOString(),
+      ...(state.trainedMs !== undefined ? { trainedMs: Math.round(state.trainedMs) } : {}),
       groups: Object.keys(state.groups),
       weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
     };
@@ -220,6 +223,7 @@ export async function loadCheckpoint(dir: string): Promise<TrainState> {
     step: json.step,
     groups,
     backend: json.backend,
+    ...(typeof json.trainedMs === 'number' ? { trainedMs: json.trainedMs } : {}),
   };
 }
 

@@ -66,9 +66,19 @@ export interface StepLosses {
 export interface TrainProgress extends StepLosses {
   step: number;
   totalSteps: number;
+  /** The last window's rate (the mean of the last RATE_WINDOW steps), images per second of step time. */
   imgPerSec: number;
+  /** The run's mean so far: images trained / training time (the loop's wall time: steps, samples, checkpoints), across resumes. */
+  meanImgPerSec: number;
+  /** Mean images per second of step time alone, over this session's steps after the first (the machine's speed, for estimates). */
+  stepImgPerSec: number;
   elapsedMs: number;
+  /** Training time behind this step, across resumes (what a time budget counts). */
+  trainedMs: number;
 }
+
+/** Steps in the "last window" of img/s. */
+export const RATE_WINDOW = 10;
 
 export interface TrainHooks {
   onProgress?(p: TrainProgress): void;
@@ -86,6 +96,14 @@ export interface TrainHooks {
   onFinish?(session: Session): Promise<void> | void;
   /** Data-parallel replicas (threads); 1 = this thread only. */
   workers?: number;
+  /**
+   * A time budget (ms of training, counted across resumes from TrainState.trainedMs): the loop ends
+   * after the step that reaches it, with the last step's samples and checkpoint, like a run that
+   * reached cfg.steps (which stays the ceiling).
+   */
+  budgetMs?: number;
+  /** Called once the networks are built and the replicas started, before the first step. */
+  onReady?(): void;
 }
 
 export interface TrainResult {
@@ -93,6 +111,8 @@ export interface TrainResult {
   losses: (StepLosses & { step: number })[];
   /** True when the loop ended early (abort signal or shouldStop). */
   stopped: boolean;
+  /** True when the time budget ended the run (a normal end, not a stop). */
+  budgetReached: boolean;
 }
 
 export class TrainingDivergedError extends AtelierError {
@@ -463,7 +483,8 @@ export function fineTuneState(parent: TrainState, cfg: TrainConfig, opts: FineTu
   if (opts.restartEma && weights.ema) {
     weights.ema = [{ name: EMA_STEP_ENTRY, shape: [], data: Float32Array.of(0) }, ...weights.ema.filter((a) => a.name !== EMA_STEP_ENTRY)];
   }
-  return { ...parent, config: { ...cfg }, step: 0, groups: weights };
+  const { trainedMs: _trained, ...rest } = parent; // a new run's time budget starts at zero
+  return { ...rest, config: { ...cfg }, step: 0, groups: weights };
 }
 
 /** Deterministic batch order: one seeded permutation of the dataset per epoch. */
@@ -666,9 +687,17 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
   const group = startReplicas ? await startReplicas({ data, cfg, state: session.state(), replicas: workers }) : null;
   const reducer = group?.reducer ?? localReducer;
   const losses: TrainResult['losses'] = [];
+  hooks.onReady?.();
   const started = performance.now();
+  const trainedBefore = hooks.resume?.trainedMs ?? 0;
+  const stepsBefore = session.step;
+  const trainedMs = () => trainedBefore + (performance.now() - started);
+  const stateNow = (): TrainState => ({ ...session.state(), trainedMs: trainedMs() });
   const recent: number[] = []; // durations of the last few steps, for img/s
+  let stepMs = 0; // step time of this session after its first step (which pays for kernel set-up)
+  let timedSteps = 0;
   let stopped = false;
+  let budgetReached = false;
   try {
     while (session.step < cfg.steps) {
       if (hooks.signal?.aborted || hooks.shouldStop?.()) {
@@ -688,16 +717,36 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
 
       losses.push({ step, ...stepLosses });
       recent.push(dt);
-      if (recent.length > 10) recent.shift();
+      if (recent.length > RATE_WINDOW) recent.shift();
+      if (step > stepsBefore + 1) {
+        stepMs += dt;
+        timedSteps++;
+      }
       const meanMs = recent.reduce((a, b) => a + b, 0) / recent.length;
-      hooks.onProgress?.({ step, totalSteps: cfg.steps, ...stepLosses, imgPerSec: (cfg.batchSize * 1000) / meanMs, elapsedMs: performance.now() - started });
-      const due = (every: number | undefined) => !!every && every > 0 && (step % every === 0 || step === cfg.steps);
+      const trained = trainedMs();
+      // Whole-run mean: this session's images over its time, plus what the checkpoint says came before.
+      const meanImgPerSec = (cfg.batchSize * 1000 * step) / Math.max(1, trained);
+      budgetReached = hooks.budgetMs !== undefined && trained >= hooks.budgetMs;
+      hooks.onProgress?.({
+        step,
+        totalSteps: cfg.steps,
+        ...stepLosses,
+        imgPerSec: (cfg.batchSize * 1000) / meanMs,
+        meanImgPerSec:
+          trainedBefore > 0 || stepsBefore === 0 ? meanImgPerSec : (cfg.batchSize * 1000 * (step - stepsBefore)) / Math.max(1, trained - trainedBefore),
+        stepImgPerSec: timedSteps > 0 ? (cfg.batchSize * 1000 * timedSteps) / stepMs : (cfg.batchSize * 1000) / dt,
+        elapsedMs: performance.now() - started,
+        trainedMs: trained,
+      });
+      const last = step === cfg.steps || budgetReached;
+      const due = (every: number | undefined) => !!every && every > 0 && (step % every === 0 || last);
       if (hooks.onSample && due(hooks.sampleEvery)) await hooks.onSample(session);
-      if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(session.state(), session);
+      if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(stateNow(), session);
+      if (budgetReached) break;
       await yieldToEventLoop(); // lets abort signals and IPC messages in between steps
     }
     await hooks.onFinish?.(session);
-    return { state: session.state(), losses, stopped };
+    return { state: stateNow(), losses, stopped, budgetReached };
   } finally {
     await group?.stop();
     session.dispose();

@@ -94,6 +94,8 @@ export interface TrainState {
   groups: Record<string, NamedArray[]>;
   /** Backend the state was produced on (informational). */
   backend: string;
+  /** Milliseconds of training (the step loop's wall time) behind this state, across resumes; a time budget counts these. */
+  trainedMs?: number;
 }
 
 /** Averages gradients (and loss values) over replicas; the identity in a single process. */

@@ -3,6 +3,7 @@
 import type { AugmentationPolicyT } from '../../src-preload/contract';
 import type { EvaluationMessage } from '../evaluation/protocol';
 import type { TrainConfig } from '../ml/train';
+import type { SpeedKey } from './speed';
 
 export interface TrainRequest {
   type: 'train';
@@ -35,7 +36,16 @@ export interface TrainRequest {
   negativeShare?: number;
   /** Fine-tune with the EMA's warm-up started again (a feedback round: docs/feedback.md says why). */
   restartEma?: boolean;
+  /** A time budget in ms of training (across resumes): the run ends after the step that reaches it; config.steps stays the ceiling. */
+  budgetMs?: number;
+  /** The run's shape, for recording this workstation's speed (training/speed.ts); the job adds its backend. */
+  speedKey?: Omit<SpeedKey, 'backend'>;
+  /** Not a run: time real steps on synthetic images for this many seconds and report the speed (assets are then empty). */
+  timing?: { seconds: number };
 }
+
+/** What a run is doing before its first step (shown in the run view instead of a bare "estimating…"). */
+export type StartupPhase = 'loading' | 'building' | 'first-step';
 
 /** Asks a training job to checkpoint and stop at the next step boundary. */
 export interface PauseControl {
@@ -51,7 +61,12 @@ export type ProgressMessage = {
   lossG?: number;
   recon?: number;
   kl?: number;
+  /** The last window's rate (RATE_WINDOW steps). */
   imgPerSec?: number;
+  /** The run's mean so far (images / training time, across resumes). */
+  meanImgPerSec?: number;
+  /** Set while the run starts up: what it is doing. */
+  phase?: StartupPhase;
 };
 
 /** What a training job reports while it runs (before its `done` or `error`). */
@@ -61,6 +76,8 @@ export type TrainMessage =
   | { type: 'validation'; step: number; dTrain: number; dVal: number | null }
   | { type: 'sample'; step: number; file: string }
   | { type: 'paused'; step: number }
+  /** This workstation's measured speed (a timing job's answer; a run's at its end). */
+  | { type: 'speed'; imgPerSec: number; overhead?: number; backend: string }
   /** An image the job could not decode (damaged since import): left out of this run. */
   | { type: 'skipped'; hash: string; reason: string }
   /** A checkpoint scored by the run itself, and the features it embedded for the cache. */

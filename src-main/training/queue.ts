@@ -15,7 +15,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { EventName, EventPayload, JobT, OpParsedInput, TrainSettingsT } from '../../src-preload/contract';
+import {
+  BUDGET_STEP_CEILING,
+  TrainSettings,
+  type EventName,
+  type EventPayload,
+  type JobT,
+  type OpParsedInput,
+  type RunEstimateT,
+  type TrainSettingsT,
+} from '../../src-preload/contract';
 import { Curation } from '../datasets/curation';
 import { configFromSettings, FREEZABLE, runName } from '../ml/recipe';
 import { assetFile } from '../store/assets';
@@ -26,13 +35,17 @@ import { recordEvaluation, storeFeatures } from '../evaluation/service';
 import { fineTuneParent } from './fine-tune';
 import type { PauseControl, ProgressMessage, TrainMessage, TrainRequest } from './protocol';
 import { OVERFIT_GAP } from './validation';
+import { minutesForSteps, readSpeed, stepsForMinutes, throughput, type MeasuredSpeed, type SpeedKey } from './speed';
+
+/** Seconds of real steps a speed timing runs for (after its first step, which sets up the kernels). */
+export const TIMING_SECONDS = 3;
 
 /** Tags a conditional model conditions on: the project's vocabulary, most used first. */
 export const MAX_CLASSES = 256;
 
 /** What the queue needs of the engine's jobs (host/jobs.ts JobManager): start a training job, pause and kill it. */
 export interface RunJobs {
-  start(kind: 'train', runId: number, request: TrainRequest, handlers: RunJobHandlers): JobT;
+  start(kind: 'train', runId: number | null, request: TrainRequest, handlers: RunJobHandlers): JobT;
   send(jobId: string, control: PauseControl): boolean;
   cancel(jobId: string): boolean;
 }
@@ -129,6 +142,8 @@ export class TrainingQueue {
       ...val.map((a) => ({ assetId: a.id, role: 'val' as const, weight: 1, classes: classesOf(a.id) })),
     ];
     const config = configFromSettings(settings, { classes: classes.length, images: assets.length });
+    // A time-budgeted run stops at its budget; its steps are an estimate it may outrun on a faster machine.
+    if (settings.minutes !== undefined) config.steps = Math.min(1_000_000, settings.steps * BUDGET_STEP_CEILING);
     const { beta: _beta, ...common } = settings;
     const stored = {
       ...(settings.model === 'vae' ? settings : common),
@@ -315,6 +330,8 @@ export class TrainingQueue {
         augmentation: (run.settings.augmentation as never) ?? null,
         ...(resumeFrom ? { resumeFrom: resumeFrom.dir } : parent ? { parentCheckpoint: parent.dir } : {}),
         score: this.o.scoreCheckpoints ?? true,
+        ...(typeof run.settings.minutes === 'number' ? { budgetMs: run.settings.minutes * 60_000 } : {}),
+        speedKey: { workers, model: run.model, size: run.size, preset: run.preset, batchSize: run.batchSize },
         ...(negatives.length ? { negatives, negativeShare: (run.settings.feedback as RoundFeedback).negativeShare } : {}),
         // A feedback round's averaged generator follows the round, not the parent's long history (docs/feedback.md).
         ...(run.settings.feedback ? { restartEma: true } : {}),
@@ -347,6 +364,8 @@ export class TrainingQueue {
             case 'paused':
               active.paused = true;
               break;
+            case 'speed':
+              break; // the job recorded it in this workstation's speeds (speed.ts)
             case 'features':
               storeFeatures(p, message);
               break;
@@ -410,6 +429,79 @@ export class TrainingQueue {
   }
 
   private closing = false;
+  private timings = new Map<string, Promise<MeasuredSpeed>>();
+
+  /**
+   * What a run (or a sweep of `runs`) of these settings takes here, from this workstation's
+   * measured speed; when none is known, a few real steps are timed first (not while a run trains:
+   * it would slow the run and measure a shared machine).
+   */
+  async estimate(input: OpParsedInput<'runs:estimate'>, backend: string): Promise<RunEstimateT> {
+    const workers = Math.max(1, Math.min(input.workers ?? (input.runs > 1 ? 1 : this.cores), this.cores));
+    const key: SpeedKey = { backend, workers, model: input.model, size: input.size, preset: input.preset, batchSize: input.batchSize };
+    let speed = readSpeed(key);
+    let note: string | null = null;
+    if (!speed && input.measure) {
+      if (this.active.size > 0) note = "This machine's speed is timed when no run is training.";
+      else speed = await this.time(key);
+    }
+    if (!speed) note ??= "This machine's speed for these settings is not measured yet.";
+    const base = { backend, workers, imgPerSec: speed?.imgPerSec ?? null, source: speed?.source ?? null, measuredAt: speed?.measuredAt ?? null, note };
+    if (!speed) return { ...base, stepsPerMinute: null, steps: null, minutes: null };
+    // Runs beyond the cores wait for a free one: the sweep's wall time is its number of waves.
+    const waves = Math.ceil(input.runs / Math.max(1, Math.floor(this.cores / workers)));
+    const steps = input.minutes !== undefined ? stepsForMinutes(speed, input.minutes, input.batchSize) : (input.steps ?? null);
+    const minutes =
+      input.minutes !== undefined ? input.minutes * waves : input.steps !== undefined ? minutesForSteps(speed, input.steps, input.batchSize) * waves : null;
+    return { ...base, stepsPerMinute: (throughput(speed) * 60) / input.batchSize, steps, minutes };
+  }
+
+  /** Times a few real steps of this shape on synthetic images in a job process (one timing per shape at a time). */
+  private time(key: SpeedKey): Promise<MeasuredSpeed> {
+    const id = JSON.stringify(key);
+    const pending = this.timings.get(id);
+    if (pending) return pending;
+    const p = this.project();
+    const classes = key.model === 'dcgan' ? 0 : Math.max(1, this.classes().length);
+    // The recipe's defaults for everything the key does not name, as a run of this shape would have.
+    const settings = TrainSettings.parse({ model: key.model, size: key.size, preset: key.preset, batchSize: key.batchSize, steps: 1 });
+    const config = configFromSettings(settings, { classes, images: p.assets.count() });
+    const promise = new Promise<MeasuredSpeed>((resolve, reject) => {
+      let measured: MeasuredSpeed | null = null;
+      this.o.jobs.start(
+        'train',
+        null,
+        {
+          type: 'train',
+          projectDir: p.dir,
+          runId: 0,
+          config,
+          checkpointEvery: 0,
+          sampleEvery: 0,
+          workers: key.workers,
+          assets: [],
+          weighting: 'sampling',
+          val: [],
+          background: p.background,
+          augmentation: null,
+          timing: { seconds: TIMING_SECONDS },
+          speedKey: { workers: key.workers, model: key.model, size: key.size, preset: key.preset, batchSize: key.batchSize },
+        },
+        {
+          onMessage: (m) => {
+            if (m.type === 'speed') measured = { imgPerSec: m.imgPerSec, source: 'timing', measuredAt: new Date().toISOString() };
+          },
+          onFinish: (_job, error) => {
+            this.timings.delete(id);
+            if (measured) resolve(measured);
+            else reject(new AtelierError('job-crashed', `This machine's speed could not be measured: ${error?.message ?? 'the timing stopped.'}`));
+          },
+        },
+      );
+    });
+    this.timings.set(id, promise);
+    return promise;
+  }
 
   /** The engine is closing: running jobs stop and their runs stay in the queue for next time. */
   shutdown(): void {

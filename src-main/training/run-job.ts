@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { trainingPixels } from '../datasets/training-set';
 import { jobFeatureCache } from '../evaluation/eval-job';
 import { RunScorer } from '../evaluation/run-scorer';
+import { initBackend } from '../ml/backend';
 import { loadCheckpoint, saveCheckpoint } from '../ml/checkpoint';
-import { fineTuneState, train, type Dataset, type Session, type TrainState } from '../ml/train';
+import { fineTuneState, train, type Dataset, type Session, type TrainProgress, type TrainState } from '../ml/train';
 import type { TrainMessage, TrainRequest } from './protocol';
+import { recordSpeed } from './speed';
 import { sampleGrid, writeGrid } from './sample-grid';
 import { validate, validationSet } from './validation';
 
@@ -29,17 +31,30 @@ function openCache(projectDir: string, post: RunJobOptions['post']): ReturnType<
 }
 
 export async function runTrainingJob(request: TrainRequest, { post, pauseRequested }: RunJobOptions): Promise<void> {
+  if (request.timing) return runTiming(request, post);
   const { config, projectDir, runId } = request;
   const classes = config.classes;
   const onSkip = (source: { hash: string }, reason: string) => post({ type: 'skipped', hash: source.hash, reason });
-  post({
-    type: 'progress',
-    step: 0,
-    total: config.steps,
-    message: `Preparing ${request.assets.length.toLocaleString('en')} images at ${config.size}×${config.size}`,
-  });
+  const images = request.assets.length.toLocaleString('en');
+  const loading = (done: number | null) =>
+    post({
+      type: 'progress',
+      step: 0,
+      total: config.steps,
+      phase: 'loading',
+      message: `Loading ${images} images at ${config.size}×${config.size}${done === null ? '' : ` (${done.toLocaleString('en')} done)`}`,
+    });
+  loading(null);
+  // A person watches this on a first run (no pixel cache yet): a few lines a second, not one per image.
+  let lastLoadingPost = performance.now();
+  const onLoadProgress = (done: number, total: number) => {
+    const now = performance.now();
+    if (now - lastLoadingPost < 400 || done === total) return;
+    lastLoadingPost = now;
+    loading(done);
+  };
   const cacheDir = join(projectDir, 'cache');
-  const data = await trainingPixels(request.assets, { size: config.size, background: request.background, cacheDir, onSkip });
+  const data = await trainingPixels(request.assets, { size: config.size, background: request.background, cacheDir, onSkip, onProgress: onLoadProgress });
   // An image that cannot be decoded is left out (the engine names it and excludes it); the run goes on.
   const assets = data.kept.map((i) => request.assets[i]!);
   if (data.count < 2) {
@@ -73,6 +88,9 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
         ...(classes > 0 ? { cond: condOf(kept)! } : {}),
       };
     }
+  }
+  if (request.val.length > 0) {
+    post({ type: 'progress', step: 0, total: config.steps, phase: 'loading', message: `Loading ${request.val.length.toLocaleString('en')} validation images` });
   }
   const validation = await validationSet(request, dataset, condOf, onSkip);
   // The yardstick after each checkpoint, within its share of the run's time (evaluation/run-scorer.ts).
@@ -111,24 +129,48 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
       await scorer.afterCheckpoint(state.step, { latentDim: config.latentDim, classes: config.classes, size: config.size }, (z, c) => session.sample(z, c));
     }
   };
+  const threads = Math.max(1, Math.min(request.workers, config.batchSize));
+  post({
+    type: 'progress',
+    step: resume?.step ?? 0,
+    total: config.steps,
+    phase: 'building',
+    message: `Building the model${threads > 1 ? ` and starting ${threads} training threads` : ''}`,
+  });
+  let lastProgress: TrainProgress | null = null;
+  const stepsBefore = resume && request.resumeFrom ? resume.step : 0;
   const result = await train(dataset, config, {
     resume,
     workers: request.workers,
+    ...(request.budgetMs !== undefined ? { budgetMs: request.budgetMs } : {}),
+    onReady() {
+      const next = (resume && request.resumeFrom ? resume.step : 0) + 1;
+      post({
+        type: 'progress',
+        step: next - 1,
+        total: config.steps,
+        phase: 'first-step',
+        message: `Running step ${next.toLocaleString('en')} (the first step sets up the kernels)`,
+      });
+    },
     checkpointEvery: request.checkpointEvery,
     sampleEvery: request.sampleEvery,
     shouldStop: pauseRequested,
     onProgress(p) {
-      const { step, totalSteps, imgPerSec, lossD, lossG, recon, kl } = p;
+      lastProgress = p;
+      const { step, imgPerSec, meanImgPerSec, lossD, lossG, recon, kl } = p;
+      const total = projectedTotal(p, request.budgetMs);
       post({
         type: 'progress',
         step,
-        total: totalSteps,
-        message: `Step ${step.toLocaleString('en')} of ${totalSteps.toLocaleString('en')}`,
+        total,
+        message: `Step ${step.toLocaleString('en')} of ${request.budgetMs !== undefined ? '≈' : ''}${total.toLocaleString('en')}`,
         lossD,
         lossG,
         recon,
         kl,
         imgPerSec,
+        meanImgPerSec,
       });
     },
     async onSample(session) {
@@ -143,5 +185,63 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     post({ type: 'checkpoint', step: result.state.step, dir: checkpointDir(result.state.step) });
   }
   cache?.close();
+  // This workstation's speed for the next estimates (training/speed.ts), from enough steps to mean something.
+  const p = lastProgress as TrainProgress | null;
+  if (p && request.speedKey && p.step - stepsBefore >= 20) {
+    const backend = (await initBackend()).name;
+    const overhead = Math.min(0.6, Math.max(0, 1 - p.meanImgPerSec / p.stepImgPerSec));
+    await recordSpeed({ ...request.speedKey, backend }, { imgPerSec: p.stepImgPerSec, overhead, source: 'run' });
+    post({ type: 'speed', imgPerSec: p.stepImgPerSec, overhead, backend });
+  }
   if (result.stopped && pauseRequested()) post({ type: 'paused', step: result.state.step });
+}
+
+/**
+ * The step total a run expects: its steps, or for a time-budgeted run the steps its remaining
+ * budget buys at its own mean rate so far (capped by its ceiling).
+ */
+export function projectedTotal(p: Pick<TrainProgress, 'step' | 'totalSteps' | 'trainedMs'>, budgetMs: number | undefined): number {
+  if (budgetMs === undefined || p.step === 0) return p.totalSteps;
+  const msPerStep = p.trainedMs / p.step;
+  const left = Math.max(0, budgetMs - p.trainedMs);
+  return Math.min(p.totalSteps, Math.max(p.step, Math.round(p.step + left / msPerStep)));
+}
+
+/** A short timing of real steps on synthetic images of the run's shape: this workstation's speed. */
+async function runTiming(request: TrainRequest, post: RunJobOptions['post']): Promise<void> {
+  const { config } = request;
+  const size = config.size;
+  const count = Math.max(64, config.batchSize * 2);
+  const pixels = new Uint8Array(count * size * size * 3);
+  let x = 0x9e3779b9 ^ config.seed;
+  for (let i = 0; i < pixels.length; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    pixels[i] = x >>> 24;
+  }
+  const dataset: Dataset = { pixels, count, size };
+  if (config.classes > 0) {
+    const cond = new Float32Array(count * config.classes);
+    for (let i = 0; i < count; i++) cond[i * config.classes + (i % config.classes)] = 1;
+    dataset.cond = cond;
+  }
+  post({ type: 'progress', step: 0, total: 0, phase: 'building', message: "Measuring this machine's speed" });
+  let last: TrainProgress | null = null;
+  const budgetMs = request.timing!.seconds * 1000;
+  await train(
+    dataset,
+    { ...config, steps: 1_000_000 },
+    {
+      workers: request.workers,
+      onProgress(p) {
+        last = p;
+      },
+      // At least three steps after the first (which sets up the kernels), however slow they are.
+      shouldStop: () => last !== null && (last as TrainProgress).trainedMs >= budgetMs && (last as TrainProgress).step >= 4,
+    },
+  );
+  const p = last as TrainProgress | null;
+  if (!p) throw new Error('The speed timing ran no step.');
+  const backend = (await initBackend()).name;
+  if (request.speedKey) await recordSpeed({ ...request.speedKey, backend }, { imgPerSec: p.stepImgPerSec, source: 'timing' });
+  post({ type: 'speed', imgPerSec: p.stepImgPerSec, backend });
 }

@@ -29,7 +29,12 @@ export const JobProgress = z.object({
   lossG: z.number().optional(),
   recon: z.number().optional(),
   kl: z.number().optional(),
+  /** The last window's rate (10 steps). */
   imgPerSec: z.number().optional(),
+  /** A run's mean so far: images over training time. */
+  meanImgPerSec: z.number().optional(),
+  /** What a run is doing before its first step: loading images, building the model, running the first step. */
+  phase: z.enum(['loading', 'building', 'first-step']).optional(),
 });
 
 /** A run changed: status, a new sample grid, a checkpoint or validation. Refetch it with runs:get. */

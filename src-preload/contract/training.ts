@@ -32,6 +32,24 @@ export const stepInterval = z.number().int().min(1).max(1_000_000);
 export const workerCount = z.number().int().min(1).max(64);
 /** Fine-tuning's learning-rate multiplier. */
 export const lrScale = z.number().positive().max(1);
+/** A time budget: minutes of training (a week at most). */
+export const trainMinutes = z.number().positive().max(10_080);
+
+/** The Train view's time budgets, by what a person gets from them on the default recipe (docs/training-recipe.md). */
+export const BUDGET_PRESETS = [
+  { minutes: 3, label: 'Quick look' },
+  { minutes: 12, label: 'Recognisable' },
+  { minutes: 60, label: 'Best' },
+] as const;
+
+/**
+ * Steps after which the default recipe (conditional GAN, 32 px, small, batch 32) drew recognisable
+ * kinds of emoji on the starter set: trial Q made 3,875 in 12 minutes on two cores
+ * (docs/training-recipe.md). Until a checkpoint has a score, earlier ones are called early.
+ */
+export const RECOGNISABLE_STEPS = 3_875;
+/** Around here the recipe's samples turn from colour blobs into shapes. */
+export const SHAPES_STEPS = 1_500;
 
 /** Everything that defines a run, as chosen in the Train view (defaults are the studio's recipe). */
 export const TrainSettings = z
@@ -83,8 +101,57 @@ export const TrainSettings = z
     lrScale: lrScale.default(1),
     /** Processes that train this run together (data-parallel); the number of cores when absent. */
     workers: workerCount.optional(),
+    /**
+     * A time budget: the run trains for this many minutes of training time (across pauses), however
+     * many steps that is; `steps` is then its estimate (intervals and the expected total), and the
+     * run may go past it on a faster machine (up to BUDGET_STEP_CEILING times) or end before it on a slower one.
+     */
+    minutes: trainMinutes.optional(),
   })
   .strict();
+
+/** A time-budgeted run never trains more than this many times its estimated steps. */
+export const BUDGET_STEP_CEILING = 4;
+
+/** What a run of these settings would take on this workstation, from its measured speed (runs:estimate). */
+export const RunEstimateInput = z
+  .object({
+    model: ModelKind,
+    size: ImageSize.default(32),
+    preset: ModelPreset.default('small'),
+    batchSize: batchSize.default(32),
+    /** Threads per run; the number of cores when absent (one per run for a sweep). */
+    workers: workerCount.optional(),
+    /** Runs queued together (a sweep): one core each, side by side. */
+    runs: z.number().int().min(1).max(16).default(1),
+    /** Steps a budget of this many minutes buys… */
+    minutes: trainMinutes.optional(),
+    /** …or minutes these steps take. */
+    steps: trainSteps.optional(),
+    /** Time a few real steps when this workstation's speed is not known yet (a few seconds; only while no run trains). */
+    measure: z.boolean().default(false),
+  })
+  .strict();
+
+export const RunEstimate = z.object({
+  /** Images per second of step time on this workstation for this shape; null when not measured. */
+  imgPerSec: z.number().nullable(),
+  /** Where the speed comes from: a short timing of real steps, or a real run's mean. */
+  source: z.enum(['timing', 'run']).nullable(),
+  measuredAt: z.string().nullable(),
+  backend: z.string(),
+  /** Threads each run uses. */
+  workers: count,
+  /** Steps per minute of training, counting the time between steps (samples, checkpoints, scoring). */
+  stepsPerMinute: z.number().nullable(),
+  /** Steps the budget buys (per run), when minutes were given. */
+  steps: count.nullable(),
+  /** Wall-clock minutes until the last run ends (runs beyond the cores wait their turn). */
+  minutes: z.number().nullable(),
+  /** Why there is no estimate (e.g. a run is training, so the machine cannot be timed now). */
+  note: z.string().nullable(),
+});
+export type RunEstimateT = z.output<typeof RunEstimate>;
 
 export const RunStatus = z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']);
 

@@ -32,6 +32,7 @@ const OUTSIDE = new Set<OpName>([
   'checkpoints:import',
   'runs:start',
   'runs:sweep',
+  'runs:estimate', // times real training steps when the speed is not known
   'generations:export',
   'generations:animate',
   'bundles:export',
