@@ -38,7 +38,7 @@ import { OVERFIT_GAP } from './validation';
 import { minutesForSteps, readSpeed, stepsForMinutes, throughput, type MeasuredSpeed, type SpeedKey } from './speed';
 
 /** Seconds of real steps a speed timing runs for (after its first step, which sets up the kernels). */
-export const TIMING_SECONDS = 3;
+export const TIMING_SECONDS = 2;
 
 /** Tags a conditional model conditions on: the project's vocabulary, most used first. */
 export const MAX_CLASSES = 256;
@@ -433,19 +433,15 @@ export class TrainingQueue {
 
   /**
    * What a run (or a sweep of `runs`) of these settings takes here, from this workstation's
-   * measured speed; when none is known, a few real steps are timed first (not while a run trains:
-   * it would slow the run and measure a shared machine).
+   * measured speed; when none is known (and `measure`), a few real steps are timed first.
    */
   async estimate(input: OpParsedInput<'runs:estimate'>, backend: string): Promise<RunEstimateT> {
     const workers = Math.max(1, Math.min(input.workers ?? (input.runs > 1 ? 1 : this.cores), this.cores));
     const key: SpeedKey = { backend, workers, model: input.model, size: input.size, preset: input.preset, batchSize: input.batchSize };
     let speed = readSpeed(key);
-    let note: string | null = null;
-    if (!speed && input.measure) {
-      if (this.active.size > 0) note = "This machine's speed is timed when no run is training.";
-      else speed = await this.time(key);
-    }
-    if (!speed) note ??= "This machine's speed for these settings is not measured yet.";
+    // Timed even while a run trains (it then measures a shared machine; the run's own speed replaces it when it ends).
+    if (!speed && input.measure) speed = await this.time(key);
+    const note = speed ? null : "This machine's speed for these settings is not measured yet.";
     const base = { backend, workers, imgPerSec: speed?.imgPerSec ?? null, source: speed?.source ?? null, measuredAt: speed?.measuredAt ?? null, note };
     if (!speed) return { ...base, stepsPerMinute: null, steps: null, minutes: null };
     // Runs beyond the cores wait for a free one: the sweep's wall time is its number of waves.

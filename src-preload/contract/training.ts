@@ -128,7 +128,7 @@ export const RunEstimateInput = z
     minutes: trainMinutes.optional(),
     /** …or minutes these steps take. */
     steps: trainSteps.optional(),
-    /** Time a few real steps when this workstation's speed is not known yet (a few seconds; only while no run trains). */
+    /** Time a few real steps when this workstation's speed is not known yet (a few seconds). */
     measure: z.boolean().default(false),
   })
   .strict();
@@ -148,7 +148,7 @@ export const RunEstimate = z.object({
   steps: count.nullable(),
   /** Wall-clock minutes until the last run ends (runs beyond the cores wait their turn). */
   minutes: z.number().nullable(),
-  /** Why there is no estimate (e.g. a run is training, so the machine cannot be timed now). */
+  /** Why there is no estimate (not measured yet, and not asked to). */
   note: z.string().nullable(),
 });
 export type RunEstimateT = z.output<typeof RunEstimate>;

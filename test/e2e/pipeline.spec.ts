@@ -32,6 +32,7 @@ test('starter project → train → generate', async ({ page }) => {
 
   // Train: a short run, progress to 100 %, a loss chart drawn from live events.
   await nav(page, 'Train').click();
+  await page.getByTestId('train-advanced').locator('summary').click(); // steps instead of a time budget
   await page.getByTestId('train-steps').fill('12');
   await page.getByTestId('train-batch').fill('16');
   await page.getByTestId('start-training').click();
@@ -74,6 +75,7 @@ test('an empty project shows what to do, and an engine error reaches the person'
     await page.getByTestId('start-training').click();
     await expect(page.getByTestId('toast')).toContainText('This project has no images yet. Import some before training.');
     await page.screenshot({ path: 'test-results/e2e-06-error-toast.png', animations: 'disabled' });
+    await page.getByTestId('train-advanced').locator('summary').click();
     await page.getByTestId('train-steps').fill('0');
     await expect(page.getByTestId('start-training')).toBeDisabled();
   } finally {

@@ -19,11 +19,12 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `test-results
 /** Fill the new-run form for a short run; one worker keeps the two shared cores for the browser and the studio. */
 async function queueRun(page: Page, o: { name: string; steps: number; batch: number; seed: number; balance?: 'classWeights' }): Promise<void> {
   await page.getByTestId('train-name').fill(o.name);
-  await page.getByTestId('train-steps').fill(String(o.steps));
   await page.getByTestId('train-batch').fill(String(o.batch));
   await page.getByTestId('train-seed').fill(String(o.seed));
   const advanced = page.getByTestId('train-advanced');
   if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+  // Steps (under Advanced) instead of the time budget the form starts with.
+  await page.getByTestId('train-steps').fill(String(o.steps));
   await page.getByTestId('train-sample-every').fill('2');
   await page.getByTestId('train-checkpoint-every').fill('2');
   await page.getByTestId('train-workers').fill('1');

@@ -12,6 +12,7 @@ import {
   runName,
   stepInterval,
   trainSeed,
+  trainMinutes,
   trainSteps,
   workerCount,
 } from '../../../src-preload/contract';
@@ -28,6 +29,8 @@ export interface RunForm {
   model: ModelKind;
   size: 32 | 64;
   preset: 'small' | 'medium';
+  /** A time budget in minutes (BUDGET_PRESETS); null: the run is set by `steps` (Advanced). */
+  budget: number | null;
   steps: number | null;
   batchSize: number | null;
   seed: number | null;
@@ -57,6 +60,7 @@ export const defaultForm = (): RunForm => ({
   model: 'dcgan',
   size: 32,
   preset: 'small',
+  budget: 12,
   steps: 300,
   batchSize: 32,
   seed: 1,
@@ -92,7 +96,9 @@ const n = formatCount;
  */
 export function formProblems(f: RunForm): string[] {
   const problems: string[] = [];
-  if (f.steps === null || !fits(trainSteps, f.steps)) problems.push(`Steps: a whole number from ${n(trainSteps.minValue!)} to ${n(trainSteps.maxValue!)}.`);
+  if (f.budget === null && (f.steps === null || !fits(trainSteps, f.steps)))
+    problems.push(`Steps: a whole number from ${n(trainSteps.minValue!)} to ${n(trainSteps.maxValue!)}.`);
+  if (f.budget !== null && !fits(trainMinutes, f.budget)) problems.push(`Time: from a few seconds to ${n(trainMinutes.maxValue!)} minutes.`);
   if (f.batchSize === null || !fits(batchSize, f.batchSize))
     problems.push(`Batch size: a whole number from ${n(batchSize.minValue!)} to ${n(batchSize.maxValue!)}.`);
   if (f.seed === null || !fits(trainSeed, f.seed)) problems.push(`Seed: a whole number of ${n(trainSeed.minValue!)} or more.`);
@@ -104,10 +110,9 @@ export function formProblems(f: RunForm): string[] {
   if (!fits(stepInterval, f.checkpointEvery) || !fits(stepInterval, f.sampleEvery))
     problems.push(`Intervals: whole numbers of ${stepInterval.minValue} or more, or empty for automatic.`);
   if (!fits(workerCount, f.workers)) problems.push(`Workers: a whole number from ${workerCount.minValue} to ${workerCount.maxValue}.`);
-  if (f.fineTune) {
-    if (f.fromCheckpointId === null) problems.push('Fine-tuning: choose a checkpoint to start from.');
-    if (!fits(lrScale, f.lrScale)) problems.push(`Learning-rate scale: above ${lrScale.minValue} and at most ${lrScale.maxValue}.`);
-  }
+  // An open fine-tuning panel without a checkpoint chosen is a run from scratch, not a problem (fineTuneNote says so).
+  if (f.fineTune && f.fromCheckpointId !== null && !fits(lrScale, f.lrScale))
+    problems.push(`Learning-rate scale: above ${lrScale.minValue} and at most ${lrScale.maxValue}.`);
   if (f.name.trim() !== '' && !fits(runName, f.name)) problems.push(`Name: at most ${runName.maxLength} characters.`);
   // Whatever the fields pass, the run goes only if the contract takes the settings as a whole.
   if (problems.length === 0) {
@@ -117,13 +122,16 @@ export function formProblems(f: RunForm): string[] {
   return problems;
 }
 
-/** The contract's TrainSettings from the form (assumes `formProblems` is empty). */
-export function formSettings(f: RunForm): TrainSettingsInput {
+/**
+ * The contract's TrainSettings from the form (assumes `formProblems` is empty). A time-budgeted
+ * run's steps are this workstation's estimate for the budget (`budgetSteps`, from runs:estimate).
+ */
+export function formSettings(f: RunForm, budgetSteps: number | null = null): TrainSettingsInput {
   const s: TrainSettingsInput = {
     model: f.model,
     size: f.size,
     preset: f.preset,
-    steps: f.steps!,
+    steps: f.budget !== null && budgetSteps !== null ? budgetSteps : (f.steps ?? 300),
     batchSize: f.batchSize!,
     seed: f.seed!,
     ema: f.ema,
@@ -132,6 +140,7 @@ export function formSettings(f: RunForm): TrainSettingsInput {
     augment: f.augment,
   };
   if (f.name.trim()) s.name = f.name.trim();
+  if (f.budget !== null) s.minutes = f.budget;
   if (isGan(f.model)) {
     s.loss = f.loss;
     s.upsample = f.upsample;
@@ -157,3 +166,17 @@ export function sweepSize(grid: SweepGrid): number {
 }
 
 export const MAX_SWEEP = 16;
+
+/** What the form sends to runs:estimate: the settings a run's speed depends on, and its length. */
+export function estimateInput(f: RunForm, runs = 1): OpInput<'runs:estimate'> {
+  return {
+    model: f.model,
+    size: f.size,
+    preset: f.preset,
+    batchSize: f.batchSize !== null && fits(batchSize, f.batchSize) ? f.batchSize : 32,
+    ...(f.workers !== null && fits(workerCount, f.workers) ? { workers: f.workers } : {}),
+    runs,
+    ...(f.budget !== null ? { minutes: f.budget } : f.steps !== null && fits(trainSteps, f.steps) ? { steps: f.steps } : {}),
+    measure: true,
+  };
+}

@@ -109,6 +109,7 @@ describe('Training', () => {
 
   it('starting a run sends the form’s settings, then lists and shows the new run', async () => {
     const { fake, training } = setup();
+    training.form.budget = null;
     training.form.steps = 1200;
     training.form.name = 'hearts';
     const expected = formSettings({ ...training.form, freeze: [] });

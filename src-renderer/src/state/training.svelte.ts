@@ -4,11 +4,11 @@
 // Works over an injected API and the window's jobs (train-screen.svelte.ts wires the studio's);
 // the form itself is plain functions (run-form.ts).
 import type { Api } from '../../../src-preload/api';
-import type { EventPayload, JobFinishedT, JobProgressT, OpOutput, RunDetailT, RunT } from '../../../src-preload/contract';
+import type { EventPayload, JobFinishedT, JobProgressT, OpOutput, RunDetailT, RunEstimateT, RunT } from '../../../src-preload/contract';
 import { RunCurve } from '../components/train/curves';
 import { errorMessage } from '../lib/errors';
 import type { ActiveJob } from './jobs.svelte';
-import { defaultForm, formProblems, formSettings, type RunForm, type RunStatus, type SweepGrid } from './run-form';
+import { defaultForm, estimateInput, formProblems, formSettings, type RunForm, type RunStatus, type SweepGrid } from './run-form';
 
 export type TrainOptions = OpOutput<'runs:options'>;
 export type CheckpointItem = OpOutput<'checkpoints:list'>[number];
@@ -24,6 +24,18 @@ export interface LiveRun {
   recon?: number;
   kl?: number;
   imgPerSec?: number;
+  /** The run's mean img/s so far. */
+  meanImgPerSec?: number;
+  /** Before the first step: what the run is doing (loading images, building the model, the first step). */
+  phase?: JobProgressT['phase'];
+  message?: string;
+}
+
+/** The sweep dialog's picks, kept while the window lives (a cancelled dialog opens as it was left). */
+export interface SweepChoices {
+  lrs: number[];
+  batches: number[];
+  presets: ('small' | 'medium')[];
 }
 
 /** What the manager reads of the window's jobs (jobs.svelte.ts). */
@@ -63,6 +75,16 @@ export class Training {
   form = $state<RunForm>(defaultForm());
   starting = $state(false);
   sweeping = $state(false);
+  sweepChoices = $state<SweepChoices>({ lrs: [0.0001, 0.0002], batches: [], presets: [] });
+
+  /** This workstation's estimate for the form's settings (runs:estimate), and for which settings. */
+  estimate = $state.raw<RunEstimateT | null>(null);
+  estimateKey = $state('');
+  /** True while the engine measures (or looks up) the speed for the form's settings. */
+  estimating = $state(false);
+  estimateError = $state<string | null>(null);
+  /** The same for the sweep dialog's runs. */
+  sweepEstimate = $state.raw<RunEstimateT | null>(null);
 
   selectedRunId = $state<number | null>(null);
   /** runs:get of the selected run; null while it loads. */
@@ -244,13 +266,58 @@ export class Training {
     }
   }
 
+  // — Estimates —
+
+  private estimateRequest = 0;
+
+  /** Asks the engine what the form's run takes here (it times a few steps the first time for a shape). */
+  async refreshEstimate(): Promise<RunEstimateT | null> {
+    // Nothing to train on: no run can start, so no timing is worth its seconds.
+    if (this.options !== null && this.options.trainImages === 0) return null;
+    const input = estimateInput($state.snapshot(this.form) as RunForm);
+    const key = JSON.stringify(input);
+    if (key === this.estimateKey && this.estimate) return this.estimate;
+    const request = ++this.estimateRequest;
+    this.estimating = true;
+    try {
+      const e = await this.quietApi.runs.estimate(input);
+      if (request !== this.estimateRequest) return null;
+      this.estimate = e;
+      this.estimateKey = key;
+      this.estimateError = null;
+      return e;
+    } catch (error) {
+      if (request === this.estimateRequest) this.estimateError = errorMessage(error);
+      return null;
+    } finally {
+      if (request === this.estimateRequest) this.estimating = false;
+    }
+  }
+
+  /** The estimate for a sweep of `runs` runs of the form's settings, one core each. */
+  async refreshSweepEstimate(runs: number): Promise<void> {
+    try {
+      this.sweepEstimate = await this.quietApi.runs.estimate({ ...estimateInput($state.snapshot(this.form) as RunForm, runs), workers: 1 });
+    } catch {
+      this.sweepEstimate = null;
+    }
+  }
+
+  /** Steps a time-budgeted run is queued with: this workstation's estimate for its budget. */
+  private async budgetSteps(): Promise<number | null> {
+    if (this.form.budget === null) return null;
+    const e = await this.refreshEstimate();
+    return e?.steps ?? null;
+  }
+
   // — The queue —
 
   async start(): Promise<void> {
     if (this.starting || formProblems(this.form).length > 0) return;
     this.starting = true;
     try {
-      const { runId } = await this.api.runs.start(formSettings($state.snapshot(this.form) as RunForm));
+      const steps = await this.budgetSteps();
+      const { runId } = await this.api.runs.start(formSettings($state.snapshot(this.form) as RunForm, steps));
       await this.loadRuns();
       this.select(runId);
     } catch {
@@ -264,7 +331,9 @@ export class Training {
     if (this.sweeping || formProblems(this.form).length > 0) return false;
     this.sweeping = true;
     try {
-      const { runIds } = await this.api.runs.sweep({ base: formSettings($state.snapshot(this.form) as RunForm), grid });
+      // Each sweep run uses one core: its budget buys the steps of a one-core run.
+      const steps = this.form.budget !== null ? (this.sweepEstimate?.steps ?? (await this.budgetSteps())) : null;
+      const { runIds } = await this.api.runs.sweep({ base: formSettings($state.snapshot(this.form) as RunForm, steps), grid });
       await this.loadRuns();
       if (runIds[0] !== undefined) this.select(runIds[0]);
       this.deps.notify(`${runIds.length} runs added to the queue.`);
@@ -327,7 +396,18 @@ export class Training {
   private progress(p: JobProgressT): void {
     if (p.kind !== 'train' || p.runId === null) return;
     const runId = p.runId;
-    this.live[runId] = { step: p.step, total: p.total, lossD: p.lossD, lossG: p.lossG, recon: p.recon, kl: p.kl, imgPerSec: p.imgPerSec };
+    this.live[runId] = {
+      step: p.step,
+      total: p.total,
+      lossD: p.lossD,
+      lossG: p.lossG,
+      recon: p.recon,
+      kl: p.kl,
+      imgPerSec: p.imgPerSec,
+      meanImgPerSec: p.meanImgPerSec,
+      phase: p.phase,
+      message: p.message,
+    };
     if (this.curve(runId).push(p)) this.curveVersion++;
     const known = this.runs.find((r) => r.id === runId);
     if (!known || known.status !== 'running') this.scheduleRefresh(runId);
