@@ -13,7 +13,7 @@
 // it and strips it from the address bar at once.
 // Every POST and the socket must come from the studio's own origin; API bodies must
 // be JSON. Project files come only from the folders the page shows (see files.ts).
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -86,8 +86,10 @@ export interface WebServer {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { studio, rendererDir } = options;
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  const sessionKey = randomBytes(24).toString('base64url');
+  const token = options.token ?? tokenFromEnvironment() ?? randomBytes(24).toString('base64url');
+  // Derived one-way from the token: a studio restarted with the same token (ATELIER_STUDIO_TOKEN)
+  // still honours the cookie of a page left open, and the cookie never reveals the token.
+  const sessionKey = createHmac('sha256', token).update('atelier-session-cookie').digest('base64url');
   const rawLog = options.log ?? (() => {});
   const log = (line: string) => rawLog(redactToken(line, token));
   let port = 0;
@@ -152,7 +154,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
     if (!hasSessionCookie(req) && !hasTokenHeader(req)) {
       res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end('Atelier studio: open the link with the token that was printed when the studio started.\n');
+      return void res.end('Atelier studio: open the address `atelier studio` printed when it started (a restarted studio prints a new one).\n');
     }
 
     if (url.pathname.startsWith('/files/')) {
@@ -177,7 +179,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (!hasTokenHeader(req))
-      return sendError(res, 401, 'unauthorized', 'This request has no valid studio token (x-atelier-token). Open the link the studio printed when it started.');
+      return sendError(
+        res,
+        401,
+        'unauthorized',
+        'This request has no valid studio token (x-atelier-token): the studio may have been restarted with a new one. Open the address `atelier studio` printed when it started.',
+      );
     if (req.method !== 'POST') return sendError(res, 405, 'method', 'Use POST for API calls.');
     if (!originAllowed(req, port)) return sendError(res, 403, 'bad-origin', 'API calls are only taken from the studio page itself.');
     if (mediaType(req) !== 'application/json') return sendError(res, 415, 'unsupported-media-type', 'API calls must send content-type: application/json.');
@@ -265,6 +272,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.close(() => done());
       }),
   };
+}
+
+/**
+ * A launch token fixed by ATELIER_STUDIO_TOKEN, so a studio restarted with it is the
+ * same studio to the pages still open (they reconnect by themselves). It must be as hard
+ * to guess as a generated one: at least 32 URL-safe characters.
+ */
+export function tokenFromEnvironment(env: NodeJS.ProcessEnv = process.env): string | null {
+  const given = env.ATELIER_STUDIO_TOKEN;
+  if (given === undefined || given === '') return null;
+  if (!/^[A-Za-z0-9_-]{32,}$/.test(given))
+    throw new Error('ATELIER_STUDIO_TOKEN must be at least 32 characters of A–Z, a–z, 0–9, "-" and "_" (or unset, for a new token each start).');
+  return given;
 }
 
 function safeEqual(given: string, expected: string): boolean {

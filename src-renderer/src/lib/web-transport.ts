@@ -10,6 +10,37 @@ import { ApiError, type Transport } from '../../../src-preload/api';
 import { isEventName, type EventName, type OpName } from '../../../src-preload/contract';
 
 const STORAGE_KEY = 'atelier-token';
+/** What a person does when this page's token is not (or no longer) the studio's. */
+export const GET_BACK_IN = 'Open the address `atelier studio` printed when it started (a restarted studio prints a new one).';
+
+/**
+ * The event socket's state, which the connection banner shows:
+ *  - `connecting`: the first connection is being made;
+ *  - `live`: the socket is open, events arrive;
+ *  - `down`: the studio is not reachable (stopped, or the machine is busy); retrying;
+ *  - `stale`: the studio answers but refuses this page's token (it was restarted with a new one, or there is none).
+ */
+export type ConnectionState = 'connecting' | 'live' | 'down' | 'stale';
+type ConnectionListener = (state: ConnectionState, retryInMs: number | null) => void;
+const connectionListeners = new Set<ConnectionListener>();
+let connectionState: ConnectionState = 'connecting';
+let connectionRetry: number | null = null;
+function setConnection(state: ConnectionState, retryInMs: number | null = null): void {
+  connectionState = state;
+  connectionRetry = retryInMs;
+  for (const listener of connectionListeners) listener(state, retryInMs);
+}
+/** Calls `listener` with the current state at once and on every change; returns the unsubscribe. */
+export function onConnection(listener: ConnectionListener): () => void {
+  connectionListeners.add(listener);
+  listener(connectionState, connectionRetry);
+  return () => connectionListeners.delete(listener);
+}
+/** Checks again now instead of at the next retry (the banner's "Retry now"). */
+let retryNow: (() => void) | null = null;
+export function reconnectNow(): void {
+  retryNow?.();
+}
 const WS_PROTOCOL = 'atelier';
 const WS_TOKEN_PREFIX = 'atelier-token.';
 
@@ -36,7 +67,8 @@ export function takeLaunchToken(): string | null {
 }
 
 export function webTransport(base: URL = new URL(location.href), token: string | null = takeLaunchToken()): Transport {
-  const noToken = () => new ApiError('unauthorized', 'This page has no studio token. Open the link `atelier studio` printed when it started.');
+  const noToken = () => new ApiError('unauthorized', `This page has no studio token. ${GET_BACK_IN}`);
+  if (!token) setConnection('stale');
   return {
     kind: 'web',
     async invoke(name: OpName, input: unknown) {
@@ -52,6 +84,7 @@ export function webTransport(base: URL = new URL(location.href), token: string |
       } catch {
         throw new ApiError('offline', 'The studio is not reachable. Is `atelier studio` still running?');
       }
+      if (response.status === 401) setConnection('stale');
       const body = (await response.json().catch(() => null)) as { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } } | null;
       if (!body) throw new ApiError('bad-response', `The studio answered ${response.status} without a readable body.`);
       if (!body.ok) throw new ApiError(body.error.code, body.error.message);
@@ -60,27 +93,70 @@ export function webTransport(base: URL = new URL(location.href), token: string |
     subscribe(listener: (event: EventName, payload: unknown) => void) {
       let socket: WebSocket | null = null;
       let closed = false;
-      let retry = 250;
+      let retry = 500;
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const schedule = (state: ConnectionState) => {
+        if (closed) return;
+        setConnection(state, retry);
+        timer = setTimeout(attempt, retry);
+        retry = Math.min(retry * 2, 5000);
+      };
+      // A browser hides why a WebSocket handshake failed: one plain API call tells a stopped
+      // studio (no answer) from one that refuses this token (401) before the socket is tried again.
+      const probe = async (): Promise<'up' | 'down' | 'stale'> => {
+        try {
+          const response = await fetch(new URL('/api/app:info', base), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-atelier-token': token ?? '' },
+            body: '{}',
+            credentials: 'same-origin',
+            cache: 'no-store',
+          });
+          return response.status === 401 ? 'stale' : 'up';
+        } catch {
+          return 'down';
+        }
+      };
+      const attempt = async () => {
+        timer = null;
+        if (closed) return;
+        const state = await probe();
+        if (closed) return;
+        if (state === 'up') connect();
+        else schedule(state);
+      };
+      retryNow = () => {
+        if (timer === null || closed) return;
+        clearTimeout(timer);
+        retry = 500;
+        void attempt();
+      };
       const connect = () => {
-        if (!token) return;
+        if (!token) return setConnection('stale');
         const url = new URL('/events', base);
         url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
         // Browsers cannot set headers on a WebSocket: the token rides as a second subprotocol.
-        socket = new WebSocket(url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${token}`]);
-        socket.onopen = () => (retry = 250);
-        socket.onmessage = (message) => {
+        const current = new WebSocket(url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${token}`]);
+        socket = current;
+        current.onopen = () => {
+          retry = 500;
+          setConnection('live');
+        };
+        current.onmessage = (message) => {
           const data = JSON.parse(String(message.data)) as { event: unknown; payload: unknown };
           if (isEventName(data.event)) listener(data.event, data.payload);
         };
-        socket.onclose = () => {
-          if (closed) return;
-          setTimeout(connect, retry);
-          retry = Math.min(retry * 2, 5000);
+        // Shown at once: whatever the page showed as running is no longer known to be true.
+        current.onclose = () => {
+          if (closed || socket !== current) return;
+          socket = null;
+          schedule('down');
         };
       };
       connect();
       return () => {
         closed = true;
+        if (timer !== null) clearTimeout(timer);
         socket?.close();
       };
     },
