@@ -42,6 +42,8 @@ export interface TrainRequest {
   speedKey?: Omit<SpeedKey, 'backend'>;
   /** Not a run: time real steps on synthetic images for this many seconds and report the speed (assets are then empty). */
   timing?: { seconds: number };
+  /** Not a run: decode the training and validation images into the pixel cache, so the next run of this size starts at once. */
+  prepare?: boolean;
 }
 
 /** What a run is doing before its first step (shown in the run view instead of a bare "estimating…"). */

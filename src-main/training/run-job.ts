@@ -32,6 +32,13 @@ function openCache(projectDir: string, post: RunJobOptions['post']): ReturnType<
 
 export async function runTrainingJob(request: TrainRequest, { post, pauseRequested }: RunJobOptions): Promise<void> {
   if (request.timing) return runTiming(request, post);
+  if (request.prepare) {
+    // The Train view is open: the pixels a run of this size needs are decoded while the person chooses.
+    const options = { size: request.config.size, background: request.background, cacheDir: join(request.projectDir, 'cache') };
+    await trainingPixels(request.assets, options);
+    if (request.val.length > 0) await trainingPixels(request.val, options);
+    return;
+  }
   const { config, projectDir, runId } = request;
   const classes = config.classes;
   const onSkip = (source: { hash: string }, reason: string) => post({ type: 'skipped', hash: source.hash, reason });
