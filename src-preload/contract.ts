@@ -280,8 +280,8 @@ export const operations = {
   ),
   'prompts:complete': op(
     z.object({ text: promptText, cursor: count, limit: z.number().int().min(1).max(50).default(8) }).strict(),
-    z.object({ from: count, to: count, options: z.array(z.object({ tag: z.string(), score: z.number() })) }),
-    'Completions for the term under the cursor: replace text.slice(from, to) with an option.',
+    z.object({ from: count, to: count, options: z.array(z.object({ tag: z.string(), score: z.number(), count: count.optional() })) }),
+    'Completions for the term under the cursor: replace text.slice(from, to) with an option. Ordered by kind of match, then by how many images carry the tag (count).',
   ),
   'prompts:history': op(
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),

@@ -433,16 +433,19 @@ const COMPLETABLE_OPTIONS = ['seed:', 'n:', 'count:', 'trunc:', '@run', '@ck'];
  * Completions for the term under `cursor`: replace `text.slice(from, to)` with an option's
  * `tag`. What was typed from the term's start up to the cursor is the query. Tags whose
  * name starts with it rank first, then tags with a word starting with it, then tags
- * containing it, then fuzzy matches. A leading '-' is kept (from is after it) and only tags
- * are offered; option keys (seed:, n:, count:, trunc:, @run, @ck) are offered otherwise.
- * Scores: prefix 3+, word prefix 2.5+, substring 2+, fuzzy 1+ (plus up to 0.4 for closeness).
+ * containing it, then fuzzy matches; within one kind of match the tag on more images comes
+ * first (`counts`, by tag name), then the closer match. A leading '-' is kept (from is after
+ * it) and only tags are offered; option keys (seed:, n:, count:, trunc:, @run, @ck) are
+ * offered otherwise. Scores: prefix 3+, word prefix 2.5+, substring 2+, fuzzy 1+ (plus up to
+ * 0.4 for closeness). Each tag's `count` is its number of images when `counts` knows it.
  */
 export function completePrompt(
   text: string,
   cursor: number,
   vocabulary: readonly string[],
   limit = 8,
-): { from: number; to: number; options: { tag: string; score: number }[] } {
+  counts: ReadonlyMap<string, number> = new Map(),
+): { from: number; to: number; options: { tag: string; score: number; count?: number }[] } {
   const at = Math.max(0, Math.min(text.length, Math.floor(cursor)));
   let from = (at > 0 ? text.lastIndexOf(',', at - 1) : -1) + 1;
   let to = text.indexOf(',', at);
@@ -463,7 +466,7 @@ export function completePrompt(
   const candidates: string[] = [...vocabulary];
   if (!negativeTerm) candidates.push(...COMPLETABLE_OPTIONS);
   const options = new Set(COMPLETABLE_OPTIONS);
-  const scored: { name: string; score: number }[] = [];
+  const scored: { name: string; score: number; tier: number; count: number | undefined }[] = [];
   const seen = new Set<string>();
   for (const name of candidates) {
     const c = normaliseTag(name);
@@ -471,15 +474,31 @@ export function completePrompt(
     seen.add(c);
     // With nothing typed yet, tags come before option keys.
     const score = !q && options.has(name) ? 2 : completionScore(q, c);
-    if (score > 0) scored.push({ name, score });
+    const count = options.has(name) ? undefined : counts.get(name);
+    if (score > 0) scored.push({ name, score, tier: matchTier(score), count });
   }
+  scored.sort(
+    (a, b) =>
+      b.tier - a.tier ||
+      (b.count ?? -1) - (a.count ?? -1) ||
+      b.score - a.score ||
+      Math.abs(a.name.length - q.length) - Math.abs(b.name.length - q.length) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   return {
     from,
     to,
-    options: rank(scored, q.length)
-      .slice(0, Math.max(0, limit))
-      .map((s) => ({ tag: s.name, score: Math.round(s.score * 1000) / 1000 })),
+    options: scored.slice(0, Math.max(0, limit)).map((s) => ({
+      tag: s.name,
+      score: Math.round(s.score * 1000) / 1000,
+      ...(s.count === undefined ? {} : { count: s.count }),
+    })),
   };
+}
+
+/** The kind of match a completion score stands for: prefix 4, word prefix 3, substring 2, fuzzy 1. */
+function matchTier(score: number): number {
+  return score >= 3 ? 4 : score >= 2.5 ? 3 : score >= 2 ? 2 : 1;
 }
 
 function completionScore(q: string, c: string): number {

@@ -161,6 +161,16 @@ export class GenerationService {
     return null;
   }
 
+  /** How many images carry each tag, by tag name (tags on no image are left out). */
+  tagCounts(): Map<string, number> {
+    return new Map(
+      this.project()
+        .assets.tags()
+        .filter((t) => t.count > 0)
+        .map((t) => [t.name, t.count]),
+    );
+  }
+
   vocabulary(): string[] {
     return this.project()
       .assets.tags()

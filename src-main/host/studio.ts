@@ -322,7 +322,7 @@ export function createStudio(options: StudioOptions): Studio {
       return { generators, current: generation.choice(g.checkpoint, g.run), vocabulary, note: generation.note(g) };
     },
     'prompts:parse': ({ text, checkpointId }) => generation.parse(text, checkpointId),
-    'prompts:complete': ({ text, cursor, limit }) => completePrompt(text, cursor, generation.vocabulary(), limit),
+    'prompts:complete': ({ text, cursor, limit }) => completePrompt(text, cursor, generation.vocabulary(), limit, generation.tagCounts()),
     'prompts:history': ({ limit }) => requireProject().generations.history(limit),
     'prompts:templates': () => requireProject().generations.templates(),
     'prompts:saveTemplate': ({ name, text }) => requireProject().generations.saveTemplate(name, text),

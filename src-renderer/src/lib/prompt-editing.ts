@@ -16,15 +16,12 @@ export function splice(text: string, from: number, to: number, replacement: stri
 }
 
 /**
- * A completion accepted. A tag at the end of the prompt gets ", " after it so the next term
- * can be typed at once; an option key (`seed:`, `@run`) waits for its value.
+ * A completion accepted: the tag replaces the term and the caret sits right after it, with
+ * nothing added, so what is typed next belongs to the term (`:1.5` weights it) or starts the
+ * next one after a comma typed by hand.
  */
 export function acceptCompletion(text: string, from: number, to: number, option: string): Edit {
-  const edit = splice(text, from, to, option);
-  const awaitsValue = option.endsWith(':') || option.startsWith('@');
-  if (awaitsValue || edit.text.slice(edit.cursor).trim() !== '') return edit;
-  const head = edit.text.slice(0, edit.cursor);
-  return { text: `${head}, `, cursor: head.length + 2 };
+  return splice(text, from, to, option);
 }
 
 /** A span of the prompt the parser objected to (`prompts:parse` problems). */

@@ -206,6 +206,25 @@ describe('completePrompt', () => {
     expect(neg.options.map((o) => o.tag)).toEqual(['text', 'winter']);
   });
 
+  it('orders by kind of match, then by how many images carry the tag, and says the count', () => {
+    const counts = new Map([
+      ['boxer', 3],
+      ['fox', 1],
+      ['Red Fox', 40],
+      ['face-smiling', 9],
+    ]);
+    const c = completePrompt('f', 1, vocabulary, 8, counts);
+    // Prefix matches first (face-smiling on 9 images before fox on 1), then word/substring matches.
+    expect(c.options.slice(0, 2).map((o) => [o.tag, o.count])).toEqual([
+      ['face-smiling', 9],
+      ['fox', 1],
+    ]);
+    expect(c.options.findIndex((o) => o.tag === 'Red Fox')).toBeGreaterThan(1);
+    expect(c.options.find((o) => o.tag === 'Red Fox')!.count).toBe(40);
+    // Option keys carry no count.
+    expect(completePrompt('se', 2, vocabulary, 8, counts).options[0]).toEqual({ tag: 'seed:', score: expect.any(Number) });
+  });
+
   it('falls back to fuzzy matches, respects the limit, and offers nothing inside a value', () => {
     expect(completePrompt('wintr', 5, vocabulary).options[0]!.tag).toBe('winter');
     expect(completePrompt('', 0, vocabulary, 3).options).toHaveLength(3);

@@ -18,8 +18,10 @@ describe('prompt editing', () => {
     expect(splice('abc', 5, 1, 'X')).toEqual({ text: 'aX', cursor: 2 });
   });
 
-  it('accepts a tag at the end with a comma to go on, an option key without one', () => {
-    expect(acceptCompletion('red, bl', 5, 7, 'blue')).toEqual({ text: 'red, blue, ', cursor: 11 });
+  it('accepts a completion with nothing added after it, so a weight can follow', () => {
+    expect(acceptCompletion('red, bl', 5, 7, 'blue')).toEqual({ text: 'red, blue', cursor: 9 });
+    // No trailing ', ': a weight typed next belongs to the tag.
+    expect(acceptCompletion('red, bl', 5, 7, 'blue').text + ':1.5').toBe('red, blue:1.5');
     expect(acceptCompletion('red, se', 5, 7, 'seed:')).toEqual({ text: 'red, seed:', cursor: 10 });
     expect(acceptCompletion('@r', 0, 2, '@run')).toEqual({ text: '@run', cursor: 4 });
     // In the middle of the prompt the rest already follows: no comma is added.
