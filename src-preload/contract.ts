@@ -42,6 +42,8 @@ import {
   batchSize,
   RunEstimateInput,
   RunEstimate,
+  RunRemoval,
+  RunDeleted,
 } from './contract/training';
 import {
   PostProcessStep,
@@ -243,6 +245,21 @@ export const operations = {
   'runs:pause': op(z.object({ runId: id }).strict(), Run, 'Pause a run: it saves a checkpoint and stops; a queued run is held back.'),
   'runs:resume': op(z.object({ runId: id }).strict(), Run, 'Put a paused, cancelled or failed run back in the queue; it continues from its last checkpoint.'),
   'runs:cancel': op(z.object({ runId: id }).strict(), Run, 'Stop a run now (its checkpoints are kept) or take it out of the queue.'),
+  'runs:archive': op(
+    z.object({ runId: id, archived: z.boolean() }).strict(),
+    Run,
+    'Archive a run (the run list hides it unless archived runs are shown; its checkpoints stay usable), or restore it.',
+  ),
+  'runs:removal': op(
+    z.object({ runId: id }).strict(),
+    RunRemoval,
+    'What deleting a run would remove (checkpoints, sample grids, evaluations, with their size), what depends on it, and what stays.',
+  ),
+  'runs:delete': op(
+    z.object({ runId: id }).strict(),
+    RunDeleted,
+    'Delete a run that is not training or queued: its checkpoints, sample grids and evaluations; gallery images drawn from it stay. Files go once the database has forgotten them.',
+  ),
   'checkpoints:list': op(
     empty,
     z.array(Checkpoint.extend({ runName: z.string(), model: ModelKind, size: ImageSize })),

@@ -126,6 +126,13 @@ export class GenerationService {
     } else if (ref.prompt?.kind === 'checkpoint' || ref.checkpointId !== undefined) {
       const id = ref.prompt?.id ?? ref.checkpointId!;
       checkpoint = p.runs.checkpoint(id);
+      const origin = checkpoint ? null : p.runs.origin(id);
+      if (origin?.deleted) {
+        throw new AtelierError(
+          'not-found',
+          `Checkpoint ${id} was deleted with its run ${origin.run.name}: the images it drew stay in the gallery, but cannot be drawn again.`,
+        );
+      }
       if (!checkpoint) throw new AtelierError('not-found', `There is no checkpoint ${id} in this project.`);
     } else {
       // The published checkpoint (Evaluate) is the default; else the newest.
@@ -146,10 +153,14 @@ export class GenerationService {
     }
     const run = p.runs.get(checkpoint.runId);
     if (!run) throw new AtelierError('not-found', `Checkpoint ${checkpoint.id} belongs to no run.`);
-    const config = (run.settings.config ?? {}) as { latentDim?: number; classes?: number; family?: string };
-    const latentDim = config.latentDim ?? 100;
-    const condLength = run.model === 'dcgan' ? 0 : (config.classes ?? 0);
-    return { checkpoint, run, latentDim, classes: condLength > 0 ? classesOf(run) : [], condLength };
+    return generatorOf(checkpoint, run);
+  }
+
+  /** The run and checkpoint that drew an image, for its provenance: weights or not, its run deleted or not. */
+  private origin(checkpointId: number): Generator & { deleted: boolean } {
+    const found = this.project().runs.origin(checkpointId);
+    if (!found) throw new AtelierError('not-found', `There is no checkpoint ${checkpointId} in this project.`);
+    return { ...generatorOf(found.checkpoint, found.run), deleted: found.deleted };
   }
 
   /** A sentence for the prompt box about what prompts can do with this model, or null when they do everything. */
@@ -359,7 +370,8 @@ export class GenerationService {
   /** The image's provenance; its copy check is evaluation's (the handler joins them). */
   detail(id: number): Omit<GenerationDetailT, 'copies'> {
     const r = this.record(id);
-    const g = this.resolve({ checkpointId: r.checkpointId });
+    // Provenance only: an image keeps it when its checkpoint's weights are gone (a slim bundle, a deleted run).
+    const g = this.origin(r.checkpointId);
     const latent = this.latentOf(r, g);
     const conditioning: { tag: string; weight: number }[] = [];
     r.cond?.forEach((w, i) => {
@@ -368,7 +380,7 @@ export class GenerationService {
     const { latent: _l, cond: _c, ...row } = r;
     return {
       ...row,
-      runName: g.run.name,
+      runName: g.deleted ? `${g.run.name} (deleted)` : g.run.name,
       model: g.run.model,
       checkpointStep: g.checkpoint.step,
       backend: r.backend,
@@ -661,6 +673,14 @@ const CHECKPOINT_JSON = 'checkpoint.json';
 /** Whether a checkpoint's weights are on disk (a bundle may leave them out). */
 function hasWeights(p: Project, c: CheckpointRow): boolean {
   return existsSync(p.path(join(c.dir, CHECKPOINT_JSON)));
+}
+
+/** A checkpoint of a run as a generator: its latent size and condition vector. */
+function generatorOf(checkpoint: CheckpointRow, run: RunRow): Generator {
+  const config = (run.settings.config ?? {}) as { latentDim?: number; classes?: number; family?: string };
+  const latentDim = config.latentDim ?? 100;
+  const condLength = run.model === 'dcgan' ? 0 : (config.classes ?? 0);
+  return { checkpoint, run, latentDim, classes: condLength > 0 ? classesOf(run) : [], condLength };
 }
 
 /** Tag names a run was trained on, in condition-vector order. */

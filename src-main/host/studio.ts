@@ -28,6 +28,7 @@ import { completePrompt } from '../generate/prompt';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
 import { importCheckpoint } from '../training/import-checkpoint';
 import { TrainingQueue } from '../training/queue';
+import { archiveRun, deleteRun, removalPlan, sampleTags } from '../training/run-records';
 import { createRouter, type Handlers, type Router } from './router';
 
 /** The folder holding Atelier's package.json, found from this module in source or in a build. */
@@ -305,11 +306,19 @@ export function createStudio(options: StudioOptions): Studio {
         samples: p.runs.samples(runId),
         checkpoints: p.runs.checkpoints(runId),
         latestEvaluation: evaluation.latest(runId),
+        sampleTags: sampleTags(p, run),
       };
     },
     'runs:pause': ({ runId }) => training.pause(runId),
     'runs:resume': ({ runId }) => training.resume(runId),
     'runs:cancel': ({ runId }) => training.cancel(runId),
+    'runs:archive': ({ runId, archived }) => {
+      const run = archiveRun(requireProject(), runId, archived);
+      router.emit('run:changed', { runId, status: run.status, reason: 'status' });
+      return run;
+    },
+    'runs:removal': ({ runId }) => removalPlan(requireProject(), runId),
+    'runs:delete': ({ runId }) => deleteRun(requireProject(), runId, (id) => training.isActive(id)),
     'checkpoints:list': () => requireProject().runs.allCheckpoints(),
     'checkpoints:import': async ({ dir, name }) => importCheckpoint(requireProject(), dir, name),
     'generations:options': ({ checkpointId }) => {

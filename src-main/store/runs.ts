@@ -1,5 +1,10 @@
 // Training runs: the queue, their settings and data snapshot, loss history, sample grids,
-// checkpoints with validation, and sweeps.
+// checkpoints with validation, and sweeps; archiving and deleting a run (migration 010).
+//
+// A deleted run whose checkpoints are still named elsewhere (gallery images drawn from one, a run
+// fine-tuned from one, a feedback round started from one) stays as a row marked deleted, with only
+// those checkpoints' rows (their weights gone); every read here leaves deleted runs and their
+// checkpoints out, so to the rest of the engine the run is gone.
 import type { Db } from './db';
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
@@ -30,6 +35,8 @@ export interface RunRow {
   settings: Record<string, unknown>;
   latestSample: string | null;
   overfitting: boolean;
+  /** When it was archived (hidden from the run list by default); null when it is not. */
+  archivedAt: string | null;
 }
 
 export interface CheckpointRow {
@@ -60,11 +67,34 @@ export interface RunAssetRow {
 
 const runColumns = `r.id, r.name, r.model, r.size, r.preset, r.steps, r.batch_size AS batchSize, r.seed, r.status, r.steps_done AS stepsDone,
   r.loss_d AS lossD, r.loss_g AS lossG, r.img_per_sec AS imgPerSec, r.error, r.created_at AS createdAt, r.finished_at AS finishedAt,
-  r.parent_checkpoint_id AS parentCheckpointId, r.sweep_id AS sweepId, r.config AS settings, r.overfitting,
+  r.parent_checkpoint_id AS parentCheckpointId, r.sweep_id AS sweepId, r.config AS settings, r.overfitting, r.archived_at AS archivedAt,
   (SELECT id FROM checkpoints c WHERE c.run_id = r.id ORDER BY c.step DESC, c.id DESC LIMIT 1) AS latestCheckpointId,
   (SELECT file FROM run_samples s WHERE s.run_id = r.id ORDER BY s.step DESC LIMIT 1) AS latestSample`;
 
 const checkpointColumns = 'c.id, c.run_id AS runId, c.step, c.dir, c.created_at AS createdAt, c.d_train AS dTrain, c.d_val AS dVal';
+
+/** Runs that are not deleted (a deleted run's row may stay for the checkpoints its images name). */
+const LIVE = 'r.deleted_at IS NULL';
+/** Checkpoints of runs that are not deleted. */
+const LIVE_CHECKPOINT = 'c.run_id IN (SELECT id FROM runs WHERE deleted_at IS NULL)';
+
+/** What deleting a run would remove, and what names it (run-removal.ts words it). */
+export interface RunRemovalFacts {
+  checkpoints: { id: number; step: number; dir: string }[];
+  samples: { step: number; file: string }[];
+  /** Evaluations of the run or of its checkpoints. */
+  evaluations: number;
+  /** Whether one of its checkpoints is the published one. */
+  published: boolean;
+  /** Images in the gallery drawn from its checkpoints (they stay). */
+  generations: number;
+  /** Other runs (not deleted) fine-tuned from its checkpoints, feedback rounds included. */
+  children: { id: number; name: string; status: RunStatus; checkpoints: number }[];
+  /** Feedback rounds that started from its checkpoints. */
+  roundsFrom: { id: number; name: string }[];
+  /** Whether this run is itself a feedback round. */
+  isRound: boolean;
+}
 
 type RawRun = Omit<RunRow, 'settings' | 'overfitting' | 'recon' | 'kl'> & { settings: string; overfitting: number };
 
@@ -86,6 +116,7 @@ function toRun(raw: RawRun | undefined): RunRow | null {
     kl: vae ? raw.lossG : null,
     settings,
     overfitting: raw.overfitting !== 0,
+    archivedAt: raw.archivedAt ?? null,
   };
 }
 
@@ -141,20 +172,45 @@ export class RunStore {
   }
 
   get(id: number): RunRow | null {
-    return toRun(this.db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ?`).get(id) as RawRun | undefined);
+    return toRun(this.db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.id = ? AND ${LIVE}`).get(id) as RawRun | undefined);
   }
 
+  /** Every run that is not deleted, archived ones included (archivedAt says), newest first. */
   list(): RunRow[] {
-    return (this.db.prepare(`SELECT ${runColumns} FROM runs r ORDER BY r.id DESC`).all() as RawRun[]).map((r) => toRun(r)!);
+    return (this.db.prepare(`SELECT ${runColumns} FROM runs r WHERE ${LIVE} ORDER BY r.id DESC`).all() as RawRun[]).map((r) => toRun(r)!);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+    return (this.db.prepare(`SELECT count(*) AS n FROM runs r WHERE ${LIVE}`).get() as { n: number }).n;
   }
 
   /** Queued runs, first in first out. */
   queued(): RunRow[] {
-    return (this.db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.status = 'queued' ORDER BY r.id`).all() as RawRun[]).map((r) => toRun(r)!);
+    return (this.db.prepare(`SELECT ${runColumns} FROM runs r WHERE r.status = 'queued' AND ${LIVE} ORDER BY r.id`).all() as RawRun[]).map((r) => toRun(r)!);
+  }
+
+  /** Archives a run (hidden from the run list by default; its checkpoints stay usable) or restores it. */
+  setArchived(id: number, archived: boolean): void {
+    this.db
+      .prepare(`UPDATE runs SET archived_at = CASE WHEN ? THEN coalesce(archived_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ELSE NULL END WHERE id = ?`)
+      .run(archived ? 1 : 0, id);
+  }
+
+  /** Which classes (indices into the run's class list) each cell of its sample grid was drawn for. */
+  setSampleCells(id: number, cells: readonly (readonly number[])[]): void {
+    this.db.prepare('UPDATE runs SET sample_cells = ? WHERE id = ?').run(JSON.stringify(cells), id);
+  }
+
+  /** The classes of each sample-grid cell, or null for an unconditional run or one trained before they were recorded. */
+  sampleCells(id: number): number[][] | null {
+    const raw = this.db.prepare('SELECT sample_cells FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined;
+    if (!raw) return null;
+    try {
+      const cells = JSON.parse(raw) as unknown;
+      return Array.isArray(cells) && cells.every((c) => Array.isArray(c) && c.every((i) => Number.isInteger(i))) ? (cells as number[][]) : null;
+    } catch {
+      return null;
+    }
   }
 
   assets(runId: number): RunAssetRow[] {
@@ -232,26 +288,118 @@ export class RunStore {
   }
 
   checkpoint(id: number): CheckpointRow | null {
-    return (this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE c.id = ?`).get(id) as CheckpointRow | undefined) ?? null;
+    return (
+      (this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE c.id = ? AND ${LIVE_CHECKPOINT}`).get(id) as CheckpointRow | undefined) ?? null
+    );
   }
 
   checkpoints(runId: number): CheckpointRow[] {
-    return this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE c.run_id = ? ORDER BY c.step`).all(runId) as CheckpointRow[];
+    return this.db
+      .prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE c.run_id = ? AND ${LIVE_CHECKPOINT} ORDER BY c.step`)
+      .all(runId) as CheckpointRow[];
   }
 
   allCheckpoints(): (CheckpointRow & { runName: string; model: ModelFamily; size: 32 | 64 })[] {
     return this.db
-      .prepare(`SELECT ${checkpointColumns}, r.name AS runName, r.model, r.size FROM checkpoints c JOIN runs r ON r.id = c.run_id ORDER BY c.id DESC`)
+      .prepare(
+        `SELECT ${checkpointColumns}, r.name AS runName, r.model, r.size FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE ${LIVE} ORDER BY c.id DESC`,
+      )
       .all() as (CheckpointRow & { runName: string; model: ModelFamily; size: 32 | 64 })[];
   }
 
   latestCheckpoint(runId?: number): CheckpointRow | null {
-    const where = runId === undefined ? '' : 'WHERE c.run_id = ?';
-    const stmt = this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c ${where} ORDER BY c.step DESC, c.id DESC LIMIT 1`);
+    const where = runId === undefined ? '' : 'AND c.run_id = ?';
+    const stmt = this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE ${LIVE_CHECKPOINT} ${where} ORDER BY c.step DESC, c.id DESC LIMIT 1`);
     return ((runId === undefined ? stmt.get() : stmt.get(runId)) as CheckpointRow | undefined) ?? null;
   }
 
   checkpointCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM checkpoints').get() as { n: number }).n;
+    return (this.db.prepare(`SELECT count(*) AS n FROM checkpoints c WHERE ${LIVE_CHECKPOINT}`).get() as { n: number }).n;
+  }
+
+  /**
+   * The checkpoint and run that drew a gallery image, even when the run was deleted (its row and
+   * that checkpoint's stay, weightless, for the images): provenance, never something to draw with.
+   */
+  origin(checkpointId: number): { checkpoint: CheckpointRow; run: RunRow; deleted: boolean } | null {
+    const checkpoint = this.db.prepare(`SELECT ${checkpointColumns} FROM checkpoints c WHERE c.id = ?`).get(checkpointId) as CheckpointRow | undefined;
+    if (!checkpoint) return null;
+    const raw = this.db.prepare(`SELECT ${runColumns}, r.deleted_at AS deletedAt FROM runs r WHERE r.id = ?`).get(checkpoint.runId) as
+      (RawRun & { deletedAt: string | null }) | undefined;
+    if (!raw) return null;
+    const { deletedAt, ...run } = raw;
+    return { checkpoint, run: toRun(run)!, deleted: deletedAt !== null };
+  }
+
+  // --- Deleting a run ---------------------------------------------------------------------
+
+  /** What deleting a run would remove and what points at it (null when there is no such run). */
+  removalFacts(runId: number): RunRemovalFacts | null {
+    if (!this.get(runId)) return null;
+    const checkpoints = this.db.prepare('SELECT id, step, dir FROM checkpoints WHERE run_id = ? ORDER BY step').all(runId) as RunRemovalFacts['checkpoints'];
+    const mine = '(SELECT id FROM checkpoints WHERE run_id = $run)';
+    const n = (sql: string) => this.db.prepare(sql).pluck().get({ run: runId }) as number;
+    return {
+      checkpoints,
+      samples: this.samples(runId),
+      evaluations: n(`SELECT count(*) FROM evaluations WHERE run_id = $run OR checkpoint_id IN ${mine}`),
+      published: n(`SELECT count(*) FROM meta WHERE key = 'published_checkpoint' AND CAST(value AS INTEGER) IN ${mine}`) > 0,
+      generations: n(`SELECT count(*) FROM generations WHERE checkpoint_id IN ${mine}`),
+      children: this.db
+        .prepare(
+          `SELECT r.id, r.name, r.status, (SELECT count(*) FROM checkpoints k WHERE k.run_id = r.id) AS checkpoints
+           FROM runs r WHERE r.parent_checkpoint_id IN ${mine} AND r.id <> $run AND ${LIVE} ORDER BY r.id`,
+        )
+        .all({ run: runId }) as RunRemovalFacts['children'],
+      roundsFrom: this.db
+        .prepare(
+          `SELECT r.id, r.name FROM feedback_rounds f JOIN runs r ON r.id = f.run_id
+           WHERE f.from_checkpoint_id IN ${mine} AND f.run_id <> $run AND ${LIVE} ORDER BY r.id`,
+        )
+        .all({ run: runId }) as RunRemovalFacts['roundsFrom'],
+      isRound: n('SELECT count(*) FROM feedback_rounds WHERE run_id = $run') > 0,
+    };
+  }
+
+  /**
+   * Deletes a run's rows in one transaction: its losses, sample grids, data snapshot, evaluations,
+   * its feedback round, the published mark on one of its checkpoints, and its checkpoints. A
+   * checkpoint something still names (a gallery image, another run's parent, a feedback round's
+   * start) keeps its row, and then so does the run, marked deleted. Files are the caller's, after.
+   */
+  remove(runId: number): { keptCheckpoints: number } {
+    return this.db.transaction(() => {
+      const p = { run: runId };
+      const mine = '(SELECT id FROM checkpoints WHERE run_id = $run)';
+      const named = this.db
+        .prepare(
+          `SELECT id FROM checkpoints WHERE run_id = $run AND (
+             id IN (SELECT checkpoint_id FROM generations)
+             OR id IN (SELECT parent_checkpoint_id FROM runs WHERE parent_checkpoint_id IS NOT NULL AND id <> $run)
+             OR id IN (SELECT from_checkpoint_id FROM feedback_rounds WHERE run_id <> $run))`,
+        )
+        .pluck()
+        .all(p) as number[];
+      this.db.prepare(`DELETE FROM evaluations WHERE run_id = $run OR checkpoint_id IN ${mine}`).run(p);
+      this.db.prepare(`DELETE FROM meta WHERE key = 'published_checkpoint' AND CAST(value AS INTEGER) IN ${mine}`).run(p);
+      this.db.prepare('DELETE FROM feedback_rounds WHERE run_id = $run').run(p);
+      for (const table of ['run_losses', 'run_samples', 'run_assets']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = $run`).run(p);
+      const keep = new Set(named);
+      const drop = this.db.prepare('DELETE FROM checkpoints WHERE id = ?');
+      for (const id of this.db.prepare('SELECT id FROM checkpoints WHERE run_id = $run').pluck().all(p) as number[]) if (!keep.has(id)) drop.run(id);
+      if (keep.size === 0) this.db.prepare('DELETE FROM runs WHERE id = $run').run(p);
+      else
+        this.db
+          .prepare(
+            `UPDATE runs SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), archived_at = NULL, sample_cells = NULL, overfitting = 0 WHERE id = $run`,
+          )
+          .run(p);
+      return { keptCheckpoints: keep.size };
+    })();
+  }
+
+  /** Ids of the runs that are not deleted (for sweeping the folders a crash left behind). */
+  liveIds(): Set<number> {
+    return new Set(this.db.prepare(`SELECT id FROM runs r WHERE ${LIVE}`).pluck().all() as number[]);
   }
 }

@@ -78,7 +78,11 @@ export function countsOfFile(file: string): SnapshotCounts {
 
 /** Every checkpoint's id and folder (project-relative). */
 export function checkpointFolders(db: Db): { id: number; dir: string }[] {
-  return db.prepare('SELECT id, dir FROM checkpoints ORDER BY id').all() as { id: number; dir: string }[];
+  // A deleted run's checkpoints keep their rows for the gallery's provenance, but no weights.
+  return db.prepare('SELECT id, dir FROM checkpoints WHERE run_id IN (SELECT id FROM runs WHERE deleted_at IS NULL) ORDER BY id').all() as {
+    id: number;
+    dir: string;
+  }[];
 }
 
 /** Problems `PRAGMA integrity_check` finds (empty when the database is sound). */

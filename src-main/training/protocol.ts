@@ -77,6 +77,8 @@ export type TrainMessage =
   | { type: 'checkpoint'; step: number; dir: string }
   | { type: 'validation'; step: number; dTrain: number; dVal: number | null }
   | { type: 'sample'; step: number; file: string }
+  /** A conditional run's sample grid: the classes each of its cells is drawn for (sample-grid.ts). */
+  | { type: 'sample-cells'; cells: number[][] }
   | { type: 'paused'; step: number }
   /** This workstation's measured speed (a timing job's answer; a run's at its end). */
   | { type: 'speed'; imgPerSec: number; overhead?: number; backend: string }

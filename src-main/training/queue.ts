@@ -243,6 +243,11 @@ export class TrainingQueue {
     return p.runs.get(runId)!;
   }
 
+  /** Whether a job is training this run (or finishing after a pause or cancel). */
+  isActive(runId: number): boolean {
+    return this.active.has(runId);
+  }
+
   /** After opening a project: runs left 'running' by a stopped engine go back to the queue. */
   recover(): void {
     const p = this.o.project();
@@ -362,6 +367,9 @@ export class TrainingQueue {
             case 'sample':
               p.runs.addSample(run.id, message.step, message.file);
               this.changed(run.id, 'sample');
+              break;
+            case 'sample-cells':
+              p.runs.setSampleCells(run.id, message.cells);
               break;
             case 'paused':
               active.paused = true;

@@ -124,6 +124,7 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
   const runDir = `checkpoints/run-${runId}`;
   const checkpointDir = (step: number) => `${runDir}/step-${step}`;
   const grid = sampleGrid(config, dataset);
+  if (grid.cells) post({ type: 'sample-cells', cells: grid.cells });
   let lastSaved = resume && request.resumeFrom ? resume.step : -1;
   const save = async (state: TrainState, session: Session) => {
     await saveCheckpoint(join(projectDir, checkpointDir(state.step)), state);

@@ -12,6 +12,12 @@ export interface SampleGrid {
   z: Float32Array;
   cond: Float32Array | null;
   n: number;
+  /**
+   * For a conditional run, the classes (indices into the run's class list) each cell is drawn
+   * for, in reading order: read from the very condition vectors the grid uses, so what a person
+   * is told a cell shows is what the generator was given. Null for an unconditional run.
+   */
+  cells: number[][] | null;
 }
 
 /** The fixed latent vectors (and conditions, taken from 64 training images) every sample grid of a run uses. */
@@ -19,14 +25,25 @@ export function sampleGrid(config: TrainConfig, data: Dataset): SampleGrid {
   const n = 64;
   const z = new Float32Array(n * config.latentDim);
   for (let i = 0; i < n; i++) z.set(latentFor(hashSeed(config.seed, 0x9a1d), i, config.latentDim), i * config.latentDim);
-  if (config.classes === 0 || !data.cond) return { z, cond: null, n };
+  if (config.classes === 0 || !data.cond) return { z, cond: null, n, cells: null };
   const cond = new Float32Array(n * config.classes);
   const rng = new Rng(hashSeed(config.seed, 0xc0d));
   for (let i = 0; i < n; i++) {
     const idx = rng.int(data.count);
     cond.set(data.cond.subarray(idx * config.classes, (idx + 1) * config.classes), i * config.classes);
   }
-  return { z, cond, n };
+  return { z, cond, n, cells: cellClasses(cond, n, config.classes) };
+}
+
+/** The classes whose entry is set in each cell's condition vector. */
+export function cellClasses(cond: Float32Array, n: number, classes: number): number[][] {
+  const cells: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const set: number[] = [];
+    for (let c = 0; c < classes; c++) if (cond[i * classes + c]! > 0) set.push(c);
+    cells.push(set);
+  }
+  return cells;
 }
 
 /** An 8×8 grid of samples with 2 px gutters, as a PNG. */

@@ -186,6 +186,8 @@ export const Run = z.object({
   latestSample: projectFile.nullable(),
   /** True when validation says D has started to memorise the training images. */
   overfitting: z.boolean(),
+  /** When the run was archived (hidden from the run list unless archived runs are shown; its checkpoints stay usable); null when it is not. */
+  archivedAt: z.string().nullable().optional(),
 });
 
 /** One step's losses; which are present depends on the family (GAN: d, g; VAE: recon, kl). */
@@ -219,6 +221,51 @@ export const RunDetail = Run.extend({
   checkpoints: z.array(Checkpoint),
   /** The run's latest scoring on the val split (its alarms show in the run view); null before one. */
   latestEvaluation: Evaluation.nullable(),
+  /**
+   * A conditional run's sample grid: the tags each of its 64 cells is drawn for, in reading order
+   * (row by row), as the engine recorded them when it built the grid. Null for an unconditional run,
+   * or one trained before Atelier recorded them.
+   */
+  sampleTags: z.array(z.array(z.string())).nullable().optional(),
+});
+
+/** What deleting a run removes, what depends on it, and what stays (runs:removal); the confirmation shows it. */
+export const RunRemoval = z.object({
+  runId: id,
+  name: z.string(),
+  status: RunStatus,
+  /** Why it cannot be deleted now (it is training or queued, or a queued run starts from it); null when it can. */
+  blocked: z.string().nullable(),
+  /** Its checkpoints and the bytes of their weights. */
+  checkpoints: count,
+  checkpointBytes: count,
+  /** Its sample grids and their bytes. */
+  samples: count,
+  sampleBytes: count,
+  /** Scorings of the run or of its checkpoints, and the bytes of their evidence images. */
+  evaluations: count,
+  evaluationBytes: count,
+  /** Bytes of every file that goes. */
+  bytes: count,
+  /** One of its checkpoints is the published one (Generate's default): it is withdrawn. */
+  published: z.boolean(),
+  /** Images in the gallery drawn from its checkpoints: they stay, with their prompts, seeds and ratings, but can no longer be redrawn. */
+  generations: count,
+  /** Runs fine-tuned from its checkpoints: they stay, with their own checkpoints. */
+  fineTuned: z.array(z.object({ runId: id, name: z.string() })),
+  /** Feedback rounds that started from its checkpoints: they stay, with their before/after comparison. */
+  feedbackRoundsFrom: z.array(z.object({ runId: id, name: z.string() })),
+  /** This run is a feedback round: its record of the ratings it used goes with it. */
+  isFeedbackRound: z.boolean(),
+});
+
+export const RunDeleted = z.object({
+  runId: id,
+  /** Files and folders removed, and the bytes freed. */
+  removed: count,
+  bytes: count,
+  /** Gallery images drawn from it, which stay. */
+  keptGenerations: count,
 });
 
 export type RunT = z.output<typeof Run>;
@@ -226,3 +273,4 @@ export type RunDetailT = z.output<typeof RunDetail>;
 export type TrainSettingsT = z.output<typeof TrainSettings>;
 export type TrainSettingsInput = z.input<typeof TrainSettings>;
 export type CheckpointT = z.output<typeof Checkpoint>;
+export type RunRemovalT = z.output<typeof RunRemoval>;
