@@ -90,6 +90,9 @@ export class Training {
   /** runs:get of the selected run; null while it loads. */
   detail = $state.raw<RunDetailT | null>(null);
 
+  /** The run list shows archived runs too (they are hidden by default). */
+  showArchived = $state(false);
+
   /** Runs ticked for comparison (2–4), in the order they were ticked. */
   compareIds = $state<number[]>([]);
   comparing = $state(false);
@@ -133,6 +136,10 @@ export class Training {
       };
     }),
   );
+
+  /** The runs the list shows: archived ones only when asked for. */
+  listedRuns = $derived(this.showArchived ? this.displayRuns : this.displayRuns.filter((r) => !r.archivedAt));
+  archivedCount = $derived(this.runs.filter((r) => r.archivedAt).length);
 
   counts = $derived.by(() => {
     const c: Record<RunStatus, number> = { queued: 0, running: 0, paused: 0, done: 0, cancelled: 0, failed: 0 };
@@ -358,6 +365,39 @@ export class Training {
     } finally {
       delete this.busy[runId];
     }
+  }
+
+  /** Archives a run (the list hides it unless archived runs are shown; its checkpoints stay usable) or restores it. */
+  async archive(runId: number, archived: boolean): Promise<void> {
+    if (this.busy[runId]) return;
+    this.busy[runId] = true;
+    try {
+      const run = await this.api.runs.archive({ runId, archived });
+      this.patchRun(run);
+      this.deps.notify(archived ? `Archived ${run.name}. Its checkpoints stay in Generate; Show archived lists it again.` : `Restored ${run.name}.`);
+    } catch {
+      // `api` has raised a toast.
+    } finally {
+      delete this.busy[runId];
+    }
+  }
+
+  /** A run was deleted: the screen forgets it and shows the newest run still listed. */
+  forget(runId: number): void {
+    this.runs = this.runs.filter((r) => r.id !== runId);
+    this.compareIds = this.compareIds.filter((id) => id !== runId);
+    if (this.compareIds.length < 2) this.comparing = false;
+    this.curves.delete(runId);
+    this.curveVersion++;
+    delete this.live[runId];
+    if (this.selectedRunId === runId) {
+      this.selectedRunId = null;
+      this.detail = null;
+      const next = this.listedRuns[0];
+      if (next) this.select(next.id);
+    }
+    void this.loadCheckpoints().catch(() => {});
+    this.deps.onCheckpoint();
   }
 
   /** Put a run's settings in the form, to start from what worked (or to change one thing). */

@@ -98,3 +98,25 @@ export function smooth(column: readonly (number | null)[], weight: number): (num
 export function smoothColumns([steps, ...values]: Columns, weight: number): Columns {
   return [steps, ...values.map((c) => smooth(c, weight))];
 }
+
+/** The step of `steps` (sorted ascending) nearest to `value`; null when there are none. Ties go to the earlier step. */
+export function nearestStep(steps: readonly number[], value: number): number | null {
+  if (steps.length === 0) return null;
+  let lo = 0;
+  let hi = steps.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  const after = steps[lo]!;
+  const before = lo > 0 ? steps[lo - 1]! : after;
+  return value - before <= after - value ? before : after;
+}
+
+/** The step `by` places from `current` in `steps` (sorted), clamped to the ends; from nothing, the last. */
+export function stepFrom(steps: readonly number[], current: number | null, by: number): number | null {
+  if (steps.length === 0) return null;
+  const at = current === null ? steps.length - 1 : Math.max(0, steps.indexOf(nearestStep(steps, current)!));
+  return steps[Math.max(0, Math.min(steps.length - 1, at + by))]!;
+}
