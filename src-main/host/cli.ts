@@ -49,6 +49,8 @@ Usage:
   atelier eval <dir> --images <folder> [--split val|train|all]
                                                 score a folder of images made elsewhere with the same yardstick
   atelier import-checkpoint <dir> <checkpoint-folder> [--name N]   bring in a checkpoint from elsewhere to fine-tune or generate from
+  atelier runs archive|restore <dir> <run-id>   hide a run from the Train view's list (its checkpoints stay usable), or list it again
+  atelier runs delete <dir> <run-id> [--yes]    say what deleting a run removes and what stays; --yes deletes it
   atelier generate <dir> --prompt "tag, tag:1.5, -tag, seed:42, n:32" --out <folder> [--count N] [--seed S] [--checkpoint ID] [--truncation T]
   atelier rate <dir> <generation-id…> --stars N [--favourite] [--reject ${REJECT_REASONS.join('|')}]
           [--comment TEXT] [--reviewer NAME]     review generated images (as this workstation's reviewer unless --reviewer)
@@ -119,6 +121,7 @@ const options = {
   reviewer: { type: 'string' },
   without: { type: 'string' },
   checkpoints: { type: 'string' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -422,6 +425,47 @@ export async function main(argv: string[]): Promise<number> {
         say(
           `Imported checkpoint ${ck.id} (step ${ck.step}) as run ${ck.runId}: fine-tune with --from-checkpoint ${ck.id}, or generate with --checkpoint ${ck.id}.`,
         );
+        break;
+      }
+      case 'runs': {
+        const [action, dir, raw] = rest;
+        if (!['archive', 'restore', 'delete'].includes(action ?? '') || !dir || !raw) {
+          throw new UsageError('runs needs what to do, a project folder and a run id: atelier runs archive|restore|delete <dir> <run-id>');
+        }
+        const runId = Number(raw);
+        if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`"${raw}" is not a run id (a whole number from 1).`);
+        await call('project:open', { dir: resolve(dir) });
+        if (action !== 'delete') {
+          const run = await call('runs:archive', { runId, archived: action === 'archive' });
+          result = { runId, archivedAt: run.archivedAt ?? null };
+          say(action === 'archive' ? `Archived run ${runId} (${run.name}); its checkpoints stay usable.` : `Restored run ${runId} (${run.name}).`);
+          break;
+        }
+        const plan = await call('runs:removal', { runId });
+        if (plan.blocked) throw new AtelierError('invalid-state', plan.blocked);
+        const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+        const n = (count: number, what: string) => `${count.toLocaleString('en')} ${what}${count === 1 ? '' : 's'}`;
+        const goes = [
+          `${n(plan.checkpoints, 'checkpoint')} (${mb(plan.checkpointBytes)})`,
+          `${n(plan.samples, 'sample grid')} (${mb(plan.sampleBytes)})`,
+          `${n(plan.evaluations, 'evaluation')} (${mb(plan.evaluationBytes)})`,
+          ...(plan.published ? ['its published checkpoint mark'] : []),
+        ];
+        const stays = [
+          `${n(plan.generations, 'gallery image')} drawn from it (they can no longer be redrawn)`,
+          ...plan.fineTuned.map((r) => `run ${r.runId} (${r.name}), fine-tuned from it`),
+          ...plan.feedbackRoundsFrom.map((r) => `feedback round ${r.runId} (${r.name}), started from it`),
+        ];
+        if (!values.yes) {
+          result = { runId, deleted: false, plan };
+          say(`Deleting run ${runId} (${plan.name}) would remove: ${goes.join(', ')}.`);
+          say(`It would keep: ${stays.join('; ')}.`);
+          say('Nothing was deleted: run again with --yes to delete it.');
+          break;
+        }
+        const done = await call('runs:delete', { runId });
+        result = { ...done, deleted: true, plan };
+        say(`Deleted run ${runId} (${plan.name}): ${goes.join(', ')}; ${mb(done.bytes)} freed. Kept: ${stays.join('; ')}.`);
         break;
       }
       case 'generate': {

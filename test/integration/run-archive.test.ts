@@ -13,6 +13,7 @@ import type { GenerationDetailT, RunDetailT, RunRemovalT, RunT } from '../../src
 import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import type { Project } from '../../src-main/store/project';
+import { atelier } from './cli-helpers';
 import { routerCalls } from './router-calls';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
@@ -234,4 +235,25 @@ describe('deleting a run', () => {
     // A live run's folder is never swept.
     expect(existsSync(project.path(`checkpoints/run-${child}`))).toBe(true);
   });
+});
+
+describe('atelier runs archive|restore|delete', () => {
+  it('archives from the command line, and deletes only with --yes after saying what goes', async () => {
+    const id = run('From the terminal');
+    checkpoint(id, 2);
+    const dir = project.dir;
+    const archived = await atelier(['runs', 'archive', dir, String(id), '--json'], { timeoutMs: 60_000 });
+    expect(archived.code).toBe(0);
+    expect(archived.json.archivedAt).toMatch(/^\d{4}-/);
+    const asked = await atelier(['runs', 'delete', dir, String(id)], { timeoutMs: 60_000 });
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toMatch(/would remove: 1 checkpoint \(0\.0 MB\), 0 sample grids/);
+    expect(asked.stdout).toMatch(/Nothing was deleted: run again with --yes/);
+    expect(project.runs.get(id)).not.toBeNull();
+    const deleted = await atelier(['runs', 'delete', dir, String(id), '--yes', '--json'], { timeoutMs: 60_000 });
+    expect(deleted.code).toBe(0);
+    expect(deleted.json).toMatchObject({ deleted: true, runId: id, bytes: 1000 });
+    expect(project.runs.get(id)).toBeNull();
+    expect(existsSync(project.path(`checkpoints/run-${id}`))).toBe(false);
+  }, 120_000);
 });
