@@ -78,7 +78,14 @@ const LIVE = 'r.deleted_at IS NULL';
 /** Checkpoints of runs that are not deleted. */
 const LIVE_CHECKPOINT = 'c.run_id IN (SELECT id FROM runs WHERE deleted_at IS NULL)';
 
-/** What deleting a run would remove, and what names it (run-removal.ts words it). */
+/**
+ * SQLite gives a new row the highest id + 1, so deleting the newest run (or checkpoint) would hand
+ * its id to the next one, and with it its folder names (checkpoints/run-N) and any leftover files.
+ * The highest id ever deleted is kept in meta, and new rows are numbered past it.
+ */
+const DELETED_UP_TO = { runs: 'runs_deleted_up_to', checkpoints: 'checkpoints_deleted_up_to' } as const;
+
+/** What deleting a run would remove, and what names it (run-records.ts words it). */
 export interface RunRemovalFacts {
   checkpoints: { id: number; step: number; dir: string }[];
   samples: { step: number; file: string }[];
@@ -144,10 +151,11 @@ export class RunStore {
     return this.db.transaction(() => {
       const info = this.db
         .prepare(
-          `INSERT INTO runs (name, model, size, preset, steps, batch_size, seed, config, status, parent_checkpoint_id, sweep_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, name, model, size, preset, steps, batch_size, seed, config, status, parent_checkpoint_id, sweep_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
+          this.nextId('runs'),
           run.name,
           run.model,
           run.size,
@@ -165,6 +173,23 @@ export class RunStore {
       for (const a of run.assets) insert.run(id, a.assetId, a.role, a.weight, a.classes.join(','));
       return id;
     })();
+  }
+
+  /** The id a new row of `table` gets: past every row there is and every one deleted. */
+  private nextId(table: keyof typeof DELETED_UP_TO): number {
+    const max = (this.db.prepare(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck().get() as number) ?? 0;
+    const deleted = Number(this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(DELETED_UP_TO[table]) ?? 0);
+    return Math.max(max, Number.isFinite(deleted) ? deleted : 0) + 1;
+  }
+
+  private rememberDeleted(table: keyof typeof DELETED_UP_TO, ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const highest = Math.max(...ids);
+    this.db
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`,
+      )
+      .run(DELETED_UP_TO[table], String(highest));
   }
 
   createSweep(grid: unknown): number {
@@ -276,7 +301,7 @@ export class RunStore {
   addCheckpoint(runId: number, step: number, dir: string): number {
     const existing = this.db.prepare('SELECT id FROM checkpoints WHERE dir = ?').get(dir) as { id: number } | undefined;
     if (existing) return existing.id; // a resumed run rewrote the same step
-    const info = this.db.prepare('INSERT INTO checkpoints (run_id, step, dir) VALUES (?, ?, ?)').run(runId, step, dir);
+    const info = this.db.prepare('INSERT INTO checkpoints (id, run_id, step, dir) VALUES (?, ?, ?, ?)').run(this.nextId('checkpoints'), runId, step, dir);
     return Number(info.lastInsertRowid);
   }
 
@@ -386,7 +411,10 @@ export class RunStore {
       for (const table of ['run_losses', 'run_samples', 'run_assets']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = $run`).run(p);
       const keep = new Set(named);
       const drop = this.db.prepare('DELETE FROM checkpoints WHERE id = ?');
-      for (const id of this.db.prepare('SELECT id FROM checkpoints WHERE run_id = $run').pluck().all(p) as number[]) if (!keep.has(id)) drop.run(id);
+      const dropped = (this.db.prepare('SELECT id FROM checkpoints WHERE run_id = $run').pluck().all(p) as number[]).filter((id) => !keep.has(id));
+      for (const id of dropped) drop.run(id);
+      this.rememberDeleted('checkpoints', dropped);
+      this.rememberDeleted('runs', [runId]);
       if (keep.size === 0) this.db.prepare('DELETE FROM runs WHERE id = $run').run(p);
       else
         this.db

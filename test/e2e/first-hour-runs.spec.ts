@@ -2,7 +2,8 @@
 // conditional GAN (trained once per test run from the CLI): each sample cell says which tags it
 // was drawn for (hover, and the keyboard), the loss chart marks the sample step shown and a click
 // on it (or the arrow keys) moves the scrubber, a run is archived (hidden, shown again, restored)
-// and deleted after a confirmation that names what goes; its files are gone from the project.
+// and deleted after a confirmation that names what goes; its files are gone from the project; a
+// run that is training cannot be deleted, and the confirmation says why.
 // Screenshots land in test-results/runs-*.png to be looked at.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -144,4 +145,19 @@ test('delete asks first, naming what goes and what stays, then the run and its f
   expect(existsSync(folder)).toBe(false);
   expect((await call<unknown[]>('runs:list', {})).length).toBe(0);
   await shot('06-deleted');
+});
+
+test('a run that is training cannot be deleted: the confirmation says why and offers nothing to press', async () => {
+  const { runId } = await call<{ runId: number }>('runs:start', { model: 'cgan', steps: 400, batchSize: 8, workers: 1 });
+  const detail = page.locator(`[data-testid="run-detail"][data-run-id="${runId}"]`);
+  await expect(detail).toBeVisible();
+  await page.getByTestId('run-delete').click();
+  const dialog = page.getByTestId('delete-run-dialog');
+  await expect(dialog.getByTestId('delete-run-blocked')).toContainText(/is (training|waiting in the queue)\. Cancel it first/);
+  await expect(dialog.getByTestId('delete-run-confirm')).toHaveCount(0);
+  await shot('07-delete-blocked');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+  await expect(dialog).toBeHidden();
+  await call('runs:cancel', { runId });
+  await expect(detail.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled');
 });

@@ -214,13 +214,17 @@ describe('deleting a run', () => {
     expect(card.html).toContain('Fox sketches, fine-tuned');
   });
 
-  it('removes a run nothing points at entirely', async () => {
+  it('removes a run nothing points at entirely, and never gives its id to a new run', async () => {
     const lone = run('Lone');
-    checkpoint(lone, 1);
+    const loneCheckpoint = checkpoint(lone, 1);
     await call('runs:delete', { runId: lone });
     expect(project.db.prepare('SELECT count(*) FROM runs WHERE id = ?').pluck().get(lone)).toBe(0);
     expect(project.db.prepare('SELECT count(*) FROM checkpoints WHERE run_id = ?').pluck().get(lone)).toBe(0);
     expect(existsSync(project.path(`checkpoints/run-${lone}`))).toBe(false);
+    // It was the newest: its ids (and so its folder names) are never handed out again.
+    const after = run('After');
+    expect(after).toBe(lone + 1);
+    expect(checkpoint(after, 1)).toBe(loneCheckpoint + 1);
   });
 
   it('after a crash between the transaction and the files, leaves no rows, and the next delete sweeps the files', async () => {
