@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationDetailT, RunDetailT, RunRemovalT, RunT } from '../../src-preload/contract';
+import { exportBundle } from '../../src-main/bundles/export-bundle';
+import { openBundle } from '../../src-main/bundles/open-bundle';
 import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import type { Project } from '../../src-main/store/project';
@@ -212,6 +214,21 @@ describe('deleting a run', () => {
     expect((await call<RunDetailT>('runs:get', { runId: child })).checkpoints).toHaveLength(1);
     const card = await call<{ html: string }>('cards:get', { runId: child });
     expect(card.html).toContain('Fox sketches, fine-tuned');
+  });
+
+  it('leaves a project that still exports as a bundle, opens, and shows the gallery image', async () => {
+    const file = join(root, 'after-delete.atelier');
+    const out = await exportBundle(project, file, { generations: true, checkpoints: 'published', atelier: 'test' });
+    expect(out.bytes).toBeGreaterThan(0);
+    const opened = join(root, 'opened');
+    await openBundle(file, opened);
+    const copy = studio.openProject(opened);
+    try {
+      expect(copy.runs.list().map((r) => r.id)).not.toContain(a);
+      expect((await call<GenerationDetailT>('generations:get', { id: generationId })).runName).toBe('Fox sketches (deleted)');
+    } finally {
+      project = studio.openProject(join(root, 'p'));
+    }
   });
 
   it('removes a run nothing points at entirely, and never gives its id to a new run', async () => {
