@@ -174,7 +174,7 @@ export class Training {
     );
     void this.enter().then(() => {
       const running = this.jobs.active.find((j) => j.kind === 'train' && j.runId !== null)?.runId ?? null;
-      const latest = running ?? this.runs[0]?.id ?? null;
+      const latest = running ?? this.listedRuns[0]?.id ?? null;
       if (this.selectedRunId === null && latest !== null) this.select(latest);
     });
   }
