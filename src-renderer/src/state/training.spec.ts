@@ -197,3 +197,38 @@ describe('Training', () => {
     expect(notes).toEqual(['2 runs added to the queue.']);
   });
 });
+
+describe('Training: archived and deleted runs', () => {
+  it('archiving hides a run from the list until archived runs are shown; restoring lists it again', async () => {
+    const { fake, training, setRuns, notes } = setup();
+    setRuns([run(2, { status: 'done' }), run(1, { status: 'done' })]);
+    fake.answer({ 'runs:archive': ({ runId, archived }) => run(runId, { status: 'done', archivedAt: archived ? '2025-02-01T10:00:00Z' : null }) });
+    await training.loadRuns();
+    await training.archive(2, true);
+    expect(training.listedRuns.map((r) => r.id)).toEqual([1]);
+    expect(training.archivedCount).toBe(1);
+    expect(notes[0]).toMatch(/^Archived run 2\. Its checkpoints stay in Generate/);
+    training.showArchived = true;
+    expect(training.listedRuns.map((r) => r.id)).toEqual([2, 1]);
+    await training.archive(2, false);
+    training.showArchived = false;
+    expect(training.listedRuns.map((r) => r.id)).toEqual([2, 1]);
+    expect(training.archivedCount).toBe(0);
+  });
+
+  it('forgetting a deleted run drops it from the list, the comparison and the detail, and shows the next listed run', async () => {
+    const { training, setRuns, summaries } = setup();
+    setRuns([run(3, { status: 'done' }), run(2, { status: 'done', archivedAt: '2025-02-01' }), run(1, { status: 'done' })]);
+    await training.loadRuns();
+    training.select(3);
+    await settle();
+    training.toggleCompare(3);
+    training.toggleCompare(1);
+    setRuns([run(2, { status: 'done', archivedAt: '2025-02-01' }), run(1, { status: 'done' })]);
+    training.forget(3);
+    expect(training.runs.map((r) => r.id)).toEqual([2, 1]);
+    expect(training.compareIds).toEqual([1]);
+    expect(training.selectedRunId).toBe(1); // run 2 is archived and hidden
+    expect(summaries()).toBe(1);
+  });
+});
