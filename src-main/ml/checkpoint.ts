@@ -82,7 +82,7 @@ export async function saveCheckpoint(dir: string, state: TrainState): Promise<{ 
       step: state.step,
       backend: state.backend,
       savedAt: new Date().toISOString(),
-      ...(state.trainedMs !== undefined ? { trainedMs: Math.round(state.trainedMs) } : {}),
+      ...(state.trainedMs !== undefined ? { trainedMs: state.trainedMs } : {}),
       groups: Object.keys(state.groups),
       weightsManifest: [{ paths: [WEIGHTS_BIN], weights: specs }],
     };
