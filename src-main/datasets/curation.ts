@@ -4,7 +4,7 @@ import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
 import { clusterNearDuplicates, directDuplicates, pickKeeper } from './near-duplicates';
-import { colourPrintDistance, flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
+import { flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
 
 export interface SplitSettings {
@@ -40,69 +40,11 @@ export function toFilter(input: {
   return filter;
 }
 
-/**
- * Largest colour-print distance (quality.ts colourPrintDistance, mean |Δ| in 0–255) between
- * an image and its near-duplicate. Calibrated on the starter set (bench/curation-calibration.ts,
- * docs/curation.md): resized, re-encoded and 5%-brightened copies stay below it, and no two
- * distinct starter emoji (skin tones included) fall within it together with the hash.
- */
-export const MAX_COLOUR_PRINT_DISTANCE = 14;
-/** The fallback for images imported before colour prints: mean colour, 0–255 per channel. */
+/** Largest mean-colour difference (0–255 per channel) between an image and its near-duplicate. */
 const MAX_COLOUR_SHIFT = 12;
 
-interface ColourInfo {
-  print?: string;
-  mean?: [number, number, number];
-}
-
-function colourOf(quality: string | null): ColourInfo {
-  if (!quality) return {};
-  const q = JSON.parse(quality) as Record<string, unknown>;
-  const info: ColourInfo = {};
-  if (typeof q.colourPrint === 'string') info.print = q.colourPrint;
-  if (typeof q.meanR === 'number') info.mean = [q.meanR, q.meanG as number, q.meanB as number];
-  return info;
-}
-
-/** Whether two images look alike in colour: by their prints, or by mean colour for older imports. */
-export function sameColours(a: ColourInfo, b: ColourInfo): boolean {
-  if (a.print && b.print) return colourPrintDistance(a.print, b.print) <= MAX_COLOUR_PRINT_DISTANCE;
-  if (a.mean && b.mean) return Math.max(Math.abs(a.mean[0] - b.mean[0]), Math.abs(a.mean[1] - b.mean[1]), Math.abs(a.mean[2] - b.mean[2])) <= MAX_COLOUR_SHIFT;
-  return true;
-}
-
-export interface DuplicateCandidate {
-  id: number;
-  phash: string;
-  width: number;
-  height: number;
-  bytes: number;
-  /** The stored quality JSON (QualityMeasures plus the import's mean colour), or null. */
-  quality: string | null;
-}
-
-/**
- * Groups to review, each centred on the image to keep: every other member is within
- * `threshold` bits of that keeper's hash and within MAX_COLOUR_PRINT_DISTANCE of its colours.
- * Single-linkage clusters alone chain look-alikes (1,088 starter emoji at 6 bits), so each
- * is split greedily around its best images. Pure: the calibration bench runs it too.
- */
-export function duplicateGroups(rows: readonly DuplicateCandidate[], threshold: number): { ids: number[]; keep: number }[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const colour = new Map(rows.map((r) => [r.id, colourOf(r.quality)]));
-  const sameColour = (a: number, b: number) => sameColours(colour.get(a)!, colour.get(b)!);
-  const groups: { ids: number[]; keep: number }[] = [];
-  for (const cluster of clusterNearDuplicates(rows, threshold)) {
-    let remaining = cluster.map((id) => byId.get(id)!);
-    while (remaining.length > 1) {
-      const keep = pickKeeper(remaining);
-      const copies = directDuplicates(remaining, keep, threshold).filter((id) => sameColour(id, keep));
-      if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
-      const taken = new Set([keep, ...copies]);
-      remaining = remaining.filter((m) => !taken.has(m.id));
-    }
-  }
-  return groups.sort((a, b) => a.ids[0]! - b.ids[0]!);
+function colourOf(q: Record<string, number>): [number, number, number] | null {
+  return q.meanR === undefined ? null : [q.meanR, q.meanG!, q.meanB!];
 }
 
 export class Curation {
@@ -118,7 +60,26 @@ export class Curation {
    * (1,088 starter emoji at 6 bits), so each is split greedily around its best images.
    */
   duplicates(threshold: number): { ids: number[]; keep: number }[] {
-    return duplicateGroups(this.project.assets.perceptualHashes(), threshold);
+    const rows = this.project.assets.perceptualHashes();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const colour = new Map(rows.map((r) => [r.id, r.quality ? colourOf(JSON.parse(r.quality) as Record<string, number>) : null]));
+    const sameColour = (a: number, b: number) => {
+      const ca = colour.get(a);
+      const cb = colour.get(b);
+      return !ca || !cb || Math.max(Math.abs(ca[0] - cb[0]), Math.abs(ca[1] - cb[1]), Math.abs(ca[2] - cb[2])) <= MAX_COLOUR_SHIFT;
+    };
+    const groups: { ids: number[]; keep: number }[] = [];
+    for (const cluster of clusterNearDuplicates(rows, threshold)) {
+      let remaining = cluster.map((id) => byId.get(id)!);
+      while (remaining.length > 1) {
+        const keep = pickKeeper(remaining);
+        const copies = directDuplicates(remaining, keep, threshold).filter((id) => sameColour(id, keep));
+        if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
+        const taken = new Set([keep, ...copies]);
+        remaining = remaining.filter((m) => !taken.has(m.id));
+      }
+    }
+    return groups.sort((a, b) => a.ids[0]! - b.ids[0]!);
   }
 
   splitInfo(): SplitInfo {
@@ -188,10 +149,4 @@ export class Curation {
   trainingAssets(): AssetRow[] {
     return this.project.assets.all({ excluded: false }).filter((a) => a.split === null || a.split === 'train');
   }
-}
-
-/** The stored measures as the contract shows them: numbers only (the colour print stays in the main process). */
-export function numericQuality(quality: unknown): Record<string, number> | null {
-  if (!quality || typeof quality !== 'object') return null;
-  return Object.fromEntries(Object.entries(quality as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
