@@ -259,7 +259,7 @@ describe('BundleOpen', () => {
     });
     const handed: unknown[] = [];
     const opener = new BundleOpen(fake.api, (o) => handed.push(o));
-    opener.setFile('/tmp/x.atelier');
+    opener.setFile('x.atelier');
     await opener.check();
     expect(opener.checkError).toBe('x.atelier cannot be opened: it is not a complete zip archive.');
     expect(opener.info).toBeNull();
