@@ -27,6 +27,7 @@ import { GenerationService } from '../generate/service';
 import { completePrompt } from '../generate/prompt';
 import { acquireProjectLock, type ProjectLock } from './project-lock';
 import { importCheckpoint } from '../training/import-checkpoint';
+import type { ProgressMessage } from '../training/protocol';
 import { TrainingQueue } from '../training/queue';
 import { archiveRun, deleteRun, removalPlan, sampleTags } from '../training/run-records';
 import { createRouter, type Handlers, type Router } from './router';
@@ -530,21 +531,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
   };
 }
 
-function progressPayload(
-  record: { id: string; kind: JobKindT; runId: number | null },
-  m: {
-    step: number;
-    total: number;
-    message: string;
-    lossD?: number;
-    lossG?: number;
-    recon?: number;
-    kl?: number;
-    imgPerSec?: number;
-    meanImgPerSec?: number;
-    phase?: EventPayload<'job:progress'>['phase'];
-  },
-): EventPayload<'job:progress'> {
+function progressPayload(record: { id: string; kind: JobKindT; runId: number | null }, m: Omit<ProgressMessage, 'type'>): EventPayload<'job:progress'> {
   return {
     jobId: record.id,
     kind: record.kind,

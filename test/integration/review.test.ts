@@ -16,6 +16,7 @@ import { forkLauncher } from '../../src-main/host/jobs';
 import { createStudio, type Studio } from '../../src-main/host/studio';
 import type { Project } from '../../src-main/store/project';
 import { routerCalls } from './router-calls';
+import { generationRow } from '../fixtures/generation-row';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 const IMAGES = 64;
@@ -69,27 +70,7 @@ beforeAll(async () => {
     await sharp(Buffer.from(svg)).png().toFile(project.path(file));
     items.push({ b, file });
   }
-  const { ids: made } = project.generations.addBatch(
-    items.map((it, i) => ({
-      checkpointId,
-      seed: 1,
-      index: i,
-      file: it.file,
-      size: 32,
-      width: 32,
-      height: 32,
-      prompt: '',
-      latent: new Float32Array(4),
-      cond: null,
-      truncation: null,
-      origin: 'prompt' as const,
-      parentId: null,
-      params: null,
-      post: [],
-      backend: 'test',
-      tags: [],
-    })),
-  );
+  const { ids: made } = project.generations.addBatch(items.map((it, i) => generationRow({ checkpointId, seed: 1, index: i, file: it.file })));
   ids = made;
   made.forEach((id, i) => brightness.set(id, items[i]!.b));
 }, 60_000);

@@ -17,6 +17,7 @@ import { createStudio, type Studio } from '../../src-main/host/studio';
 import type { Project } from '../../src-main/store/project';
 import { atelier } from './cli-helpers';
 import { routerCalls } from './router-calls';
+import { generationRow } from '../fixtures/generation-row';
 
 const JOB_PROCESS = fileURLToPath(new URL('../../src-main/host/job-process.ts', import.meta.url));
 
@@ -102,25 +103,7 @@ beforeAll(async () => {
   checkpoint(child, 3);
   file('generated/fixture/0.png', 50);
   const made = project.generations.addBatch([
-    {
-      checkpointId: aSecond,
-      seed: 42,
-      index: 0,
-      file: 'generated/fixture/0.png',
-      size: 32,
-      width: 32,
-      height: 32,
-      prompt: 'red fox',
-      latent: new Float32Array(100),
-      cond: null,
-      truncation: null,
-      origin: 'prompt' as const,
-      parentId: null,
-      params: null,
-      post: [],
-      backend: 'test',
-      tags: [],
-    },
+    generationRow({ checkpointId: aSecond, seed: 42, index: 0, file: 'generated/fixture/0.png', prompt: 'red fox', latent: new Float32Array(100) }),
   ]);
   generationId = made.ids[0]!;
 });

@@ -15,21 +15,9 @@ export type CheckpointItem = OpOutput<'checkpoints:list'>[number];
 
 export const MAX_COMPARE = 4;
 
-/** Live numbers of a run in progress, from `job:progress`. */
-export interface LiveRun {
-  step: number;
-  total: number;
-  lossD?: number;
-  lossG?: number;
-  recon?: number;
-  kl?: number;
-  imgPerSec?: number;
-  /** The run's mean img/s so far. */
-  meanImgPerSec?: number;
-  /** Before the first step: what the run is doing (loading images, building the model, the first step). */
-  phase?: JobProgressT['phase'];
-  message?: string;
-}
+/** Live numbers of a run in progress, from `job:progress` (before the first step, `phase` says what the run is doing). */
+export type LiveRun = Pick<JobProgressT, 'step' | 'total'> &
+  Partial<Pick<JobProgressT, 'lossD' | 'lossG' | 'recon' | 'kl' | 'imgPerSec' | 'meanImgPerSec' | 'phase' | 'message'>>;
 
 /** The sweep dialog's picks, kept while the window lives (a cancelled dialog opens as it was left). */
 export interface SweepChoices {

@@ -13,6 +13,7 @@ import { EMBEDDING_CREDITS } from '../../../src-main/evaluation/credits';
 import type { NewAsset, Split } from '../../../src-main/store/assets';
 import type { NewEvaluation } from '../../../src-main/store/evaluations';
 import { Project } from '../../../src-main/store/project';
+import { generationRow } from '../../fixtures/generation-row';
 
 const root = mkdtempSync(join(tmpdir(), 'atelier-card-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -134,25 +135,18 @@ function teamProject(): { p: Project; runId: number; first: number; last: number
   p.evaluations.add(evaluation(runId, last));
 
   const drawn = p.generations.addBatch(
-    Array.from({ length: 3 }, (_, i) => ({
-      checkpointId: last,
-      seed: 5,
-      index: i,
-      file: `samples/g/${i}.png`,
-      size: 32,
-      width: 32,
-      height: 32,
-      prompt: 'cat',
-      latent: new Float32Array(64),
-      cond: null,
-      truncation: null,
-      origin: 'prompt' as const,
-      parentId: null,
-      params: null,
-      post: [],
-      backend: 'cpu',
-      tags: [{ tag: 'cat', weight: 1 }],
-    })),
+    Array.from({ length: 3 }, (_, i) =>
+      generationRow({
+        checkpointId: last,
+        seed: 5,
+        index: i,
+        file: `samples/g/${i}.png`,
+        prompt: 'cat',
+        latent: new Float32Array(64),
+        backend: 'cpu',
+        tags: [{ tag: 'cat', weight: 1 }],
+      }),
+    ),
   ).ids;
   p.reviews.set('Ana Lima', drawn, { stars: 5 });
   p.reviews.set('Bo', [drawn[0]!], { stars: 1, reject: 'boring' });
