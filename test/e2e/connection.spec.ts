@@ -3,17 +3,14 @@
 // itself when the same studio (same port, same ATELIER_STUDIO_TOKEN) comes back, and a
 // studio restarted with a new token named as such with what to do. Screenshots land in
 // test-results/connection-*.png at 1440×900.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { studioWithProject, type RunningStudio } from './studio';
+import { spawnStudio, studioWithProject, type RunningStudio } from './studio';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'out/main/cli.js');
 const scratch = mkdtempSync(join(tmpdir(), 'atelier-e2e-connection-'));
 const ENV = {
   ...process.env,
@@ -39,21 +36,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startSecond(token: string): Promise<void> {
-  const child = spawn(process.execPath, [CLI, 'studio', '--port', String(port), '--projects', join(scratch, 'projects'), '--json'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...ENV, ATELIER_STUDIO_TOKEN: token },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-  });
-  second = { child, url };
+  second = await spawnStudio(['--port', String(port), '--projects', join(scratch, 'projects')], { ...ENV, ATELIER_STUDIO_TOKEN: token });
 }
 
 async function stopSecond(): Promise<void> {

@@ -45,14 +45,21 @@ export type Prepare = ((dir: string, cli: string) => void) & { key?: string };
 const templates = process.env.ATELIER_E2E_TEMPLATES ?? mkdtempSync(join(tmpdir(), 'atelier-e2e-templates-'));
 const templateOf = (key: string) => join(templates, key.replace(/[^a-z0-9+-]/gi, '_'));
 
-/** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
-export async function studioWithProject(options: { starter: boolean; prepare?: Prepare }): Promise<RunningStudio> {
-  const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
-  const dir = join(root, 'project');
+/**
+ * Makes the project `options` describe in `dir`: copied from this run's template when there is one,
+ * else created (from the starter template when the starter is asked for and that template exists)
+ * and, when it has a `key`, kept as a template for the next spec.
+ */
+export function makeProject(dir: string, options: { starter: boolean; prepare?: Prepare }): void {
   const key = options.prepare && !options.prepare.key ? null : `${options.starter ? 'starter' : 'empty'}+${options.prepare?.key ?? 'nothing'}`;
   const template = key === null ? undefined : templateOf(key);
   if (template && existsSync(template)) {
     cpSync(template, dir, { recursive: true });
+    return;
+  }
+  const starter = templateOf('starter+nothing');
+  if (options.starter && options.prepare && existsSync(starter)) {
+    cpSync(starter, dir, { recursive: true });
   } else {
     const created = spawnSync(process.execPath, [CLI, 'new', dir, ...(options.starter ? ['--starter'] : []), '--json'], {
       cwd: ROOT,
@@ -60,20 +67,40 @@ export async function studioWithProject(options: { starter: boolean; prepare?: P
       env: TEST_ENV,
     });
     if (created.status !== 0) throw new Error(`atelier new failed: ${created.stderr}`);
-    options.prepare?.(dir, CLI);
-    if (template) {
-      // Copied under a name of this process's and renamed: a template is whole or absent, and when
-      // two workers make the same one at once, the first rename wins and the other copy goes.
-      const partial = `${template}.partial-${process.pid}`;
-      cpSync(dir, partial, { recursive: true });
-      try {
-        renameSync(partial, template);
-      } catch {
-        rmSync(partial, { recursive: true, force: true });
-      }
+  }
+  options.prepare?.(dir, CLI);
+  if (template) {
+    // Copied under a name of this process's and renamed: a template is whole or absent, and when
+    // two workers make the same one at once, the first rename wins and the other copy goes.
+    const partial = `${template}.partial-${process.pid}`;
+    cpSync(dir, partial, { recursive: true });
+    try {
+      renameSync(partial, template);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
     }
   }
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'studio', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: TEST_ENV });
+}
+
+/** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
+export async function studioWithProject(options: { starter: boolean; prepare?: Prepare }): Promise<RunningStudio> {
+  const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
+  const dir = join(root, 'project');
+  makeProject(dir, options);
+  const { child, url } = await spawnStudio([dir], TEST_ENV);
+  return {
+    url,
+    dir,
+    stop() {
+      child.kill();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts `atelier studio <args> --json` and resolves with the address it prints. */
+export async function spawnStudio(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'studio', ...args, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -83,14 +110,7 @@ export async function studioWithProject(options: { starter: boolean; prepare?: P
     });
     child.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
   });
-  return {
-    url,
-    dir,
-    stop() {
-      child.kill();
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+  return { child, url };
 }
 
 /** A `prepare` that trains a small 32 px conditional GAN for a few steps from the CLI: enough for screens about its images, not for the pictures. */
