@@ -89,12 +89,14 @@ test('a starting run shows what it does, the name stays, and its early checkpoin
   await expect(page.getByTestId('train-name')).toHaveValue('first look');
   // Before its first step the run says what it is doing (loading, building, first step).
   await expect(detail.getByTestId('run-phases')).toBeVisible();
-  await detail.scrollIntoViewIfNeeded();
+  await detail.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot('05-startup-phases');
   await expect(detail.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
   await expect(detail.getByTestId('run-phases')).toHaveCount(0);
   await expect(detail.getByTestId('run-early')).toHaveText('Step 2 of a recommended ≈3,875: expect colour blobs; shapes appear around step 1,500.');
-  await detail.scrollIntoViewIfNeeded();
+  // The run's closing line does not send the person to Generate as if the checkpoint were ready.
+  await expect(detail).toContainText('Done and saved, but early: fine-tune from this checkpoint');
+  await detail.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot('06-early-checkpoint');
 });
 

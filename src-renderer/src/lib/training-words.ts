@@ -50,9 +50,12 @@ export function speedSource(e: RunEstimateT): string {
   return e.source === 'run' ? `${rate}, measured by an earlier run here` : `${rate}, timed on this machine`;
 }
 
-/** What a finished run says about its last checkpoint: generate with it, or, while it is early, what to expect and how to go on. */
+/**
+ * What a finished run says about its last checkpoint: generate with it, or, while it is early (the
+ * line above it says how early), how to go on.
+ */
 export function doneSentence(step: number): string {
-  const early = earlyCheckpointSentence(step);
-  if (early === null) return 'Done. Its last checkpoint is saved: generate images with it in Generate.';
-  return `Done, and saved, but early. ${early} Fine-tune from this checkpoint to train on, or try it in Generate.`;
+  return isEarly(step)
+    ? 'Done and saved, but early: fine-tune from this checkpoint to train on, or try it in Generate.'
+    : 'Done. Its last checkpoint is saved: generate images with it in Generate.';
 }
