@@ -329,7 +329,7 @@ async function baseModel(reals: Dataset, cfg: TrainConfig, t0: Thresholds | null
     workers,
     sampleEvery: 250,
     onSample: async (session: Session) => {
-      const set = await draw(session.state(), z, evalCount);
+      const set = await draw(await session.state(), z, evalCount);
       const b = set.map(brightness);
       const sd = Math.sqrt(mean(b.map((x) => (x - mean(b)) ** 2)));
       console.log(
@@ -459,7 +459,7 @@ async function main(): Promise<void> {
           const e0 = performance.now();
           const trainSec = (e0 - started - evalMs) / 1000;
           const sheet = sheets && repeat === 0 && session.step === steps ? join(sheets, `${v.name}.png`) : undefined;
-          report({ variant: v.name, repeat, step: session.step, trainSec, ...(await evaluate(session.state(), t, rated, latentDim, sheet)) });
+          report({ variant: v.name, repeat, step: session.step, trainSec, ...(await evaluate(await session.state(), t, rated, latentDim, sheet)) });
           evalMs += performance.now() - e0;
         },
       });

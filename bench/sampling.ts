@@ -56,7 +56,7 @@ async function timeDraws(n: number, latentDim: number, draw: (n: number, z: Floa
 /** One thread: the generator drawn directly. */
 async function single(cfg: TrainConfig, n: number): Promise<number[]> {
   const session = createSession(cfg);
-  const generator = loadGenerator(session.state());
+  const generator = loadGenerator(await session.state());
   session.dispose();
   try {
     return await timeDraws(n, cfg.latentDim, (m, z) => drawBytes(generator, m, z, null));
@@ -68,7 +68,7 @@ async function single(cfg: TrainConfig, n: number): Promise<number[]> {
 /** Every core: the generator process's DrawPool (this thread plus worker threads). */
 async function pooled(cfg: TrainConfig, n: number, dir: string): Promise<number[]> {
   const session = createSession(cfg);
-  await saveCheckpoint(dir, session.state());
+  await saveCheckpoint(dir, await session.state());
   session.dispose();
   const pool = new DrawPool(availableParallelism());
   await pool.warm(dir);
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
         status: 'done',
       });
       const folder = `checkpoints/run-${runId}/step-0000001`;
-      await saveCheckpoint(project.path(folder), session.state());
+      await saveCheckpoint(project.path(folder), await session.state());
       session.dispose();
       const checkpointId = project.runs.addCheckpoint(runId, 1, folder);
       await call('generations:options', { checkpointId });

@@ -49,16 +49,16 @@ async function main(): Promise<void> {
     const session = createSession(cfg);
     try {
       if (results.length === 0) {
-        const st = session.state();
+        const st = await session.state();
         const params = (g: string) => st.groups[g]!.filter((a) => !/\.(mean|var)$/.test(a.name)).reduce((n, a) => n + a.data.length, 0);
         console.log(`params: G ${params('generator')}, D ${params('discriminator')}`);
       }
-      for (let i = 0; i < warmup; i++) trainOnBatch(session, sampler);
+      for (let i = 0; i < warmup; i++) await trainOnBatch(session, sampler);
       const times: number[] = [];
       let last: { lossD?: number; lossG?: number } = {};
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
-        last = trainOnBatch(session, sampler); // reads the losses, so every step has completed
+        last = await trainOnBatch(session, sampler); // reads the losses, so every step has completed
         times.push(performance.now() - t0);
       }
       const total = times.reduce((a, b) => a + b, 0);
@@ -72,8 +72,8 @@ async function main(): Promise<void> {
 
       // Where the time goes: a few profiled steps, averaged (profiling adds a little overhead).
       const profiledSteps = 3;
-      const profile = await tf.profile(() => {
-        for (let i = 0; i < profiledSteps; i++) trainOnBatch(session, sampler);
+      const profile = await tf.profile(async () => {
+        for (let i = 0; i < profiledSteps; i++) await trainOnBatch(session, sampler);
       });
       const byKernel = new Map<string, { ms: number; calls: number }>();
       let profiled = 0;

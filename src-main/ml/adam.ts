@@ -1,7 +1,7 @@
 // Adam (PyTorch semantics: eps added to the bias-corrected √v) with its state kept under the
 // network's own parameter names, so it can be checkpointed and restored on any backend.
 import { tf } from './backend.js';
-import type { NamedArray } from './models/dcgan.js';
+import { readNamed, type NamedArray } from './models/dcgan.js';
 
 export interface AdamConfig {
   lr: number;
@@ -34,11 +34,11 @@ export class Adam {
   }
 
   /** One optimisation step on `loss`; returns the loss value before the update. */
-  minimize(loss: () => tf.Scalar): number {
+  async minimize(loss: () => tf.Scalar): Promise<number> {
     const { value, grads } = tf.variableGrads(loss, this.varList);
     try {
       this.applyGradients(grads);
-      return (value.dataSync() as Float32Array)[0] ?? NaN;
+      return (await value.data())[0] ?? NaN;
     } finally {
       value.dispose();
       tf.dispose(grads);
@@ -47,9 +47,10 @@ export class Adam {
 
   /**
    * Gradients of `loss().total` for every parameter, in the order the optimizer holds them (the
-   * same on every replica), and the values of `loss().parts`. The caller disposes the grads.
+   * same on every replica), and the values of `loss().parts` (read without blocking, so a GPU
+   * backend, whose reads are asynchronous, can train). The caller disposes the grads.
    */
-  computeGradients(loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): { grads: tf.Tensor[]; scalars: number[] } {
+  async computeGradients(loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): Promise<{ grads: tf.Tensor[]; scalars: number[] }> {
     let parts: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const out = loss();
@@ -57,8 +58,11 @@ export class Adam {
       return out.total;
     }, this.varList);
     try {
-      const scalars = parts.map((p) => (p === (value as tf.Tensor) || p.isDisposed ? value : p).dataSync()[0] ?? NaN);
+      const scalars = await Promise.all(parts.map(async (p) => (await (p === (value as tf.Tensor) || p.isDisposed ? value : p).data())[0] ?? NaN));
       return { grads: this.varList.map((v) => grads[v.name]!), scalars };
+    } catch (error) {
+      tf.dispose(grads);
+      throw error;
     } finally {
       value.dispose();
       for (const p of parts) if (!p.isDisposed) p.dispose();
@@ -95,28 +99,34 @@ export class Adam {
     });
   }
 
-  /** Moments and step count under `<param>/m`, `<param>/v`, `t`. */
+  /** Moments and step count under `<param>/m`, `<param>/v`, `t` (a synchronous read: CPU backends only). */
   getState(): NamedArray[] {
-    const out: NamedArray[] = [{ name: 't', shape: [], data: Float32Array.of(this.t) }];
-    for (const [name, m] of this.m) {
-      out.push({ name: `${name}/m`, shape: [...m.shape], data: Float32Array.from(m.dataSync() as Float32Array) });
-      const v = this.v.get(name)!;
-      out.push({ name: `${name}/v`, shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
-    }
-    return out;
+    return [this.stepEntry(), ...this.moments().map(([name, x]) => ({ name, shape: [...x.shape], data: Float32Array.from(x.dataSync() as Float32Array) }))];
+  }
+
+  /** getState() without blocking: the read every backend supports (a GPU's is asynchronous). */
+  async readState(): Promise<NamedArray[]> {
+    const t = this.stepEntry();
+    return [t, ...(await readNamed(this.moments()))];
+  }
+
+  private stepEntry(): NamedArray {
+    return { name: 't', shape: [], data: Float32Array.of(this.t) };
+  }
+
+  /** Each parameter's first and second moment, in checkpoint order. */
+  private moments(): [string, tf.Variable][] {
+    return [...this.m].flatMap(([name, m]) => [
+      [`${name}/m`, m],
+      [`${name}/v`, this.v.get(name)!],
+    ]);
   }
 
   setState(state: readonly NamedArray[]): void {
     const byName = new Map(state.map((a) => [a.name, a]));
     const t = byName.get('t')?.data[0];
     if (t === undefined || !Number.isInteger(t) || t < 0) throw new Error('optimizer state has no valid step count');
-    for (const [name, slots] of [...this.m].flatMap(
-      ([n, m]) =>
-        [
-          [`${n}/m`, m],
-          [`${n}/v`, this.v.get(n)!],
-        ] as const,
-    )) {
+    for (const [name, slots] of this.moments()) {
       const a = byName.get(name);
       if (!a) throw new Error(`optimizer state is missing ${name}`);
       if (a.data.length !== slots.size) throw new Error(`optimizer state ${name} has ${a.data.length} values, expected ${slots.size}`);

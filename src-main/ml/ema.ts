@@ -14,7 +14,7 @@
 // established average: t is set to the end of the warm-up. Checkpoint getState() for an exact
 // resume; a snapshot() alone only differs if the run is resumed during the warm-up.
 import { tf } from './backend.js';
-import type { NamedArray } from './models/dcgan.js';
+import { readNamed, type NamedArray } from './models/dcgan.js';
 
 export interface EmaOptions {
   /** Use d = min(decay, (1 + t)/(10 + t)); default true. */
@@ -84,9 +84,26 @@ export class Ema {
     return [...this.shadow].map(([name, e]) => ({ name, shape: [...e.shape], data: Float32Array.from(e.dataSync() as Float32Array) }));
   }
 
+  /** The averages as tensors (the EMA's own: not to be disposed), e.g. to copy into a network on the same backend. */
+  averages(): ReadonlyMap<string, tf.Tensor> {
+    this.assertLive();
+    return this.shadow;
+  }
+
   /** snapshot() plus the update count as an entry named 't' (shape []). */
   getState(): NamedArray[] {
-    return [{ name: EMA_STEP_ENTRY, shape: [], data: Float32Array.of(this.t) }, ...this.snapshot()];
+    return [this.stepEntry(), ...this.snapshot()];
+  }
+
+  /** getState() without blocking: the read every backend supports (a GPU's is asynchronous). */
+  async readState(): Promise<NamedArray[]> {
+    this.assertLive();
+    const t = this.stepEntry();
+    return [t, ...(await readNamed([...this.shadow]))];
+  }
+
+  private stepEntry(): NamedArray {
+    return { name: EMA_STEP_ENTRY, shape: [], data: Float32Array.of(this.t) };
   }
 
   /**

@@ -66,14 +66,15 @@ export class SharedReducer implements Reducer {
     return this.init.replicas;
   }
 
-  reduce(grads: tf.Tensor[], scalars: number[], share: number): { grads: tf.Tensor[]; scalars: number[] } {
+  async reduce(grads: tf.Tensor[], scalars: number[], share: number): Promise<{ grads: tf.Tensor[]; scalars: number[] }> {
     const { capacity, replica, replicas } = this.init;
+    const read = await Promise.all(grads.map((g) => g.data()));
     const buf = this.buffers[this.phase++ % 2]!;
     const base = replica * capacity;
     let offset = 0;
     const sizes: number[] = [];
-    for (const g of grads) {
-      const values = g.dataSync() as Float32Array;
+    for (const [k] of grads.entries()) {
+      const values = read[k] as Float32Array;
       if (offset + values.length > capacity - SCALARS) throw new ReplicaError(`gradients exceed the shared buffer (${capacity} values)`);
       for (let i = 0; i < values.length; i++) buf[base + offset + i] = values[i]! * share;
       sizes.push(values.length);

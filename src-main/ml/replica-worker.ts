@@ -13,7 +13,7 @@ async function main(init: ReplicaInit): Promise<void> {
     const batches = new BatchSampler({ ...init.data, pixels: new Uint8Array(init.data.pixels) }, init.cfg.seed, init.cfg.batchSize);
     parentPort!.postMessage({ type: 'ready' });
     try {
-      while (reducer.awaitCommand()) trainOnBatch(session, batches, reducer, init.replica, { leader: false });
+      while (reducer.awaitCommand()) await trainOnBatch(session, batches, reducer, init.replica, { leader: false });
     } finally {
       session.dispose();
     }

@@ -231,20 +231,24 @@ export interface LocalBatch {
 
 export const localReducer: Reducer = {
   replicas: 1,
-  reduce: (grads, scalars) => ({ grads, scalars }),
+  reduce: async (grads, scalars) => ({ grads, scalars }),
 };
 
 /** The live (tfjs) side of a TrainState for any family. */
 export interface Session {
   readonly config: TrainConfig;
   step: number;
-  /** One training step on this replica's slice; every phase goes through `reducer`. */
-  trainStep(batch: LocalBatch, reducer: Reducer, opts?: { leader?: boolean }): StepLosses;
+  /**
+   * One training step on this replica's slice; every phase goes through `reducer`. Asynchronous:
+   * its loss values are read back without blocking, as a GPU backend requires.
+   */
+  trainStep(batch: LocalBatch, reducer: Reducer, opts?: { leader?: boolean }): Promise<StepLosses>;
   /** Images for a sample grid: [N, size, size, 3] in [−1, 1], from the EMA generator when there is one. */
   sample(z: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor4D;
   /** D's logits for images (GAN only; null for a VAE): the validation signal. */
   score(x: tf.Tensor4D, cond: tf.Tensor2D | null): tf.Tensor1D | null;
-  state(): TrainState;
+  /** Weights, optimizer slots and EMA read back (without blocking: every backend supports it). */
+  state(): Promise<TrainState>;
   dispose(): void;
 }
 
@@ -259,14 +263,15 @@ function adamFor(cfg: TrainConfig, lr: number, params: Map<string, tf.Variable>)
 }
 
 /** One optimisation phase: gradients on this slice, reduced over replicas, applied with Adam. */
-function phase(opt: Adam, reducer: Reducer, share: number, loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): number[] {
-  const { grads, scalars } = opt.computeGradients(loss);
-  const reduced = reducer.reduce(grads, scalars, share);
+async function phase(opt: Adam, reducer: Reducer, share: number, loss: () => { total: tf.Scalar; parts: tf.Scalar[] }): Promise<number[]> {
+  const { grads, scalars } = await opt.computeGradients(loss);
+  let reduced: { grads: tf.Tensor[]; scalars: number[] } | null = null;
   try {
+    reduced = await reducer.reduce(grads, scalars, share);
     opt.applyGradientList(reduced.grads);
   } finally {
     tf.dispose(grads);
-    if (reduced.grads !== grads) tf.dispose(reduced.grads);
+    if (reduced && reduced.grads !== grads) tf.dispose(reduced.grads);
   }
   return reduced.scalars;
 }
@@ -294,13 +299,13 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
   const session: Session = {
     config: cfg,
     step: 0,
-    trainStep(batch, reducer, opts = {}) {
+    async trainStep(batch, reducer, opts = {}) {
       const { real, z, cond, share } = batch;
       // G first, keeping its output: the D phase then scores the same fakes without a second G
       // forward pass (the fakes come from G before this step's update, as in PyTorch's loop).
       let fake: tf.Tensor4D | null = null;
       const augRng = new Rng(batch.rng.next() * 4294967296);
-      const [lossG] = phase(optG, reducer, share, () => {
+      const [lossG] = await phase(optG, reducer, share, () => {
         const f = g.apply(z, { training: true, updateStats: true, ...condOpt(cond) });
         fake = tf.keep(f);
         const total = generatorLoss(cfg.loss, d.apply(augment(f, new Rng(augRng.next() * 4294967296)), condOpt(cond)));
@@ -310,7 +315,7 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
       const lazyR1 = cfg.r1 > 0 && session.step % cfg.r1Every === 0;
       let lossD: number;
       try {
-        [lossD] = phase(optD, reducer, share, () => {
+        [lossD] = (await phase(optD, reducer, share, () => {
           const rngD = new Rng(augRng.next() * 4294967296);
           const { negatives, negativeCond = null } = batch;
           let onReal: tf.Tensor1D;
@@ -333,7 +338,7 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
           if (!lazyR1) return { total: adv, parts: [adv] };
           const penalty = r1Penalty((x) => d.apply(x, condOpt(cond)), augment(real, new Rng(augRng.next() * 4294967296)));
           return { total: tf.add(adv, tf.mul(penalty, (cfg.r1 / 2) * cfg.r1Every)) as tf.Scalar, parts: [adv] };
-        }) as [number];
+        })) as [number];
       } finally {
         fakeConst.dispose();
       }
@@ -344,19 +349,27 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
     sample(z, cond) {
       if (!ema) return g.apply(z, { training: false, ...condOpt(cond) });
       emaGenerator ??= buildGenerator(g.spec, 0);
-      const stats = g.snapshot().filter((a) => g.stats.has(a.name));
-      emaGenerator.load([...ema.snapshot(), ...stats]);
+      // The averages and the live generator's BatchNorm statistics, copied on the backend (no read back).
+      emaGenerator.copyFrom(new Map<string, tf.Tensor>([...ema.averages(), ...g.stats]));
       return emaGenerator.apply(z, { training: false, ...condOpt(cond) });
     },
     score: (x, cond) => d.apply(x, condOpt(cond)),
-    state() {
-      return stateOf(cfg, session.step, {
-        generator: g.snapshot(),
-        discriminator: d.snapshot(),
-        'optimizer.generator': optG.getState(),
-        'optimizer.discriminator': optD.getState(),
+    async state() {
+      const step = session.step;
+      const [generator, discriminator, optimizerG, optimizerD, averages] = await Promise.all([
+        g.read(),
+        d.read(),
+        optG.readState(),
+        optD.readState(),
         // With its update count, so a resume during the warm-up continues it exactly.
-        ...(ema ? { ema: ema.getState() } : {}),
+        ema?.readState(),
+      ]);
+      return stateOf(cfg, step, {
+        generator,
+        discriminator,
+        'optimizer.generator': optimizerG,
+        'optimizer.discriminator': optimizerD,
+        ...(averages ? { ema: averages } : {}),
       });
     },
     dispose,
@@ -390,8 +403,8 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
   const session: Session = {
     config: cfg,
     step: 0,
-    trainStep(batch, reducer) {
-      const parts = phase(opt, reducer, batch.share, () => {
+    async trainStep(batch, reducer) {
+      const parts = await phase(opt, reducer, batch.share, () => {
         // The step's latent noise is the reparameterisation's ε: seeded in JS like everything else.
         const { loss, recon, kl } = vaeLoss(vae, batch.real, batch.z, {
           ...condOpt(batch.cond),
@@ -406,7 +419,11 @@ function vaeSession(cfg: TrainConfig, resume?: TrainState): Session {
     },
     sample: (z, cond) => vae.decode(z, { training: false, ...condOpt(cond) }),
     score: () => null,
-    state: () => stateOf(cfg, session.step, { vae: vae.snapshot(), 'optimizer.vae': opt.getState() }),
+    async state() {
+      const step = session.step;
+      const [weights, optimizer] = await Promise.all([vae.read(), opt.readState()]);
+      return stateOf(cfg, step, { vae: weights, 'optimizer.vae': optimizer });
+    },
     dispose() {
       vae.dispose();
       opt.dispose();
@@ -645,7 +662,13 @@ export function replicaSlice(batch: number, r: number, n: number): [number, numb
 }
 
 /** Runs step `session.step` on this replica's slice (tensors created and disposed here). */
-export function trainOnBatch(s: Session, batches: BatchSampler, reducer: Reducer = localReducer, replica = 0, opts: { leader?: boolean } = {}): StepLosses {
+export async function trainOnBatch(
+  s: Session,
+  batches: BatchSampler,
+  reducer: Reducer = localReducer,
+  replica = 0,
+  opts: { leader?: boolean } = {},
+): Promise<StepLosses> {
   const { size, batchSize, latentDim, classes } = s.config;
   const [from, to] = replicaSlice(batchSize, replica, reducer.replicas);
   const n = to - from;
@@ -663,7 +686,7 @@ export function trainOnBatch(s: Session, batches: BatchSampler, reducer: Reducer
   const negativeCond = neg?.cond ? tf.tensor2d(neg.cond, [neg.count, classes]) : null;
   try {
     const rng = new Rng(hashSeed(s.config.seed, 0xd1ff, step, replica));
-    return s.trainStep({ real, z, cond, lossWeights, negatives, negativeCond, share: n / batchSize, rng }, reducer, opts);
+    return await s.trainStep({ real, z, cond, lossWeights, negatives, negativeCond, share: n / batchSize, rng }, reducer, opts);
   } finally {
     real.dispose();
     z.dispose();
@@ -684,7 +707,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
   const batches = new BatchSampler(data, cfg.seed, cfg.batchSize);
   const workers = Math.max(1, Math.min(hooks.workers ?? 1, cfg.batchSize));
   const { startReplicas } = workers > 1 ? await import('./parallel.js') : { startReplicas: null };
-  const group = startReplicas ? await startReplicas({ data, cfg, state: session.state(), replicas: workers }) : null;
+  const group = startReplicas ? await startReplicas({ data, cfg, state: await session.state(), replicas: workers }) : null;
   const reducer = group?.reducer ?? localReducer;
   const losses: TrainResult['losses'] = [];
   hooks.onReady?.();
@@ -692,7 +715,10 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
   const trainedBefore = hooks.resume?.trainedMs ?? 0;
   const stepsBefore = session.step;
   const trainedMs = () => trainedBefore + (performance.now() - started);
-  const stateNow = (): TrainState => ({ ...session.state(), trainedMs: trainedMs() });
+  const stateNow = async (): Promise<TrainState> => {
+    const trained = trainedMs();
+    return { ...(await session.state()), trainedMs: trained };
+  };
   const recent: number[] = []; // durations of the last few steps, for img/s
   let stepMs = 0; // step time of this session after its first step (which pays for kernel set-up)
   let timedSteps = 0;
@@ -707,7 +733,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
       group?.beginStep(true);
       const baseline = tf.memory().numTensors; // weights and optimizer slots exist already; a step adds none
       const t0 = performance.now();
-      const stepLosses = trainOnBatch(session, batches, reducer, 0);
+      const stepLosses = await trainOnBatch(session, batches, reducer, 0);
       const dt = performance.now() - t0;
       const step = session.step;
 
@@ -741,12 +767,12 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
       const last = step === cfg.steps || budgetReached;
       const due = (every: number | undefined) => !!every && every > 0 && (step % every === 0 || last);
       if (hooks.onSample && due(hooks.sampleEvery)) await hooks.onSample(session);
-      if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(stateNow(), session);
+      if (hooks.onCheckpoint && due(hooks.checkpointEvery)) await hooks.onCheckpoint(await stateNow(), session);
       if (budgetReached) break;
       await yieldToEventLoop(); // lets abort signals and IPC messages in between steps
     }
     await hooks.onFinish?.(session);
-    return { state: stateNow(), losses, stopped, budgetReached };
+    return { state: await stateNow(), losses, stopped, budgetReached };
   } finally {
     await group?.stop();
     session.dispose();

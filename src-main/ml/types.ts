@@ -101,6 +101,6 @@ export interface TrainState {
 /** Averages gradients (and loss values) over replicas; the identity in a single process. */
 export interface Reducer {
   readonly replicas: number;
-  /** `grads` in a fixed order (the optimizer's); weighted by `share`. Returns tensors the caller owns. */
-  reduce(grads: tf.Tensor[], scalars: number[], share: number): { grads: tf.Tensor[]; scalars: number[] };
+  /** `grads` in a fixed order (the optimizer's); weighted by `share`. Returns tensors the caller owns (asynchronous: a GPU's reads are). */
+  reduce(grads: tf.Tensor[], scalars: number[], share: number): Promise<{ grads: tf.Tensor[]; scalars: number[] }>;
 }

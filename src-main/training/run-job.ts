@@ -130,7 +130,7 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     await saveCheckpoint(join(projectDir, checkpointDir(state.step)), state);
     lastSaved = state.step;
     post({ type: 'checkpoint', step: state.step, dir: checkpointDir(state.step) });
-    const v = validate(session, validation);
+    const v = await validate(session, validation);
     if (v) post({ type: 'validation', step: state.step, ...v });
     if (scorer && scorer.samplesAffordable() > 0) {
       post({ type: 'progress', step: state.step, total: config.steps, message: `Scoring the checkpoint at step ${state.step.toLocaleString('en')}` });

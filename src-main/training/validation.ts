@@ -49,10 +49,10 @@ export async function validationSet(
 }
 
 /** E[sign(D(x))] on training and held-out images (StyleGAN2-ADA's r_t heuristic), in batches of 64. */
-export function validate(session: Session, v: Validation | null): { dTrain: number; dVal: number | null } | null {
+export async function validate(session: Session, v: Validation | null): Promise<{ dTrain: number; dVal: number | null } | null> {
   if (!v) return null;
   const { size, classes } = session.config;
-  const rt = (part: Validation['train']) => {
+  const rt = async (part: Validation['train']) => {
     let sum = 0;
     for (let start = 0; start < part.count; start += 64) {
       const n = Math.min(64, part.count - start);
@@ -63,10 +63,13 @@ export function validate(session: Session, v: Validation | null): { dTrain: numb
         const logits = session.score(x, cond);
         return logits ? tf.sign(logits).sum() : tf.scalar(0);
       });
-      sum += signs.dataSync()[0]!;
-      signs.dispose();
+      try {
+        sum += (await signs.data())[0]!;
+      } finally {
+        signs.dispose();
+      }
     }
     return sum / part.count;
   };
-  return { dTrain: rt(v.train), dVal: v.val ? rt(v.val) : null };
+  return { dTrain: await rt(v.train), dVal: v.val ? await rt(v.val) : null };
 }

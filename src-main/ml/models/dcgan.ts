@@ -67,10 +67,14 @@ export interface Network<Spec> {
   /** Non-trainable state by stable name (BatchNorm running mean / variance). */
   readonly stats: ReadonlyMap<string, tf.Variable>;
   countParams(): number;
-  /** Copies every parameter and statistic out of tfjs. */
+  /** Copies every parameter and statistic out of tfjs (a synchronous read: CPU backends only). */
   snapshot(): NamedArray[];
+  /** snapshot() without blocking: the read every backend supports (a GPU's is asynchronous). */
+  read(): Promise<NamedArray[]>;
   /** Overwrites parameters and statistics; names and shapes must match exactly. */
   load(arrays: readonly NamedArray[]): void;
+  /** Overwrites parameters and statistics from tensors on the same backend (no copy through the host); names and shapes must match exactly. */
+  copyFrom(tensors: ReadonlyMap<string, tf.Tensor>): void;
   dispose(): void;
 }
 
@@ -214,6 +218,39 @@ export class ParamBuilder {
   }
 }
 
+/** A named copy of a tensor's values, as checkpoints store them. */
+function named(name: string, v: tf.Tensor, data: Float32Array): NamedArray {
+  return { name, shape: [...v.shape], data: Float32Array.from(data) };
+}
+
+/** Every tensor's values, read without blocking (all reads queued at once, then awaited). */
+export async function readNamed(entries: readonly (readonly [string, tf.Tensor])[]): Promise<NamedArray[]> {
+  const values = await Promise.all(entries.map(([, v]) => v.data()));
+  return entries.map(([name, v], i) => named(name, v, values[i] as Float32Array));
+}
+
+/** The network's variables in `expected`, checked against what `given` holds for each: none missing, none extra, shapes and sizes equal. */
+function checkFit<T>(
+  given: ReadonlyMap<string, T>,
+  expected: [string, tf.Variable][],
+  describe: (value: T) => { shape: readonly number[]; size: number },
+): [string, tf.Variable][] {
+  const known = new Set(expected.map(([n]) => n));
+  const missing = expected.filter(([n]) => !given.has(n)).map(([n]) => n);
+  const extra = [...given.keys()].filter((n) => !known.has(n));
+  if (missing.length || extra.length) {
+    throw new Error(`weights do not fit this network: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+  }
+  for (const [name, v] of expected) {
+    const { shape, size } = describe(given.get(name)!);
+    if (shape.length !== v.shape.length || shape.some((d, i) => d !== v.shape[i])) {
+      throw new Error(`weight ${name} has shape [${shape}], the network expects [${v.shape}]`);
+    }
+    if (size !== v.size) throw new Error(`weight ${name} has ${size} values, expected ${v.size}`);
+  }
+  return expected;
+}
+
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -226,23 +263,16 @@ export function networkBase<Spec>(spec: Spec, params: Map<string, tf.Variable>, 
     params,
     stats,
     countParams: () => [...params.values()].reduce((n, v) => n + v.size, 0),
-    snapshot: () => all().map(([name, v]) => ({ name, shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) })),
+    snapshot: () => all().map(([name, v]) => named(name, v, v.dataSync() as Float32Array)),
+    read: () => readNamed(all()),
     load(arrays) {
       const byName = new Map(arrays.map((a) => [a.name, a]));
-      const expected = all();
-      const missing = expected.filter(([n]) => !byName.has(n)).map(([n]) => n);
-      const extra = arrays.filter((a) => !params.has(a.name) && !stats.has(a.name)).map((a) => a.name);
-      if (missing.length || extra.length) {
-        throw new Error(`weights do not fit this network: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+      for (const [name, v] of checkFit(byName, all(), (a) => ({ shape: a.shape, size: a.data.length }))) {
+        tf.tidy(() => v.assign(tf.tensor(byName.get(name)!.data, v.shape, 'float32')));
       }
-      for (const [name, v] of expected) {
-        const a = byName.get(name)!;
-        if (a.shape.length !== v.shape.length || a.shape.some((d, i) => d !== v.shape[i])) {
-          throw new Error(`weight ${name} has shape [${a.shape}], the network expects [${v.shape}]`);
-        }
-        if (a.data.length !== v.size) throw new Error(`weight ${name} has ${a.data.length} values, expected ${v.size}`);
-        tf.tidy(() => v.assign(tf.tensor(a.data, v.shape, 'float32')));
-      }
+    },
+    copyFrom(tensors) {
+      for (const [name, v] of checkFit(tensors, all(), (t) => ({ shape: t.shape, size: t.size }))) v.assign(tensors.get(name)!);
     },
     dispose() {
       for (const [, v] of all()) v.dispose();

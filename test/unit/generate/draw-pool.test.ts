@@ -15,7 +15,7 @@ beforeAll(async () => {
   await initBackend({ only: 'wasm' });
   dir = mkdtempSync(join(tmpdir(), 'atelier-pool-'));
   const session = createSession(defaultTrainConfig({ family: 'cgan', classes: 3, width: 8, latentDim: 16, seed: 3, gUpsample: 'resize' }));
-  await saveCheckpoint(join(dir, 'ck'), session.state());
+  await saveCheckpoint(join(dir, 'ck'), await session.state());
   session.dispose();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -169,7 +169,7 @@ describe('data-parallel replicas', () => {
     const mine: number[][] = [];
     for (let k = 0; k < 3; k++) {
       const g = tf.fill([2, 3], 10 * k);
-      const { grads, scalars } = reducer.reduce([g], [k], 0.25);
+      const { grads, scalars } = await reducer.reduce([g], [k], 0.25);
       mine.push([...(grads[0]!.dataSync() as Float32Array), ...scalars]);
       tf.dispose([g, ...grads]);
     }

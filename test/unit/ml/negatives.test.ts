@@ -151,12 +151,12 @@ describe('training with negatives', () => {
     await expect(train({ ...data, negatives: { pixels: new Uint8Array(0), count: 0, share: 0.5 } }, cfg)).rejects.toThrow(/empty/);
   });
 
-  it('a step without negatives builds none', () => {
+  it('a step without negatives builds none', async () => {
     const cfg = tiny();
     const s = createSession(cfg);
     try {
       const before = tf.memory().numTensors;
-      trainOnBatch(s, new BatchSampler(noise(8), cfg.seed, cfg.batchSize));
+      await trainOnBatch(s, new BatchSampler(noise(8), cfg.seed, cfg.batchSize));
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       s.dispose();

@@ -36,20 +36,20 @@ describe('train step', () => {
   });
   afterAll(() => s.dispose());
 
-  it('leaks no tensors', () => {
+  it('leaks no tensors', async () => {
     const batches = new BatchSampler(data, cfg.seed, cfg.batchSize);
-    trainOnBatch(s, batches); // first step: kernels warm up
+    await trainOnBatch(s, batches); // first step: kernels warm up
     const before = tf.memory().numTensors;
-    const { lossD, lossG } = trainOnBatch(s, batches);
+    const { lossD, lossG } = await trainOnBatch(s, batches);
     expect(tf.memory().numTensors).toBe(before);
     expect(Number.isFinite(lossD) && Number.isFinite(lossG)).toBe(true);
     expect(s.step).toBe(2);
   });
 
-  it('changes the weights of both networks and the running statistics', () => {
-    const before = s.state();
-    trainOnBatch(s, new BatchSampler(data, cfg.seed, cfg.batchSize));
-    const after = s.state();
+  it('changes the weights of both networks and the running statistics', async () => {
+    const before = await s.state();
+    await trainOnBatch(s, new BatchSampler(data, cfg.seed, cfg.batchSize));
+    const after = await s.state();
     const changed = (a: { name: string; data: Float32Array }[], b: typeof a, name: string) =>
       a.find((x) => x.name === name)!.data.some((v, i) => v !== b.find((x) => x.name === name)!.data[i]);
     expect(changed(before.groups.generator!, after.groups.generator!, 'up1.w')).toBe(true);

@@ -321,7 +321,7 @@ describe('loss, statistics, gradients, seeding', () => {
 });
 
 describe('learning', () => {
-  it('reconstructs 8 flat-coloured images after 200 Adam steps', () => {
+  it('reconstructs 8 flat-coloured images after 200 Adam steps', async () => {
     const v = buildVae({ size: 32, latentDim: 4, width: 4 }, 1);
     const colours = [
       [0.8, -0.6, -0.2],
@@ -341,7 +341,7 @@ describe('learning', () => {
     const recons: number[] = [];
     for (let step = 0; step < 200; step++) {
       const eps = tf.tensor2d(rng.normalArray(8 * 4), [8, 4]);
-      opt.minimize(() => {
+      await opt.minimize(() => {
         const r = vaeLoss(v, x, eps, { training: true });
         recons.push(r.recon.dataSync()[0]!);
         return r.loss;
