@@ -155,14 +155,14 @@ async function drawingWeights(state: TrainState, classes: readonly string[], tit
   let arrays: NamedArray[];
   if (family === 'vae') {
     const vae = buildVae({ size, latentDim, width, classes: conditional });
-    arrays = loadAndSnapshot(vae, state.groups.vae ?? [], 'VAE')
+    arrays = (await loadAndRead(vae, state.groups.vae ?? [], 'VAE'))
       .filter((a) => a.name.startsWith('dec.'))
       .map((a) => ({ ...a, name: a.name.slice('dec.'.length) }));
   } else {
     const g = buildGenerator({ latentDim, size, width, classes: conditional, upsample: gUpsample });
     const live = state.groups.generator ?? [];
     const ema = state.groups.ema?.filter((a) => a.name !== EMA_STEP_ENTRY);
-    arrays = loadAndSnapshot(g, ema ? [...ema, ...live.filter((a) => g.stats.has(a.name))] : live, 'generator');
+    arrays = await loadAndRead(g, ema ? [...ema, ...live.filter((a) => g.stats.has(a.name))] : live, 'generator');
   }
   const data = new Uint8Array(arrays.reduce((n, a) => n + a.data.byteLength, 0));
   let offset = 0;
@@ -187,10 +187,10 @@ async function drawingWeights(state: TrainState, classes: readonly string[], tit
   return { model, data };
 }
 
-function loadAndSnapshot(net: Network<unknown>, arrays: readonly NamedArray[], what: string): NamedArray[] {
+async function loadAndRead(net: Network<unknown>, arrays: readonly NamedArray[], what: string): Promise<NamedArray[]> {
   try {
     net.load(arrays);
-    return net.snapshot();
+    return await net.read();
   } catch (err) {
     throw new AtelierError('incompatible-checkpoint', `The checkpoint's ${what} weights do not fit its own configuration: ${(err as Error).message}`);
   } finally {

@@ -380,7 +380,8 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
       d.load(group(resume, 'discriminator'));
       if (ema) {
         if (resume.groups.ema) ema.setState(resume.groups.ema);
-        else ema.load(g.snapshot().filter((a) => g.params.has(a.name)));
+        // No averages saved (a fine-tune of a run without EMA): they start at the loaded weights.
+        else ema.load(group(resume, 'generator').filter((a) => g.params.has(a.name)));
       }
       if (resume.groups['optimizer.generator']) {
         optG.setState(group(resume, 'optimizer.generator'));

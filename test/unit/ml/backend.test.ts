@@ -12,6 +12,8 @@ describe('initBackend', () => {
       // Both native packages were tried first and each has a reason.
       expect(choice.tried.map((t) => t.name)).toEqual(['webgpu', 'tensorflow-gpu', 'tensorflow']);
       for (const t of choice.tried) expect(t.error.length).toBeGreaterThan(0);
+      // Here the GPU, if any, is Mesa's software Vulkan (lavapipe): named, and passed over for WebAssembly.
+      expect(choice.tried[0]!.error).toMatch(/software renderer|no GPU adapter|Vulkan/);
       expect(choice.message).toMatch(/WebAssembly/);
     }
     expect(await initBackend({ only: 'cpu' })).toBe(choice); // idempotent: the first choice stays
