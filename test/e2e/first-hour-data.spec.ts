@@ -99,18 +99,21 @@ test('the clicked tile stays under the pointer when the detail pane opens, so th
 test('keys 1–5 rate the focused tile when nothing is selected, 0 clears; a run of ratings is one confirmation whose Undo restores the previous ratings', async () => {
   const [a, b] = [cells().nth(20), cells().nth(21)];
   const [idA, idB] = [(await a.getAttribute('data-id'))!, (await b.getAttribute('data-id'))!];
-  await a.click();
-  await page.keyboard.press('Escape'); // nothing selected; the focus stays on the tile
-  await expect(page.getByTestId('selection-bar')).toBeHidden();
+  // B clicked (selected alone), then the arrow key moves to A: 3 rates A, the tile with the focus.
+  await b.click();
+  await page.keyboard.press('ArrowLeft');
   await expect(cellById(idA)).toBeFocused();
   await page.keyboard.press('3');
   await expect(cellById(idA).getByTestId('asset-cell-rating')).toHaveText('3');
+  await expect(cellById(idB).getByTestId('asset-cell-rating')).toHaveCount(0);
   const toast = page.locator('[data-testid="toast"][data-key="rating"]');
   await expect(toast).toContainText('Rated 1 image 3 stars');
   await toast.getByRole('button', { name: 'Dismiss' }).click();
   await expect(toast).toBeHidden();
   await a.click(); // back to the grid (the dismissed toast had the focus)
-  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape'); // nothing selected; the focus stays on A
+  await expect(page.getByTestId('selection-bar')).toBeHidden();
+  await expect(cellById(idA)).toBeFocused();
 
   // A new run: A to 5, B to 2, B cleared by 0, B to 4: one confirmation, replaced each time.
   await page.keyboard.press('5');
