@@ -94,6 +94,13 @@ test('the clicked tile stays under the pointer when the detail pane opens, so th
   await expect(target).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('selection-bar')).toBeHidden();
+
+  // A reflow the person asks for (larger thumbnails) keeps the last clicked tile at its height on screen.
+  const top = (await left.boundingBox())!.y;
+  await page.getByRole('radio', { name: 'large thumbnails' }).click();
+  await expect.poll(async () => (await left.boundingBox())?.width ?? 0).toBeGreaterThan(leftBox.width + 20);
+  expect(Math.abs((await left.boundingBox())!.y - top)).toBeLessThan(1);
+  await page.getByRole('radio', { name: 'medium thumbnails' }).click();
 });
 
 test('keys 1–5 rate the focused tile when nothing is selected, 0 clears; a run of ratings is one confirmation whose Undo restores the previous ratings', async () => {
