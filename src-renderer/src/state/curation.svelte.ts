@@ -5,6 +5,7 @@ import type { OpOutput } from '../../../src-preload/contract';
 import { api } from '../lib/api';
 import type { QualityFlagName } from '../lib/asset-filter';
 import { assetGrid, type AssetGrid } from './asset-grid.svelte';
+import { RatingConfirmation } from './rating-confirmation.svelte';
 import { studio } from './studio.svelte';
 import { toasts } from './toasts.svelte';
 
@@ -17,7 +18,17 @@ export class Curation {
   splits = $state.raw<SplitInfo | null>(null);
   busy = $state(false);
 
-  constructor(private grid: AssetGrid) {}
+  /** Ratings confirm in one toast with Undo (not one toast each). */
+  readonly ratings: RatingConfirmation;
+
+  constructor(private grid: AssetGrid) {
+    this.ratings = new RatingConfirmation({
+      toasts,
+      lastEdit: async () => (await api.edits.last()).label,
+      undo: async () => (await api.edits.undo()).undone,
+      refresh: () => this.edited(),
+    });
+  }
 
   flagLabel(flag: QualityFlagName): string {
     return this.quality.find((q) => q.flag === flag)?.label ?? flag;
@@ -42,6 +53,7 @@ export class Curation {
     this.busy = true;
     try {
       const result = await work();
+      this.ratings.interrupted();
       await this.edited(message?.(result));
       return result;
     } catch {
@@ -69,20 +81,32 @@ export class Curation {
     );
   }
 
-  /** Star rating for many images (0 clears it); one undoable edit. */
+  /** Ratings in the order they were asked for, each with its own undo label (keys pressed fast). */
+  private ratingQueue: Promise<unknown> = Promise.resolve();
+
+  /** Star rating for many images (0 clears it); one undoable edit, confirmed in the one rating toast. */
   rate(ids: number[], rating: number) {
     const stars = (k: number) => (k === 1 ? '1 star' : `${k} stars`);
     const n = (k: number) => `${k.toLocaleString('en')} ${k === 1 ? 'image' : 'images'}`;
-    return this.run(
-      () => api.assets.rate({ ids, rating }),
-      (r) => {
+    this.busy = true;
+    const done = this.ratingQueue
+      .then(() => api.assets.rate({ ids, rating }))
+      .then(async (r) => {
+        await this.edited();
+        let message: string;
         if (r.updated === 0) {
-          if (rating === 0) return ids.length === 1 ? 'This image is not rated' : 'None of the selected images is rated';
-          return ids.length === 1 ? `This image already has ${stars(rating)}` : `Every selected image already has ${stars(rating)}`;
-        }
-        return rating === 0 ? `Cleared the rating of ${n(r.updated)}` : `Rated ${n(r.updated)} ${stars(rating)}`;
-      },
-    );
+          if (rating === 0) message = ids.length === 1 ? 'This image is not rated' : 'None of the selected images is rated';
+          else message = ids.length === 1 ? `This image already has ${stars(rating)}` : `Every selected image already has ${stars(rating)}`;
+        } else message = rating === 0 ? `Cleared the rating of ${n(r.updated)}` : `Rated ${n(r.updated)} ${stars(rating)}`;
+        this.ratings.rated(message, r.updated > 0 ? this.undoLabel : null);
+        return r;
+      })
+      .catch(() => undefined) // `api` has raised a toast with the engine's message.
+      .finally(() => {
+        if (this.ratingQueue === done) this.busy = false;
+      });
+    this.ratingQueue = done;
+    return done;
   }
 
   renameTag(from: string, to: string) {
@@ -119,6 +143,7 @@ export class Curation {
   async undo(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    this.ratings.interrupted();
     try {
       const r = await api.edits.undo();
       await this.edited(r.undone ? `Undid ${r.undone}` : 'Nothing to undo');
