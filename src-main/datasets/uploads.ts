@@ -6,7 +6,7 @@
 // folder is removed once the import ends, fails or is discarded.
 //
 // A name is a relative path of plain parts: never absolute, never `..` or `.`, no NUL or
-// control characters, no backslashes or drive letters. Every name, size and count is
+// control characters, no backslashes or drive letters (nor, on Windows, colons). Every name, size and count is
 // checked when the upload is declared, and again on the bytes that arrive.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -51,7 +51,7 @@ interface Session {
 /**
  * The parts of a file name a page sent, or an error naming it. Refused: empty names and
  * parts, absolute paths, `.` and `..`, NUL and other control characters, backslashes,
- * drive letters and colons, and names too long or too deep.
+ * drive letters (on Windows any colon), and names too long or too deep.
  */
 export function uploadNameParts(name: string): string[] {
   const refuse = (why: string): never => {
@@ -62,7 +62,9 @@ export function uploadNameParts(name: string): string[] {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) refuse('its name holds a NUL or another control character');
   if (name.includes('\\')) refuse('its name holds a backslash');
-  if (name.includes(':')) refuse('its name holds a colon (a drive letter or a stream name)');
+  if (/^[a-zA-Z]:/.test(name)) refuse('it starts with a drive letter; only names relative to what was picked are taken');
+  // A colon is a plain character on Linux and macOS; on Windows it names a drive or a stream.
+  if (process.platform === 'win32' && name.includes(':')) refuse('its name holds a colon');
   if (name.startsWith('/')) refuse('it is an absolute path; only names relative to what was picked are taken');
   const parts = name.split('/');
   if (parts.length > MAX_DEPTH) refuse(`it is more than ${MAX_DEPTH} folders deep`);

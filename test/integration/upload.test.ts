@@ -101,7 +101,7 @@ describe('uploads to the headless studio', () => {
   });
 
   it('refuses names that would leave the staging folder, naming them', async () => {
-    for (const name of ['../evil.png', 'a/../../evil.png', '/etc/evil.png', 'a\0b.png', 'C:\\evil.png', 'a\\..\\evil.png', './a.png', 'a//b.png', 'x:y.png']) {
+    for (const name of ['../evil.png', 'a/../../evil.png', '/etc/evil.png', 'a\0b.png', 'C:\\evil.png', 'a\\..\\evil.png', './a.png', 'a//b.png', 'C:evil.png']) {
       const { status, body } = await call('uploads:begin', { files: [{ name, bytes: 10 }] });
       expect(status, name).toBe(400);
       expect(body.ok, name).toBe(false);
