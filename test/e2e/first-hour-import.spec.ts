@@ -141,3 +141,16 @@ test('files dropped on the import dialog and on the Data view are uploaded and i
   await shot('05-grid');
   expect(existsSync(join(studio.dir, '.uploads'))).toBe(false);
 });
+
+test('a file the studio refuses is named in the dialog, and nothing is imported', async () => {
+  await page.getByTestId('import-open').click();
+  // A name with a control character (a file made by a script) is refused before anything is sent.
+  await dropPngs('[data-testid="import-drop"]', ['fine.png', 'tab\there.png'], 90);
+  const error = dialog().getByTestId('import-error');
+  await expect(error).toHaveText('"tab\\there.png" cannot be uploaded: its name holds a NUL or another control character.');
+  await expect(dialog().getByTestId('import-start')).toBeVisible();
+  await shot('06-refused');
+  await dialog().getByTestId('import-close').click();
+  await expect(page.getByTestId('asset-total')).toHaveText(/^11\s+images/);
+  expect(existsSync(join(studio.dir, '.uploads'))).toBe(false);
+});
