@@ -213,10 +213,15 @@ export const operations = {
           .array(z.object({ name: z.string().min(1).max(1024), bytes: z.number().int().min(0) }).strict())
           .min(1)
           .max(1_000_000),
+        /** Adds the files to this upload (a large folder is declared in parts); absent: a new upload. */
+        uploadId: z
+          .string()
+          .regex(/^[0-9a-f]{24}$/, 'an upload id')
+          .optional(),
       })
       .strict(),
     z.object({ uploadId: z.string(), maxFileBytes: count }),
-    'Begin an upload from a browser (the headless studio): every name and size is checked, and a staging folder is made inside the project; the bytes then go to POST /upload/<uploadId>.',
+    'Begin an upload from a browser (the headless studio), or declare more files of one: every name and size is checked, and a staging folder is made inside the project; the bytes then go to POST /upload/<uploadId>.',
   ),
   'uploads:import': op(
     z

@@ -84,27 +84,38 @@ export class Uploads {
 
   constructor(readonly limits: UploadLimits = DEFAULT_UPLOAD_LIMITS) {}
 
-  /** Checks every file an upload will send and makes its staging folder inside `projectDir`. */
-  async begin(projectDir: string, files: readonly DeclaredFile[]): Promise<{ uploadId: string; maxFileBytes: number }> {
+  /**
+   * Checks every file an upload will send and makes its staging folder inside `projectDir`. With
+   * `uploadId`, the files join that upload (a page declares a large folder in parts, each call
+   * small enough for the API's body limit); the limits count the whole upload.
+   */
+  async begin(projectDir: string, files: readonly DeclaredFile[], uploadId?: string): Promise<{ uploadId: string; maxFileBytes: number }> {
     const { maxFileBytes, maxFiles, maxTotalBytes } = this.limits;
+    const session = uploadId === undefined ? null : this.session(uploadId);
+    if (session && session.projectDir !== projectDir)
+      throw new AtelierError('invalid-state', 'This upload was made for another project; choose the files again.');
     if (files.length === 0) throw new AtelierError('invalid-input', 'There is nothing to upload: no files were chosen.');
-    if (files.length > maxFiles)
+    const declared = new Map(session?.files ?? []);
+    const count = declared.size + files.length;
+    if (count > maxFiles)
       throw new AtelierError(
         'too-large',
-        `${files.length.toLocaleString('en')} files is more than one upload takes (${maxFiles.toLocaleString('en')}); import them in parts.`,
+        `${count.toLocaleString('en')} files is more than one upload takes (${maxFiles.toLocaleString('en')}); import them in parts.`,
       );
-    const declared = new Map<string, { bytes: number; received: boolean; receiving: boolean }>();
-    const folders = new Set<string>();
-    let total = 0;
+    let total = [...declared.values()].reduce((sum, f) => sum + f.bytes, 0);
     for (const file of files) {
-      const parts = uploadNameParts(file.name);
+      uploadNameParts(file.name);
       if (!Number.isSafeInteger(file.bytes) || file.bytes < 0) throw new AtelierError('invalid-input', `${file.name} has no valid size.`);
       if (file.bytes > maxFileBytes)
         throw new AtelierError('too-large', `${file.name} is ${formatBytes(file.bytes)}, more than the ${formatBytes(maxFileBytes)} a file may have.`);
       if (declared.has(file.name)) throw new AtelierError('invalid-input', `${file.name} is in the upload twice.`);
-      for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
       declared.set(file.name, { bytes: file.bytes, received: false, receiving: false });
       total += file.bytes;
+    }
+    const folders = new Set<string>();
+    for (const name of declared.keys()) {
+      const parts = name.split('/');
+      for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
     }
     for (const name of declared.keys()) {
       if (folders.has(name)) throw new AtelierError('invalid-input', `${name} is both a file and a folder in the upload.`);
@@ -114,6 +125,10 @@ export class Uploads {
         'too-large',
         `These files hold ${formatBytes(total)}, more than one upload takes (${formatBytes(maxTotalBytes)}); import them in parts.`,
       );
+    if (session) {
+      session.files = declared;
+      return { uploadId: session.id, maxFileBytes };
+    }
 
     const root = join(projectDir, STAGING_FOLDER);
     await this.sweep(projectDir);

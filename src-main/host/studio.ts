@@ -270,7 +270,7 @@ export function createStudio(options: StudioOptions): Studio {
       return { images: pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`) };
     },
     'assets:import': ({ paths, tagsFromFolders, maxMegapixels }) => importPaths(paths, { tagsFromFolders, maxMegapixels }),
-    'uploads:begin': async ({ files }) => uploads.begin(requireProject().dir, files),
+    'uploads:begin': async ({ files, uploadId }) => uploads.begin(requireProject().dir, files, uploadId),
     'uploads:import': async ({ uploadId, tagsFromFolders, maxMegapixels }) => {
       try {
         const paths = await uploads.roots(uploadId, requireProject().dir);

@@ -101,7 +101,17 @@ describe('uploads to the headless studio', () => {
   });
 
   it('refuses names that would leave the staging folder, naming them', async () => {
-    for (const name of ['../evil.png', 'a/../../evil.png', '/etc/evil.png', 'a\0b.png', 'C:\\evil.png', 'a\\..\\evil.png', './a.png', 'a//b.png', 'C:evil.png']) {
+    for (const name of [
+      '../evil.png',
+      'a/../../evil.png',
+      '/etc/evil.png',
+      'a\0b.png',
+      'C:\\evil.png',
+      'a\\..\\evil.png',
+      './a.png',
+      'a//b.png',
+      'C:evil.png',
+    ]) {
       const { status, body } = await call('uploads:begin', { files: [{ name, bytes: 10 }] });
       expect(status, name).toBe(400);
       expect(body.ok, name).toBe(false);
@@ -194,5 +204,25 @@ describe('uploads to the headless studio', () => {
     expect(existsSync(join(project, STAGING_FOLDER))).toBe(false);
     // The upload is over: its id is no longer known.
     expect((await send(id, 'loose.png', pngs[2]!)).status).toBe(404);
+  });
+});
+
+describe('a large upload declared in parts', () => {
+  it('adds files to the same upload and counts the limits over all of them', async () => {
+    const id = await begin([{ name: 'part1/a.png', bytes: 10 }]);
+    const more = await call<{ uploadId: string }>('uploads:begin', { uploadId: id, files: [{ name: 'part2/b.png', bytes: 10 }] });
+    expect(more.body).toEqual({ ok: true, result: { uploadId: id, maxFileBytes: MAX_FILE } });
+    const twice = await call('uploads:begin', { uploadId: id, files: [{ name: 'part1/a.png', bytes: 10 }] });
+    expect(twice.body).toMatchObject({ ok: false, error: { message: 'part1/a.png is in the upload twice.' } });
+    const clash = await call('uploads:begin', { uploadId: id, files: [{ name: 'part1', bytes: 10 }] });
+    expect(clash.body).toMatchObject({ ok: false, error: { message: 'part1 is both a file and a folder in the upload.' } });
+    const over = await call('uploads:begin', { uploadId: id, files: Array.from({ length: 9 }, (_, i) => ({ name: `c/${i}.png`, bytes: 1 })) });
+    expect(over.body).toMatchObject({
+      ok: false,
+      error: { code: 'too-large', message: expect.stringContaining('11 files is more than one upload takes (10)') },
+    });
+    // A refused part leaves the upload as it was: both declared files are still awaited.
+    const early = await call('uploads:import', { uploadId: id });
+    expect(early.body).toMatchObject({ ok: false, error: { message: expect.stringContaining('part1/a.png, part2/b.png did not arrive') } });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src-preload/api';
 import { fakeTransport } from '../testing/fake-transport';
 import type { PickedFile } from '../lib/picked-files';
-import { Uploader, type SendFile } from './uploader.svelte';
+import { declarationBatches, Uploader, type SendFile } from './uploader.svelte';
 
 const picked = (...specs: [string, number][]): PickedFile[] =>
   specs.map(([path, size]) => ({ path, file: new File([new Uint8Array(size)], path.split('/').at(-1)!) }));
@@ -94,5 +94,16 @@ describe('Uploader', () => {
     expect(uploader.error).toBeNull();
     expect(fake.calls.at(-1)?.name).toBe('uploads:discard');
     release();
+  });
+});
+
+describe('declarationBatches', () => {
+  it('declares a large folder in parts, each small enough for one API call', () => {
+    const many = picked(...Array.from({ length: 20_000 }, (_, i): [string, number] => [`art/${'long-folder-name/'.repeat(3)}image-${i}.png`, 1]));
+    const batches = declarationBatches(many);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toHaveLength(20_000);
+    for (const b of batches) expect(JSON.stringify({ files: b }).length).toBeLessThan(1 << 20);
+    expect(declarationBatches(picked(['a.png', 1]))).toEqual([[{ name: 'a.png', bytes: 1 }]]);
   });
 });

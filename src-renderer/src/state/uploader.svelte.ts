@@ -15,6 +15,28 @@ export interface UploadApi {
 }
 export type SendFile = (uploadId: string, name: string, file: Blob, options: UploadFileOptions) => Promise<void>;
 
+/** Bytes of names one uploads:begin call may carry (at most 3 per character, as UTF-8): well under the API's 1 MB body limit. */
+const DECLARE_BYTES = 600_000;
+
+/** The files in parts small enough for one uploads:begin call each. */
+export function declarationBatches(picked: readonly PickedFile[]): { name: string; bytes: number }[][] {
+  const batches: { name: string; bytes: number }[][] = [];
+  let batch: { name: string; bytes: number }[] = [];
+  let size = 0;
+  for (const p of picked) {
+    const cost = p.path.length * 3 + 40;
+    if (batch.length > 0 && size + cost > DECLARE_BYTES) {
+      batches.push(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push({ name: p.path, bytes: p.file.size });
+    size += cost;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 export class Uploader {
   running = $state(false);
   /** Bytes sent of all files, 0–1. */
@@ -44,7 +66,8 @@ export class Uploader {
     this.cancelled = false;
     let uploadId: string | null = null;
     try {
-      ({ uploadId } = await this.api.begin({ files: picked.map((p) => ({ name: p.path, bytes: p.file.size })) }));
+      // Declared in parts, each well under the API's 1 MB body limit (a folder of 20,000 images).
+      for (const batch of declarationBatches(picked)) ({ uploadId } = await this.api.begin({ files: batch, ...(uploadId ? { uploadId } : {}) }));
       const sent = new Array<number>(files).fill(0);
       let done = 0;
       const show = () => {
