@@ -4,6 +4,7 @@
 // one bad file) imported with the same report and folder tags as a typed path; the
 // staging folder is gone afterwards.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -224,5 +225,39 @@ describe('a large upload declared in parts', () => {
     // A refused part leaves the upload as it was: both declared files are still awaited.
     const early = await call('uploads:import', { uploadId: id });
     expect(early.body).toMatchObject({ ok: false, error: { message: expect.stringContaining('part1/a.png, part2/b.png did not arrive') } });
+  });
+});
+
+describe('a page that goes away mid-file', () => {
+  it('leaves no partial file, and the same file can be sent again', async () => {
+    const id = await begin([{ name: 'half.png', bytes: 40_000 }]);
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: web.port,
+        path: `/upload/${id}`,
+        method: 'POST',
+        headers: {
+          'x-atelier-token': web.token,
+          origin: base,
+          'content-type': 'application/octet-stream',
+          'x-atelier-file': 'half.png',
+          'content-length': 40_000,
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(10_000));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(join(project, STAGING_FOLDER, id))).toEqual([]);
+    const again = await send(id, 'half.png', new Uint8Array(40_000));
+    expect(again.status).toBe(200);
+    expect((await call('app:info', {})).status).toBe(200);
+    await call('uploads:discard', { uploadId: id });
+    expect(staged()).toEqual([]);
   });
 });
