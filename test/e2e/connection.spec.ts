@@ -139,6 +139,7 @@ test('a studio restarted with a new token says how to get back in', async () => 
   await startSecond(tokenB);
   await expect(banner(pageB)).toHaveAttribute('data-state', 'stale', { timeout: 10_000 });
   await expect(banner(pageB)).toContainText('Open the address atelier studio printed');
+  await expect(pageB.getByTestId('status-disconnected')).toHaveText('Disconnected · token no longer valid');
   await shot(pageB, '02-stale-token');
   // Its new address lets the same tab in again.
   await pageB.goto(second!.url);
