@@ -261,3 +261,27 @@ describe('a page that goes away mid-file', () => {
     expect(staged()).toEqual([]);
   });
 });
+
+describe('an uploaded zip', () => {
+  it('is unpacked as a typed path to it would be: folders inside become tags, members named as picked', async () => {
+    const { zipSync } = await import('fflate');
+    const notAnImage = new Uint8Array(Buffer.from('nope'));
+    const zip = Buffer.from(
+      zipSync({
+        'sea/fish.png': new Uint8Array(
+          await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0a6' } })
+            .png()
+            .toBuffer(),
+        ),
+        'sea/bad.png': notAnImage,
+      }),
+    );
+    const id = await begin([{ name: 'pack.zip', bytes: zip.length }]);
+    expect((await send(id, 'pack.zip', zip)).status).toBe(200);
+    const { body } = await call<{ imported: number; failed: { file: string }[] }>('uploads:import', { uploadId: id, tagsFromFolders: true });
+    expect(body).toMatchObject({ ok: true, result: { imported: 1, failed: [{ file: 'pack.zip/sea/bad.png' }] } });
+    const tags = await call<{ name: string }[]>('tags:list', {});
+    expect(tags.body.ok && tags.body.result.map((t) => t.name)).toContain('sea');
+    expect(staged()).toEqual([]);
+  });
+});
