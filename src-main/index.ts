@@ -13,6 +13,7 @@ import { isAppPageUrl, type AppPages } from './host/app-page';
 import { FILE_CSP, openProjectFile, projectFileHeaders } from './host/files';
 import type { JobMessage, LaunchJob } from './host/job-protocol';
 import { jobEntryBeside } from './host/jobs';
+import { RecentProjects } from './host/recent-projects';
 import { createStudio } from './host/studio';
 import { installCrashHandlers, log, setLogFallback } from './log';
 import { nativeLoadProblem } from './native-abi';
@@ -33,7 +34,7 @@ const launchJob: LaunchJob = () => {
   };
 };
 
-const studio = createStudio({ launchJob, prepareEvaluation: true, learnTaste: true });
+const studio = createStudio({ launchJob, prepareEvaluation: true, learnTaste: true, recentProjects: new RecentProjects() });
 
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
 const DEV_URL = !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : null;

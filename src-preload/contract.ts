@@ -15,7 +15,7 @@
 // options, summary).
 import { z } from 'zod';
 import { count, id, projectFile, selection, empty, paging } from './contract/common';
-import { BackendInfo, ProjectSummary, Credit } from './contract/project';
+import { BackendInfo, ProjectSummary, Credit, RecentProject } from './contract/project';
 import {
   Split,
   QualityFlag,
@@ -107,6 +107,12 @@ export const operations = {
     'Create a project folder (optionally filled with the starter dataset) and open it.',
   ),
   'project:open': op(z.object({ dir: z.string().min(1) }).strict(), ProjectSummary, 'Open an existing project folder.'),
+  'projects:recent': op(empty, z.array(RecentProject), 'Projects opened before on this workstation, newest first; a moved or deleted one is marked missing.'),
+  'projects:forget': op(
+    z.object({ dir: z.string().min(1).max(4096) }).strict(),
+    z.array(RecentProject),
+    'Remove a project from the recent list (its folder is not touched).',
+  ),
   'project:setBackground': op(
     z.object({ color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #ffffff') }).strict(),
     ProjectSummary,
@@ -198,6 +204,40 @@ export const operations = {
       .strict(),
     ImportReport,
     'Import image files and folders (recursively) into the open project.',
+  ),
+  'uploads:begin': op(
+    z
+      .object({
+        /** Each file as picked or dropped: its path relative to what was chosen (folders included), and its size. */
+        files: z
+          .array(z.object({ name: z.string().min(1).max(1024), bytes: z.number().int().min(0) }).strict())
+          .min(1)
+          .max(1_000_000),
+        /** Adds the files to this upload (a large folder is declared in parts); absent: a new upload. */
+        uploadId: z
+          .string()
+          .regex(/^[0-9a-f]{24}$/, 'an upload id')
+          .optional(),
+      })
+      .strict(),
+    z.object({ uploadId: z.string(), maxFileBytes: count }),
+    'Begin an upload from a browser (the headless studio), or declare more files of one: every name and size is checked, and a staging folder is made inside the project; the bytes then go to POST /upload/<uploadId>.',
+  ),
+  'uploads:import': op(
+    z
+      .object({
+        uploadId: z.string().regex(/^[0-9a-f]{24}$/, 'an upload id'),
+        tagsFromFolders: z.boolean().default(false),
+        maxMegapixels: z.number().min(1).max(1000).default(64),
+      })
+      .strict(),
+    ImportReport,
+    'Import the files of a finished upload (as a typed path would be: folder names as tags), then remove its staging folder.',
+  ),
+  'uploads:discard': op(
+    z.object({ uploadId: z.string().regex(/^[0-9a-f]{24}$/, 'an upload id') }).strict(),
+    z.object({ discarded: z.boolean() }),
+    'Drop an upload that will not be imported (cancelled or failed) and its staging folder.',
   ),
   'runs:options': op(
     empty,

@@ -10,6 +10,8 @@ export interface ImportJobOptions {
   tagsFromFolders: boolean;
   /** The largest image accepted, in megapixels. */
   maxMegapixels: number;
+  /** How the report names a file (an uploaded file by the path the person picked, not where it was staged). */
+  shownAs?: (file: string) => string;
 }
 
 export interface ImportJobHooks {
@@ -56,7 +58,9 @@ export async function runImport(project: Project, paths: readonly string[], opti
     },
   });
   const cancelled = hooks.signal.aborted;
-  const stored = { cancelled, imported: report.imported, duplicates: report.duplicates, failed: [...failed, ...report.failed], seconds: report.seconds };
+  const shownAs = options.shownAs ?? ((file: string) => file);
+  const named = [...failed, ...report.failed].map((f) => ({ file: shownAs(f.file), reason: f.reason }));
+  const stored = { cancelled, imported: report.imported, duplicates: report.duplicates, failed: named, seconds: report.seconds };
   const reportId = project.imports.save(stored, startedAt);
   return { report: stored, reportId, assetIds: report.assetIds };
 }

@@ -22,6 +22,7 @@ import {
 import { AtelierError, asErrorCode } from '../errors';
 import { installCrashHandlers, log } from '../log';
 import { forkLauncher, jobEntryBeside } from './jobs';
+import { RecentProjects } from './recent-projects';
 import { createStudio, RENDERER_DIR, VERSION, type Studio } from './studio';
 import { startWebServer } from './web';
 
@@ -156,6 +157,8 @@ export async function main(argv: string[]): Promise<number> {
     // ATELIER_BACKGROUND=off keeps it idle (a slow machine, or tests that need the cores for themselves).
     prepareEvaluation: verb === 'studio' && process.env.ATELIER_BACKGROUND !== 'off',
     learnTaste: verb === 'studio',
+    // The Welcome screen lists the projects the studio opened (one-shot verbs leave the list alone).
+    recentProjects: verb === 'studio' ? new RecentProjects() : null,
     projectsRoot,
   });
   const call = async <N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> => {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { BackendInfoT, EventPayload, JobFinishedT, JobKindT } from '../../src-preload/contract';
 import { importFiles, type ImportReport } from '../datasets/import';
 import { runImport } from '../datasets/import-job';
+import { Uploads, type UploadLimits } from '../datasets/uploads';
+import type { RecentProjects } from './recent-projects';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
 import { augmentPreview } from '../datasets/augment';
 import { Curation, toFilter } from '../datasets/curation';
@@ -70,6 +72,10 @@ export interface StudioOptions {
   workstation?: Workstation;
   /** Relearn the team's taste by itself after ratings change, and predict new images (the studio and the app; default false). */
   learnTaste?: boolean;
+  /** Where the projects opened here are remembered for the Welcome screen (the studio and the app); null: not remembered (default). */
+  recentProjects?: RecentProjects | null;
+  /** How much a browser may upload for an import (tests make them small). */
+  uploadLimits?: UploadLimits;
 }
 
 export interface Studio {
@@ -85,6 +91,8 @@ export interface Studio {
   close(): void;
   /** The pid of another process that runs this project's training queue, or null if this one does. */
   readonly queueHolder: number | null;
+  /** Files a browser uploads for an import (the headless studio's POST /upload/<id> streams into it). */
+  readonly uploads: Uploads;
 }
 
 export function createStudio(options: StudioOptions): Studio {
@@ -102,6 +110,8 @@ export function createStudio(options: StudioOptions): Studio {
     (message) => log(`a generated image's file could not be written: ${message}`),
   );
   let project: Project | null = null;
+  const uploads = new Uploads(options.uploadLimits);
+  const recent = options.recentProjects ?? null;
   let backendInfo: Promise<BackendInfoT> | null = null;
   const finished = new Map<string, JobFinishedT>();
   const waiters = new Map<string, ((f: JobFinishedT) => void)[]>();
@@ -138,6 +148,7 @@ export function createStudio(options: StudioOptions): Studio {
   };
   const setProject = (next: Project) => {
     if (project && project !== next) {
+      void uploads.discardAll();
       training.shutdown();
       generator.stop();
       lock?.release();
@@ -259,29 +270,22 @@ export function createStudio(options: StudioOptions): Studio {
       const pngs = await augmentPreview(a.ext === 'svg' ? safeSvg(original) : original, policy, { count, seed, size, background: p.background });
       return { images: pngs.map((png) => `data:image/png;base64,${png.toString('base64')}`) };
     },
-    'assets:import': async ({ paths, tagsFromFolders, maxMegapixels }) => {
-      const p = requireProject();
-      const job = jobs.track('import');
-      const onProgress = (step: number, total: number, message: string) => {
-        job.progress(total > 0 ? step / total : 0, message);
-        router.emit('job:progress', progressPayload(job.record, { step, total, message }));
-      };
-      let outcome;
+    'assets:import': ({ paths, tagsFromFolders, maxMegapixels }) => importPaths(paths, { tagsFromFolders, maxMegapixels }),
+    'uploads:begin': async ({ files, uploadId }) => uploads.begin(requireProject().dir, files, uploadId),
+    'uploads:import': async ({ uploadId, tagsFromFolders, maxMegapixels }) => {
       try {
-        outcome = await runImport(p, paths, { tagsFromFolders, maxMegapixels }, { signal: job.signal, onProgress });
-      } catch (error) {
-        job.finish('failed');
-        emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: 'failed', error: toErrorPayload(error) });
-        throw error;
+        const paths = await uploads.roots(uploadId, requireProject().dir);
+        return await importPaths(paths, { tagsFromFolders, maxMegapixels, shownAs: (file) => uploads.shown(uploadId, file) });
+      } finally {
+        await uploads.discard(uploadId);
       }
-      const { report } = outcome;
-      const status = report.cancelled ? 'cancelled' : 'done';
-      job.finish(status);
-      emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status });
-      // New images in a project with a trained model: how far are they from what it learned?
-      evaluation.drift(outcome.assetIds, outcome.reportId);
-      return report;
     },
+    'uploads:discard': async ({ uploadId }) => ({ discarded: await uploads.discard(uploadId) }),
+    'projects:recent': async () => {
+      await recent?.settled();
+      return recent?.list() ?? [];
+    },
+    'projects:forget': ({ dir }) => recent?.forget(dir) ?? [],
     'runs:options': async () => {
       const options = training.options();
       return { ...options, models: await modelSizes(options.classes.length, backend) };
@@ -385,6 +389,31 @@ export function createStudio(options: StudioOptions): Studio {
     'jobs:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
   };
 
+  /** An import job over files and folders on this machine: progress events, the stored report, drift of the new images. */
+  async function importPaths(paths: readonly string[], importOptions: Parameters<typeof runImport>[2]) {
+    const p = requireProject();
+    const job = jobs.track('import');
+    const onProgress = (step: number, total: number, message: string) => {
+      job.progress(total > 0 ? step / total : 0, message);
+      router.emit('job:progress', progressPayload(job.record, { step, total, message }));
+    };
+    let outcome;
+    try {
+      outcome = await runImport(p, paths, importOptions, { signal: job.signal, onProgress });
+    } catch (error) {
+      job.finish('failed');
+      emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status: 'failed', error: toErrorPayload(error) });
+      throw error;
+    }
+    const { report } = outcome;
+    const status = report.cancelled ? 'cancelled' : 'done';
+    job.finish(status);
+    emitFinished({ jobId: job.record.id, kind: 'import', runId: null, status });
+    // New images in a project with a trained model: how far are they from what it learned?
+    evaluation.drift(outcome.assetIds, outcome.reportId);
+    return report;
+  }
+
   const router = createRouter(handlers, log);
   const training = new TrainingQueue({
     project: () => project,
@@ -450,6 +479,7 @@ export function createStudio(options: StudioOptions): Studio {
     openProject(dir, { queue = options.runQueue ?? true } = {}) {
       const next = Project.open(dir);
       setProject(next);
+      void recent?.opened(next.dir, next.name);
       if (queue) {
         takeLock(next);
         training.recover();
@@ -464,6 +494,7 @@ export function createStudio(options: StudioOptions): Studio {
     async createProject(dir, { starter = false } = {}) {
       const next = Project.create(dir);
       setProject(next);
+      void recent?.opened(next.dir, next.name);
       takeLock(next);
       const report = starter ? await importFiles(next, starterItems()) : null;
       // The starter set comes split 80/10/10 (stratified by tag, seeded): runs then have val images
@@ -480,6 +511,7 @@ export function createStudio(options: StudioOptions): Studio {
     backend,
     filesWritten: () => generation.written(),
     close() {
+      void uploads.discardAll();
       training.shutdown();
       generator.stop();
       jobs.cancelAll();
@@ -492,6 +524,7 @@ export function createStudio(options: StudioOptions): Studio {
     get queueHolder() {
       return lockHolder;
     },
+    uploads,
   };
   return studio;
 }

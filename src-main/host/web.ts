@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { toErrorPayload } from '../errors';
 import { insideFolder, openProjectFile, projectFileHeaders, type OpenedFile } from './files';
 import type { Studio } from './studio';
 
@@ -105,7 +106,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const server = createServer((req, res) => serve(req, res));
   // A client that asks before sending a large body (Expect: 100-continue) hears 413 without sending it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (Number(req.headers['content-length']) > MAX_BODY) {
+    if (Number(req.headers['content-length']) > MAX_BODY && !req.url?.startsWith('/upload/')) {
       res.shouldKeepAlive = false;
       return tooLarge(res);
     }
@@ -150,6 +151,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
 
     if (url.pathname.startsWith('/api/')) return handleApi(req, res, path.slice('/api/'.length));
+    if (url.pathname.startsWith('/upload/')) return handleUpload(req, res, path.slice('/upload/'.length));
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed.');
     if (!hasSessionCookie(req) && !hasTokenHeader(req)) {
@@ -201,6 +203,53 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const result = await studio.router.call(name, input);
     return sendJson(res, result.ok ? 200 : statusFor(result.error.code), result);
+  }
+
+  /**
+   * One file of a browser's upload (uploads:begin declared it): the same doors as the API
+   * (token header, the studio's own origin, POST), the file's path in `x-atelier-file`
+   * (percent-encoded), its bytes as application/octet-stream, streamed to the staging folder.
+   */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, uploadId: string): Promise<void> {
+    const refuse = (status: number, code: string, message: string) => {
+      // What the page still sends is read and dropped (up to MAX_DRAIN) so it hears the answer.
+      if (req.readableEnded) return sendError(res, status, code, message);
+      res.shouldKeepAlive = false;
+      let drained = 0;
+      const answer = () => sendError(res, status, code, message);
+      req.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > MAX_DRAIN) {
+          req.pause();
+          answer();
+          res.once('finish', () => req.socket.destroy());
+        }
+      });
+      req.on('end', () => {
+        if (!res.headersSent) answer();
+      });
+      req.resume();
+    };
+    if (!hasTokenHeader(req))
+      return refuse(401, 'unauthorized', 'This upload has no valid studio token (x-atelier-token). Open the address `atelier studio` printed when it started.');
+    if (req.method !== 'POST') return refuse(405, 'method', 'Use POST to upload a file.');
+    if (!originAllowed(req, port)) return refuse(403, 'bad-origin', 'Uploads are only taken from the studio page itself.');
+    if (mediaType(req) !== 'application/octet-stream')
+      return refuse(415, 'unsupported-media-type', 'Uploads must send content-type: application/octet-stream.');
+    if (!/^[0-9a-f]{24}$/.test(uploadId)) return refuse(404, 'not-found', 'There is no such upload.');
+    let name: string;
+    try {
+      name = decodeURIComponent(header(req, 'x-atelier-file') ?? '');
+    } catch {
+      return refuse(400, 'invalid-input', 'The x-atelier-file header is not a percent-encoded path.');
+    }
+    try {
+      const { bytes } = await studio.uploads.receive(uploadId, name, req);
+      return sendJson(res, 200, { ok: true, result: { name, bytes } });
+    } catch (error) {
+      const { code, message } = toErrorPayload(error);
+      return refuse(code === 'too-large' ? 413 : statusFor(code), code, message);
+    }
   }
 
   async function sendPage(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -34,7 +34,18 @@ export const ProjectSummary = z.object({
   background: z.string(),
 });
 
+/** A project opened before on this workstation (the Welcome screen's list), newest first. */
+export const RecentProject = z.object({
+  dir: z.string(),
+  name: z.string(),
+  /** ISO time it was last opened or created here. */
+  openedAt: z.string(),
+  /** The folder (or its atelier.db) is no longer there: moved, renamed or deleted. */
+  missing: z.boolean(),
+});
+
 export const Credit = z.object({ what: z.string(), author: z.string(), license: z.string(), url: z.string() });
 
 export type ProjectSummaryT = z.output<typeof ProjectSummary>;
+export type RecentProjectT = z.output<typeof RecentProject>;
 export type BackendInfoT = z.output<typeof BackendInfo>;

@@ -98,12 +98,17 @@ test('a stopped studio shows a banner at once and the page reconnects when it co
   await stopSecond();
   await expect(banner(pageB)).toHaveAttribute('data-state', 'down', { timeout: 3_000 });
   await expect(banner(pageB)).toContainText('Disconnected from the studio');
+  // The status bar says so too, instead of a job or "No job running" it can no longer vouch for.
+  await expect(pageB.getByTestId('status-disconnected')).toHaveText('Disconnected');
+  await expect(pageB.getByText('No job running')).toHaveCount(0);
   await shot(pageB, '01-disconnected');
   // The first studio is not affected.
   await expect(banner(pageA)).toHaveCount(0);
 
   await startSecond(tokenA);
   await expect(banner(pageB)).toHaveCount(0, { timeout: 10_000 });
+  await expect(pageB.getByTestId('status-disconnected')).toHaveCount(0);
+  await expect(pageB.getByText('No job running')).toBeVisible();
   await expect(pageB.getByRole('heading', { level: 1 })).toBeVisible();
   // Images and a reload still work: the session cookie is the same studio's.
   await pageB.reload();
@@ -117,6 +122,7 @@ test('a studio restarted with a new token says how to get back in', async () => 
   await startSecond(tokenB);
   await expect(banner(pageB)).toHaveAttribute('data-state', 'stale', { timeout: 10_000 });
   await expect(banner(pageB)).toContainText('Open the address atelier studio printed');
+  await expect(pageB.getByTestId('status-disconnected')).toHaveText('Disconnected · token no longer valid');
   await shot(pageB, '02-stale-token');
   // Its new address lets the same tab in again.
   await pageB.goto(second!.url);

@@ -66,9 +66,65 @@ export function takeLaunchToken(): string | null {
   }
 }
 
+/** Where this page's uploads go, set by webTransport (null in the desktop app, which imports by path). */
+let uploadDoor: { base: URL; token: string | null } | null = null;
+
+/** True when files picked or dropped in this page can be uploaded to the studio (a browser; never the desktop app). */
+export const canUpload = (): boolean => uploadDoor !== null;
+
+export interface UploadFileOptions {
+  /** Bytes of this file sent so far. */
+  onProgress?(sent: number): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends one file of an upload (uploads:begin declared it) to POST /upload/<id>, with the same
+ * token as every API call; XMLHttpRequest, because fetch does not report upload progress.
+ * Rejects with the studio's own message, which names the file.
+ */
+export function uploadFile(uploadId: string, name: string, file: Blob, options: UploadFileOptions = {}): Promise<void> {
+  const door = uploadDoor;
+  if (!door) return Promise.reject(new ApiError('unsupported', 'Uploads go to the headless studio only; the desktop app imports files by their path.'));
+  if (!door.token) return Promise.reject(new ApiError('unauthorized', `This page has no studio token. ${GET_BACK_IN}`));
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', new URL(`/upload/${encodeURIComponent(uploadId)}`, door.base).href);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('x-atelier-token', door.token!);
+    xhr.setRequestHeader('x-atelier-file', encodeURIComponent(name));
+    xhr.upload.onprogress = (e) => options.onProgress?.(e.loaded);
+    xhr.onload = () => {
+      if (xhr.status === 401) setConnection('stale');
+      const body = readAnswer(xhr.responseText);
+      if (xhr.status === 200 && body?.ok) return resolve();
+      reject(
+        body?.error
+          ? new ApiError(body.error.code, body.error.message)
+          : new ApiError('bad-response', `${name} could not be uploaded: the studio answered ${xhr.status}.`),
+      );
+    };
+    xhr.onerror = () => reject(new ApiError('offline', `${name} could not be uploaded: the studio is not reachable. Is \`atelier studio\` still running?`));
+    xhr.onabort = () => reject(new ApiError('cancelled', 'The upload was cancelled.'));
+    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    if (options.signal?.aborted) return xhr.abort();
+    xhr.send(file);
+  });
+}
+
+/** A studio answer's body, or null when it is not one. */
+function readAnswer(text: string): { ok: boolean; error?: { code: string; message: string } } | null {
+  try {
+    return JSON.parse(text) as { ok: boolean; error?: { code: string; message: string } };
+  } catch {
+    return null;
+  }
+}
+
 export function webTransport(base: URL = new URL(location.href), token: string | null = takeLaunchToken()): Transport {
   const noToken = () => new ApiError('unauthorized', `This page has no studio token. ${GET_BACK_IN}`);
   if (!token) setConnection('stale');
+  uploadDoor = { base, token };
   return {
     kind: 'web',
     async invoke(name: OpName, input: unknown) {
