@@ -306,3 +306,123 @@ function joinByBlock(hi: Uint32Array, lo: Uint32Array, t: number, block: Block, 
     }
   }
 }
+
+// ── colour: the hash sees luma only, so two images are the same picture only if their colour prints agree too
+
+/**
+ * Largest colour difference (CIELAB ΔE, after the brightness match below) a near-duplicate
+ * may show in one cell of the 16×16 colour print, and averaged over any larger square of
+ * cells (2, 4 or 8 wide). Calibrated on the whole starter set (bench/curation-calibration.ts,
+ * docs/curation.md): re-encoded, resized and brightened copies mostly stay within them, and
+ * no two starter emoji in different skin tones or different flags do.
+ */
+export const MAX_CELL_COLOUR_DIFFERENCE = 8;
+export const MAX_REGION_COLOUR_DIFFERENCE = 5;
+// A copy may be this much brighter or darker overall (a gain on CIELAB lightness).
+const MAX_LIGHTNESS_GAIN = 0.07;
+const REGIONS = [2, 4, 8];
+// The share of a cell's contrast with its neighbours that a difference there is forgiven.
+const EDGE_TOLERANCE = 0.1;
+
+/** Largest CIELAB distance from cell (x, y) to one of its 8 neighbours. */
+function contrast(lab: Float32Array, side: number, x: number, y: number): number {
+  const i = (y * side + x) * 3;
+  let max = 0;
+  for (let j = Math.max(0, y - 1); j <= Math.min(side - 1, y + 1); j++) {
+    for (let k = Math.max(0, x - 1); k <= Math.min(side - 1, x + 1); k++) {
+      const n = (j * side + k) * 3;
+      const d = (lab[n]! - lab[i]!) ** 2 + (lab[n + 1]! - lab[i + 1]!) ** 2 + (lab[n + 2]! - lab[i + 2]!) ** 2;
+      if (d > max) max = d;
+    }
+  }
+  return Math.sqrt(max);
+}
+
+/** A colour print (quality.ts colourPrint, base64 sRGB) as CIELAB, three floats per cell. */
+export function printToLab(print: string): Float32Array {
+  const rgb = Buffer.from(print, 'base64');
+  if (rgb.length === 0 || rgb.length % 3 !== 0) throw new RangeError('A colour print holds three bytes per cell.');
+  const side = Math.round(Math.sqrt(rgb.length / 3));
+  if (side * side * 3 !== rgb.length) throw new RangeError('A colour print must be square.');
+  const out = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i += 3) {
+    const r = SRGB_TO_LINEAR[rgb[i]!]!;
+    const g = SRGB_TO_LINEAR[rgb[i + 1]!]!;
+    const b = SRGB_TO_LINEAR[rgb[i + 2]!]!;
+    const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+    const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * b);
+    const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+    out[i] = 116 * fy - 16;
+    out[i + 1] = 500 * (fx - fy);
+    out[i + 2] = 200 * (fy - fz);
+  }
+  return out;
+}
+
+const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+
+function labF(t: number): number {
+  return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116;
+}
+
+/**
+ * How far two colour prints (as printToLab gives them) are from being the same picture, as
+ * a fraction of what a near-duplicate may show: ≤ 1 is the same colours. b's lightness is
+ * first matched to a's by a gain of at most ±7% (a brightened copy; white stays white), then
+ * the signed CIELAB difference is averaged over every cell and every 2-, 4- and 8-wide square:
+ * noise and resampling at edges cancel out in a square (one side lighter, the other darker),
+ * a changed skin tone, stripe or glyph does not.
+ */
+export function colourMismatch(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new RangeError('Colour prints of different sizes cannot be compared.');
+  const cells = a.length / 3;
+  const side = Math.round(Math.sqrt(cells));
+  // Lightness gain from the cells that are not (near) white in either: white clips when brightened.
+  let ab = 0;
+  let aa = 0;
+  for (let i = 0; i < cells; i++) {
+    const la = a[i * 3]!;
+    const lb = b[i * 3]!;
+    if (la > 97 || lb > 97) continue;
+    ab += la * lb;
+    aa += la * la;
+  }
+  const gain = Math.min(1 + MAX_LIGHTNESS_GAIN, Math.max(1 - MAX_LIGHTNESS_GAIN, aa > 0 ? ab / aa : 1));
+  // Summed-area table of the signed difference, one plane per channel.
+  const w = side + 1;
+  const sums = new Float64Array(w * w * 3);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const i = (y * side + x) * 3;
+      const d = [b[i]! - Math.min(100, gain * a[i]!), b[i + 1]! - a[i + 1]!, b[i + 2]! - a[i + 2]!];
+      // Where both images have an edge through this cell, resampling moves part of it to the
+      // neighbour cell: that much of the difference is forgiven (never in a flat area).
+      const size = Math.hypot(d[0]!, d[1]!, d[2]!);
+      const forgive = EDGE_TOLERANCE * Math.min(contrast(a, side, x, y), contrast(b, side, x, y));
+      const keep = size > forgive ? (size - forgive) / size : 0;
+      for (let c = 0; c < 3; c++) {
+        sums[((y + 1) * w + x + 1) * 3 + c] = keep * d[c]! + sums[(y * w + x + 1) * 3 + c]! + sums[((y + 1) * w + x) * 3 + c]! - sums[(y * w + x) * 3 + c]!;
+      }
+    }
+  }
+  const worst = (size: number, channels: number): number => {
+    let max = 0;
+    for (let y = 0; y + size <= side; y++) {
+      for (let x = 0; x + size <= side; x++) {
+        let sq = 0;
+        for (let c = 0; c < channels; c++) {
+          const s =
+            sums[((y + size) * w + x + size) * 3 + c]! - sums[(y * w + x + size) * 3 + c]! - sums[((y + size) * w + x) * 3 + c]! + sums[(y * w + x) * 3 + c]!;
+          sq += (s / (size * size)) ** 2;
+        }
+        if (sq > max) max = sq;
+      }
+    }
+    return Math.sqrt(max);
+  };
+  // One cell compares lightness only: JPEG and WebP keep colour at half resolution, so hue
+  // bleeds across a sharp edge by a fraction of a cell; over a square the bleed cancels out.
+  let mismatch = worst(1, 1) / MAX_CELL_COLOUR_DIFFERENCE;
+  for (const size of REGIONS) if (size <= side) mismatch = Math.max(mismatch, worst(size, 3) / MAX_REGION_COLOUR_DIFFERENCE);
+  return mismatch;
+}
