@@ -16,7 +16,7 @@ import {
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
   MAX_CELL_COLOUR_DIFFERENCE,
   MAX_REGION_COLOUR_DIFFERENCE,
-  printToLab,
+  readColourPrint,
 } from '../src-main/datasets/near-duplicates';
 import { analyseImage, hamming, type ImageAnalysis } from '../src-main/datasets/perceptual-hash';
 import { datasetSaturation, defaultThresholds, QUALITY_FLAGS, qualityFlags, type QualityMeasures } from '../src-main/datasets/quality';
@@ -46,7 +46,7 @@ const sha = await Promise.all(
       .digest('hex'),
   ),
 );
-const colourDistance = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(printToLab(a.quality.colourPrint!), printToLab(b.quality.colourPrint!));
+const colourDistance = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(readColourPrint(a.quality.colourPrint!), readColourPrint(b.quality.colourPrint!));
 
 async function analyseMany(inputs: Buffer[]): Promise<ImageAnalysis[]> {
   const out: ImageAnalysis[] = new Array(inputs.length);

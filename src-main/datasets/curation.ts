@@ -3,7 +3,8 @@
 import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
-import { clusterNearDuplicates, colourMismatch, directDuplicates, pickKeeper, printToLab } from './near-duplicates';
+import { clusterNearDuplicates, MAX_NEAR_DUPLICATE_THRESHOLD, pickKeeper, readColourPrint, sameColours, type ColourPrint } from './near-duplicates';
+import { parseHash, popcount32 } from './perceptual-hash';
 import { flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
 
@@ -49,20 +50,20 @@ export interface DuplicateCandidate {
   width: number;
   height: number;
   bytes: number;
-  /** The stored quality JSON (QualityMeasures plus the import's mean colour), or null. */
-  quality: string | null;
+  /** The stored quality JSON (QualityMeasures plus the import's mean colour), or null; see duplicateGroups. */
+  quality?: string | null;
 }
 
 interface ColourInfo {
-  print?: string;
+  print?: ColourPrint;
   mean?: [number, number, number];
 }
 
-function colourOf(quality: string | null): ColourInfo {
+function colourOf(quality: string | null | undefined): ColourInfo {
   if (!quality) return {};
   const q = JSON.parse(quality) as Record<string, unknown>;
   const info: ColourInfo = {};
-  if (typeof q.colourPrint === 'string') info.print = q.colourPrint;
+  if (typeof q.colourPrint === 'string') info.print = readColourPrint(q.colourPrint);
   if (typeof q.meanR === 'number') info.mean = [q.meanR, q.meanG as number, q.meanB as number];
   return info;
 }
@@ -70,38 +71,50 @@ function colourOf(quality: string | null): ColourInfo {
 /**
  * Groups to review, each centred on the image to keep: every other member is within
  * `threshold` bits of that keeper's hash and has the same colours (near-duplicates.ts
- * colourMismatch ≤ 1; the mean colour for images imported before colour prints).
+ * sameColours; the mean colour for images imported before colour prints).
  * Single-linkage clusters alone chain look-alikes (1,088 starter emoji at 6 bits), so each
- * is split greedily around its best images. Pure: the calibration bench runs it too.
+ * is split greedily around its best images. The measures come from each row's `quality`, or
+ * from `qualities` for only the images a hash cluster holds (a large project has 100,000 rows).
+ * Pure: the calibration bench runs it too.
  */
-export function duplicateGroups(rows: readonly DuplicateCandidate[], threshold: number): { ids: number[]; keep: number }[] {
+export function duplicateGroups(
+  rows: readonly DuplicateCandidate[],
+  threshold: number,
+  qualities?: (ids: number[]) => Map<number, string | null>,
+): { ids: number[]; keep: number }[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
+  const clusters = clusterNearDuplicates(rows, threshold);
+  const stored = qualities?.(clusters.flat());
   const colour = new Map<number, ColourInfo>();
-  const lab = new Map<number, Float32Array>();
   const info = (id: number) => {
     let c = colour.get(id);
-    if (!c) colour.set(id, (c = colourOf(byId.get(id)!.quality)));
+    if (!c) colour.set(id, (c = colourOf(stored ? stored.get(id) : byId.get(id)!.quality)));
     return c;
-  };
-  const labOf = (id: number, print: string) => {
-    let l = lab.get(id);
-    if (!l) lab.set(id, (l = printToLab(print)));
-    return l;
   };
   const sameColour = (a: number, b: number): boolean => {
     const ca = info(a);
     const cb = info(b);
-    if (ca.print && cb.print && ca.print.length === cb.print.length) return colourMismatch(labOf(a, ca.print), labOf(b, cb.print)) <= 1;
+    if (ca.print && cb.print && ca.print.side === cb.print.side) return sameColours(ca.print, cb.print);
     if (ca.mean && cb.mean)
       return Math.max(Math.abs(ca.mean[0] - cb.mean[0]), Math.abs(ca.mean[1] - cb.mean[1]), Math.abs(ca.mean[2] - cb.mean[2])) <= MAX_COLOUR_SHIFT;
     return true;
   };
+  const t = Math.max(0, Math.min(MAX_NEAR_DUPLICATE_THRESHOLD, Math.floor(threshold)));
+  const hashes = new Map(clusters.flat().map((id) => [id, parseHash(byId.get(id)!.phash)]));
   const groups: { ids: number[]; keep: number }[] = [];
-  for (const cluster of clusterNearDuplicates(rows, threshold)) {
+  for (const cluster of clusters) {
     let remaining = cluster.map((id) => byId.get(id)!);
     while (remaining.length > 1) {
       const keep = pickKeeper(remaining);
-      const copies = directDuplicates(remaining, keep, threshold).filter((id) => sameColour(id, keep));
+      // directDuplicates, on hashes parsed once: a cluster of thousands takes as many rounds.
+      const [kh, kl] = hashes.get(keep)!;
+      const copies = remaining
+        .filter((m) => {
+          if (m.id === keep) return false;
+          const [h, l] = hashes.get(m.id)!;
+          return popcount32(h ^ kh) + popcount32(l ^ kl) <= t && sameColour(m.id, keep);
+        })
+        .map((m) => m.id);
       if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
       const taken = new Set([keep, ...copies]);
       remaining = remaining.filter((m) => !taken.has(m.id));
@@ -125,7 +138,8 @@ export class Curation {
 
   /** Near-duplicate groups to review (duplicateGroups), each centred on the image to keep. */
   duplicates(threshold: number): { ids: number[]; keep: number }[] {
-    return duplicateGroups(this.project.assets.perceptualHashes(), threshold);
+    const assets = this.project.assets;
+    return duplicateGroups(assets.perceptualHashes(), threshold, (ids) => assets.qualities(ids));
   }
 
   splitInfo(): SplitInfo {

@@ -1,12 +1,13 @@
 // Near-duplicates are the same picture, colours included: the perceptual hash sees luma only,
 // so two flags with one layout, or one emoji in two skin tones, must be told apart by their
 // colour prints, while a resized, brightened JPEG copy is still found.
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { duplicateGroups, type DuplicateCandidate } from '../../../src-main/datasets/curation.js';
-import { colourMismatch, printToLab } from '../../../src-main/datasets/near-duplicates.js';
+import { colourMismatch, readColourPrint, sameColours } from '../../../src-main/datasets/near-duplicates.js';
 import { analyseImage, hamming, type ImageAnalysis } from '../../../src-main/datasets/perceptual-hash.js';
 
 const twemoji = join(dirname(createRequire(import.meta.url).resolve('emoji-datasource-twitter/package.json')), 'img', 'twitter', '64');
@@ -51,7 +52,7 @@ const row = (id: number, a: ImageAnalysis): DuplicateCandidate => ({
   quality: JSON.stringify(a.quality),
 });
 
-const mismatch = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(printToLab(a.quality.colourPrint!), printToLab(b.quality.colourPrint!));
+const mismatch = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(readColourPrint(a.quality.colourPrint!), readColourPrint(b.quality.colourPrint!));
 
 describe('colour-aware near-duplicate groups', () => {
   it('does not group two flags with the same layout in other colours, though their hashes agree', async () => {
@@ -112,7 +113,36 @@ describe('colour-aware near-duplicate groups', () => {
   });
 
   it('refuses colour prints of different sizes', () => {
-    expect(() => colourMismatch(new Float32Array(16 * 16 * 3), new Float32Array(8 * 8 * 3))).toThrow(/different sizes/);
-    expect(() => printToLab(Buffer.from([1, 2]).toString('base64'))).toThrow(/three bytes per cell/);
+    const print = (side: number) => readColourPrint(Buffer.alloc(side * side * 3, 200).toString('base64'));
+    expect(() => colourMismatch(print(16), print(8))).toThrow(/different sizes/);
+    expect(() => readColourPrint(Buffer.from([1, 2]).toString('base64'))).toThrow(/three bytes per cell/);
+    expect(() => readColourPrint(Buffer.alloc(2 * 3 * 3).toString('base64'))).toThrow(/square/);
+  });
+
+  it('answers sameColours exactly as the full comparison does (its quick bound never rejects a match)', async () => {
+    const files = readdirSync(twemoji)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .filter((_, i) => i % 60 === 0);
+    const prints = await Promise.all(files.map(async (f) => readColourPrint((await analyseImage(join(twemoji, f))).quality.colourPrint!)));
+    const copies = await Promise.all(
+      files
+        .slice(0, 12)
+        .map(async (f) =>
+          readColourPrint(
+            (await analyseImage(await sharp(join(twemoji, f)).modulate({ brightness: 1.05 }).webp({ quality: 75 }).toBuffer())).quality.colourPrint!,
+          ),
+        ),
+    );
+    let same = 0;
+    const all = [...prints, ...copies];
+    for (const a of all) {
+      for (const b of all) {
+        const exact = colourMismatch(a, b) <= 1;
+        expect(sameColours(a, b)).toBe(exact);
+        if (exact) same++;
+      }
+    }
+    expect(same).toBeGreaterThan(all.length); // each with itself, and copies with their originals
   });
 });
