@@ -3,7 +3,8 @@
 import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
-import { clusterNearDuplicates, directDuplicates, pickKeeper } from './near-duplicates';
+import { clusterNearDuplicates, MAX_NEAR_DUPLICATE_THRESHOLD, pickKeeper, readColourPrint, sameColours, type ColourPrint } from './near-duplicates';
+import { parseHash, popcount32 } from './perceptual-hash';
 import { flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
 
@@ -40,11 +41,92 @@ export function toFilter(input: {
   return filter;
 }
 
-/** Largest mean-colour difference (0–255 per channel) between an image and its near-duplicate. */
+/** The fallback for images imported before colour prints: mean colour, 0–255 per channel. */
 const MAX_COLOUR_SHIFT = 12;
 
-function colourOf(q: Record<string, number>): [number, number, number] | null {
-  return q.meanR === undefined ? null : [q.meanR, q.meanG!, q.meanB!];
+export interface DuplicateCandidate {
+  id: number;
+  phash: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** The stored quality JSON (QualityMeasures plus the import's mean colour), or null; see duplicateGroups. */
+  quality?: string | null;
+}
+
+interface ColourInfo {
+  print?: ColourPrint;
+  mean?: [number, number, number];
+}
+
+function colourOf(quality: string | null | undefined): ColourInfo {
+  if (!quality) return {};
+  const q = JSON.parse(quality) as Record<string, unknown>;
+  const info: ColourInfo = {};
+  if (typeof q.colourPrint === 'string') info.print = readColourPrint(q.colourPrint);
+  if (typeof q.meanR === 'number') info.mean = [q.meanR, q.meanG as number, q.meanB as number];
+  return info;
+}
+
+/**
+ * Groups to review, each centred on the image to keep: every other member is within
+ * `threshold` bits of that keeper's hash and has the same colours (near-duplicates.ts
+ * sameColours; the mean colour for images imported before colour prints).
+ * Single-linkage clusters alone chain look-alikes (1,088 starter emoji at 6 bits), so each
+ * is split greedily around its best images. The measures come from each row's `quality`, or
+ * from `qualities` for only the images a hash cluster holds (a large project has 100,000 rows).
+ * Pure: the calibration bench runs it too.
+ */
+export function duplicateGroups(
+  rows: readonly DuplicateCandidate[],
+  threshold: number,
+  qualities?: (ids: number[]) => Map<number, string | null>,
+): { ids: number[]; keep: number }[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const clusters = clusterNearDuplicates(rows, threshold);
+  const stored = qualities?.(clusters.flat());
+  const colour = new Map<number, ColourInfo>();
+  const info = (id: number) => {
+    let c = colour.get(id);
+    if (!c) colour.set(id, (c = colourOf(stored ? stored.get(id) : byId.get(id)!.quality)));
+    return c;
+  };
+  const sameColour = (a: number, b: number): boolean => {
+    const ca = info(a);
+    const cb = info(b);
+    if (ca.print && cb.print && ca.print.side === cb.print.side) return sameColours(ca.print, cb.print);
+    if (ca.mean && cb.mean)
+      return Math.max(Math.abs(ca.mean[0] - cb.mean[0]), Math.abs(ca.mean[1] - cb.mean[1]), Math.abs(ca.mean[2] - cb.mean[2])) <= MAX_COLOUR_SHIFT;
+    return true;
+  };
+  const t = Math.max(0, Math.min(MAX_NEAR_DUPLICATE_THRESHOLD, Math.floor(threshold)));
+  const hashes = new Map(clusters.flat().map((id) => [id, parseHash(byId.get(id)!.phash)]));
+  const groups: { ids: number[]; keep: number }[] = [];
+  for (const cluster of clusters) {
+    let remaining = cluster.map((id) => byId.get(id)!);
+    while (remaining.length > 1) {
+      const keep = pickKeeper(remaining);
+      // directDuplicates, on hashes parsed once: a cluster of thousands takes as many rounds.
+      const [kh, kl] = hashes.get(keep)!;
+      const copies = remaining
+        .filter((m) => {
+          if (m.id === keep) return false;
+          const [h, l] = hashes.get(m.id)!;
+          return popcount32(h ^ kh) + popcount32(l ^ kl) <= t && sameColour(m.id, keep);
+        })
+        .map((m) => m.id);
+      if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
+      const taken = new Set([keep, ...copies]);
+      remaining = remaining.filter((m) => !taken.has(m.id));
+    }
+  }
+  return groups.sort((a, b) => a.ids[0]! - b.ids[0]!);
+}
+
+/** The stored measures as the contract shows them: numbers only (the colour print stays in the main process). */
+export function numericQuality(quality: unknown): Record<string, number> | null {
+  if (!quality || typeof quality !== 'object') return null;
+  return Object.fromEntries(Object.entries(quality as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
 }
 
 export class Curation {
@@ -54,32 +136,10 @@ export class Curation {
     return QUALITY_FLAGS.map((f, i) => ({ ...f, count: this.project.assets.count({ flags: 1 << i }) }));
   }
 
-  /**
-   * Groups to review, each centred on the image to keep: every other member is within
-   * `threshold` bits of that keeper. Single-linkage clusters alone chain look-alikes
-   * (1,088 starter emoji at 6 bits), so each is split greedily around its best images.
-   */
+  /** Near-duplicate groups to review (duplicateGroups), each centred on the image to keep. */
   duplicates(threshold: number): { ids: number[]; keep: number }[] {
-    const rows = this.project.assets.perceptualHashes();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const colour = new Map(rows.map((r) => [r.id, r.quality ? colourOf(JSON.parse(r.quality) as Record<string, number>) : null]));
-    const sameColour = (a: number, b: number) => {
-      const ca = colour.get(a);
-      const cb = colour.get(b);
-      return !ca || !cb || Math.max(Math.abs(ca[0] - cb[0]), Math.abs(ca[1] - cb[1]), Math.abs(ca[2] - cb[2])) <= MAX_COLOUR_SHIFT;
-    };
-    const groups: { ids: number[]; keep: number }[] = [];
-    for (const cluster of clusterNearDuplicates(rows, threshold)) {
-      let remaining = cluster.map((id) => byId.get(id)!);
-      while (remaining.length > 1) {
-        const keep = pickKeeper(remaining);
-        const copies = directDuplicates(remaining, keep, threshold).filter((id) => sameColour(id, keep));
-        if (copies.length > 0) groups.push({ ids: [keep, ...copies].sort((a, b) => a - b), keep });
-        const taken = new Set([keep, ...copies]);
-        remaining = remaining.filter((m) => !taken.has(m.id));
-      }
-    }
-    return groups.sort((a, b) => a.ids[0]! - b.ids[0]!);
+    const assets = this.project.assets;
+    return duplicateGroups(assets.perceptualHashes(), threshold, (ids) => assets.qualities(ids));
   }
 
   splitInfo(): SplitInfo {

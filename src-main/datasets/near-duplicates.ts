@@ -306,3 +306,186 @@ function joinByBlock(hi: Uint32Array, lo: Uint32Array, t: number, block: Block, 
     }
   }
 }
+
+// ── colour: the hash sees luma only, so two images are the same picture only if their colour prints agree too
+
+/**
+ * Largest colour difference (CIELAB ΔE, after the brightness match below) a near-duplicate
+ * may show in one cell of the 16×16 colour print (lightness only), and averaged over any
+ * larger square of cells (2, 4 or 8 wide). Calibrated on the whole starter set
+ * (bench/curation-calibration.ts, docs/curation.md): 98% of re-encoded, resized and
+ * brightened copies stay within them; skin tones and flags differ by more, except where the
+ * difference is a few pixels at 64 px (docs/curation.md lists those).
+ */
+export const MAX_CELL_COLOUR_DIFFERENCE = 8;
+export const MAX_REGION_COLOUR_DIFFERENCE = 5;
+// A copy may be this much brighter or darker overall (a gain on CIELAB lightness).
+const MAX_LIGHTNESS_GAIN = 0.07;
+const REGIONS = [8, 4, 2];
+// The share of a cell's contrast with its neighbours that a difference there is forgiven.
+const EDGE_TOLERANCE = 0.1;
+
+/** A colour print read for comparison: CIELAB per cell, and each cell's contrast with its neighbours. */
+export interface ColourPrint {
+  side: number;
+  /** L*, a*, b* per cell, row by row. */
+  lab: Float32Array;
+  /** Largest CIELAB distance from each cell to one of its 8 neighbours. */
+  contrast: Float32Array;
+  /** Per 4×4 block (when the side is a multiple of 4): what sameColours bounds the mismatch with. */
+  blocks: Float32Array;
+}
+
+// Per block: mean of min(100, L·(1+gain)), mean of min(100, L·(1−gain)), mean L, a*, b*, contrast.
+const BLOCK = 4;
+const BLOCK_FIELDS = 6;
+
+/** A colour print as quality.ts colourPrint stores it (base64 sRGB, square), read for colourMismatch. */
+export function readColourPrint(print: string): ColourPrint {
+  const rgb = Buffer.from(print, 'base64');
+  if (rgb.length === 0 || rgb.length % 3 !== 0) throw new RangeError('A colour print holds three bytes per cell.');
+  const side = Math.round(Math.sqrt(rgb.length / 3));
+  if (side * side * 3 !== rgb.length) throw new RangeError('A colour print must be square.');
+  const lab = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i += 3) {
+    const r = SRGB_TO_LINEAR[rgb[i]!]!;
+    const g = SRGB_TO_LINEAR[rgb[i + 1]!]!;
+    const b = SRGB_TO_LINEAR[rgb[i + 2]!]!;
+    const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+    const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * b);
+    const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+    lab[i] = 116 * fy - 16;
+    lab[i + 1] = 500 * (fx - fy);
+    lab[i + 2] = 200 * (fy - fz);
+  }
+  const contrast = new Float32Array(side * side);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const i = (y * side + x) * 3;
+      let max = 0;
+      for (let j = Math.max(0, y - 1); j <= Math.min(side - 1, y + 1); j++) {
+        for (let k = Math.max(0, x - 1); k <= Math.min(side - 1, x + 1); k++) {
+          const n = (j * side + k) * 3;
+          const d = (lab[n]! - lab[i]!) ** 2 + (lab[n + 1]! - lab[i + 1]!) ** 2 + (lab[n + 2]! - lab[i + 2]!) ** 2;
+          if (d > max) max = d;
+        }
+      }
+      contrast[y * side + x] = Math.sqrt(max);
+    }
+  }
+  const perSide = side % BLOCK === 0 ? side / BLOCK : 0;
+  const blocks = new Float32Array(perSide * perSide * BLOCK_FIELDS);
+  for (let cell = 0; cell < side * side; cell++) {
+    if (perSide === 0) break;
+    const block = (Math.floor(cell / side / BLOCK) * perSide + Math.floor((cell % side) / BLOCK)) * BLOCK_FIELDS;
+    const l = lab[cell * 3]!;
+    blocks[block]! += Math.min(100, l * (1 + MAX_LIGHTNESS_GAIN)) / (BLOCK * BLOCK);
+    blocks[block + 1]! += Math.min(100, l * (1 - MAX_LIGHTNESS_GAIN)) / (BLOCK * BLOCK);
+    blocks[block + 2]! += l / (BLOCK * BLOCK);
+    blocks[block + 3]! += lab[cell * 3 + 1]! / (BLOCK * BLOCK);
+    blocks[block + 4]! += lab[cell * 3 + 2]! / (BLOCK * BLOCK);
+    blocks[block + 5]! += contrast[cell]! / (BLOCK * BLOCK);
+  }
+  return { side, lab, contrast, blocks };
+}
+
+/**
+ * Whether two colour prints show the same picture (colourMismatch ≤ 1). Most look-alikes by
+ * hash differ in colour somewhere: a bound from the 4×4 block means (each block is one of the
+ * squares colourMismatch averages over, whatever the gain, less the most it can forgive) says
+ * so without the full comparison, which keeps a threshold of 16 bits on thousands of images fast.
+ */
+export function sameColours(a: ColourPrint, b: ColourPrint): boolean {
+  if (a.side !== b.side) throw new RangeError('Colour prints of different sizes cannot be compared.');
+  if (a.blocks.length > 0 && a.blocks.length === b.blocks.length) {
+    for (let k = 0; k < a.blocks.length; k += BLOCK_FIELDS) {
+      const bl = b.blocks[k + 2]!;
+      const dl = Math.max(0, bl - a.blocks[k]!, a.blocks[k + 1]! - bl);
+      const dab = Math.hypot(b.blocks[k + 3]! - a.blocks[k + 3]!, b.blocks[k + 4]! - a.blocks[k + 4]!);
+      const forgiven = EDGE_TOLERANCE * Math.min(a.blocks[k + 5]!, b.blocks[k + 5]!);
+      if (Math.hypot(dl, dab) - forgiven > MAX_REGION_COLOUR_DIFFERENCE) return false;
+    }
+  }
+  return colourMismatch(a, b) <= 1;
+}
+
+const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+
+function labF(t: number): number {
+  return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116;
+}
+
+/**
+ * How far two colour prints are from being the same picture, as a fraction of what a
+ * near-duplicate may show: ≤ 1 is the same colours. b's lightness is first matched to a's by
+ * a gain of at most ±7% (a brightened copy; white stays white); where both have an edge
+ * through a cell, a tenth of its contrast is forgiven (resampling moves edges by a fraction of
+ * a cell, never a flat area); then the signed CIELAB difference is averaged over every 8-, 4-
+ * and 2-wide square and compared per cell: noise at an edge cancels out in a square (one side
+ * lighter, the other darker), a changed skin tone, stripe or glyph does not.
+ */
+export function colourMismatch(a: ColourPrint, b: ColourPrint): number {
+  if (a.side !== b.side) throw new RangeError('Colour prints of different sizes cannot be compared.');
+  const side = a.side;
+  const cells = side * side;
+  const la = a.lab;
+  const lb = b.lab;
+  // Lightness gain from the cells that are not (near) white in either: white clips when brightened.
+  let ab = 0;
+  let aa = 0;
+  for (let i = 0; i < cells; i++) {
+    const x = la[i * 3]!;
+    const y = lb[i * 3]!;
+    if (x > 97 || y > 97) continue;
+    ab += x * y;
+    aa += x * x;
+  }
+  const gain = Math.min(1 + MAX_LIGHTNESS_GAIN, Math.max(1 - MAX_LIGHTNESS_GAIN, aa > 0 ? ab / aa : 1));
+  // Summed-area table of the signed difference, one plane per channel.
+  const w = side + 1;
+  const sums = new Float64Array(w * w * 3);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const cell = y * side + x;
+      const i = cell * 3;
+      const dl = lb[i]! - Math.min(100, gain * la[i]!);
+      const da = lb[i + 1]! - la[i + 1]!;
+      const db = lb[i + 2]! - la[i + 2]!;
+      const size = Math.sqrt(dl * dl + da * da + db * db);
+      const forgive = EDGE_TOLERANCE * Math.min(a.contrast[cell]!, b.contrast[cell]!);
+      const keep = size > forgive ? (size - forgive) / size : 0;
+      const o = ((y + 1) * w + x + 1) * 3;
+      const up = (y * w + x + 1) * 3;
+      const left = ((y + 1) * w + x) * 3;
+      const diag = (y * w + x) * 3;
+      sums[o] = keep * dl + sums[up]! + sums[left]! - sums[diag]!;
+      sums[o + 1] = keep * da + sums[up + 1]! + sums[left + 1]! - sums[diag + 1]!;
+      sums[o + 2] = keep * db + sums[up + 2]! + sums[left + 2]! - sums[diag + 2]!;
+    }
+  }
+  const worst = (size: number, channels: number): number => {
+    let max = 0;
+    for (let y = 0; y + size <= side; y++) {
+      for (let x = 0; x + size <= side; x++) {
+        let sq = 0;
+        for (let c = 0; c < channels; c++) {
+          const s =
+            sums[((y + size) * w + x + size) * 3 + c]! - sums[(y * w + x + size) * 3 + c]! - sums[((y + size) * w + x) * 3 + c]! + sums[(y * w + x) * 3 + c]!;
+          sq += (s / (size * size)) ** 2;
+        }
+        if (sq > max) max = sq;
+      }
+    }
+    return Math.sqrt(max);
+  };
+  // Large squares first: most different pictures are told apart there, and the rest is skipped.
+  let mismatch = 0;
+  for (const size of REGIONS) {
+    if (size > side) continue;
+    mismatch = Math.max(mismatch, worst(size, 3) / MAX_REGION_COLOUR_DIFFERENCE);
+    if (mismatch > 1) return mismatch;
+  }
+  // One cell compares lightness only: JPEG and WebP keep colour at half resolution, so hue
+  // bleeds across a sharp edge by a fraction of a cell; over a square the bleed cancels out.
+  return Math.max(mismatch, worst(1, 1) / MAX_CELL_COLOUR_DIFFERENCE);
+}

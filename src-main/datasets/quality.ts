@@ -26,6 +26,19 @@ export interface QualityMeasures {
   saturation: number;
   /** Share of pixels within a small distance of the dominant colour, 0–1. */
   blankFraction: number;
+  /**
+   * Edge sharpness independent of contrast and of how much of the image is flat: over the
+   * pixels on an edge, Σ|Laplacian| / Σ|gradient|, about 1/(edge width in px). Crisp flat
+   * art and sharp photos score ≳ 0.6; a Gaussian blur of σ ≥ 1.5 px scores ≲ 0.45. 0 when
+   * the image has no edge at all. Missing in projects imported before it existed.
+   */
+  edgeSharpness?: number;
+  /**
+   * A 16×16 sRGB thumbnail (alpha over white, area-averaged, aspect ignored like the hash),
+   * base64: what near-duplicate grouping compares colours on (near-duplicates.ts
+   * samePicture), since the perceptual hash sees luma only. Missing in older projects.
+   */
+  colourPrint?: string;
 }
 
 export type QualityFlag = 'tiny' | 'extreme-aspect' | 'blurry' | 'too-dark' | 'too-bright' | 'near-blank' | 'grayscale';
@@ -58,9 +71,12 @@ export interface QualityThresholds {
   /** Long side / short side above this → 'extreme-aspect'. */
   maxAspect: number;
   /**
-   * Laplacian variance below this → 'blurry' (not applied to near-blank images, which are flat
+   * Edge sharpness below this → 'blurry' (not applied to near-blank images, which are flat
    * by nature). Measured on the ≤128-px copy, so a large photo shows only strong blur.
+   * Images measured before edgeSharpness existed fall back to minLaplacianVariance.
    */
+  minEdgeSharpness: number;
+  /** The older blur measure, used only when edgeSharpness is missing. */
   minLaplacianVariance: number;
   /** Mean luma below this → 'too-dark'. */
   darkBelow: number;
@@ -74,11 +90,15 @@ export interface QualityThresholds {
   colourDatasetFrom: number;
 }
 
+/** Calibrated in bench/curation-calibration.ts on the starter set and on photographs (docs/curation.md). */
+export const EDGE_SHARPNESS_DEFAULT = 0.5;
+
 // Chosen on the starter Twemoji set composited on white (see bench/curation.ts) and on
 // synthetic extremes: the defaults flag only what a curator would want to look at.
 export const defaultThresholds: QualityThresholds = {
   minSide: 32,
   maxAspect: 3,
+  minEdgeSharpness: EDGE_SHARPNESS_DEFAULT,
   minLaplacianVariance: 60,
   darkBelow: 35,
   brightAbove: 245,
@@ -122,7 +142,8 @@ export function qualityFlags(m: QualityMeasures, t: QualityThresholds = defaultT
   const nearBlank = m.blankFraction >= t.nearBlankFrom;
   if (short < t.minSide) flags.add('tiny');
   if (short === 0 || long / short > t.maxAspect) flags.add('extreme-aspect');
-  if (!nearBlank && m.laplacianVariance < t.minLaplacianVariance) flags.add('blurry');
+  const blurry = m.edgeSharpness !== undefined ? m.edgeSharpness < t.minEdgeSharpness : m.laplacianVariance < t.minLaplacianVariance;
+  if (!nearBlank && blurry) flags.add('blurry');
   if (m.meanLuma < t.darkBelow) flags.add('too-dark');
   if (m.meanLuma > t.brightAbove) flags.add('too-bright');
   if (nearBlank) flags.add('near-blank');
@@ -262,6 +283,10 @@ function pixelMeasures(rgb: Uint8Array, width: number, height: number): Omit<Qua
   bins.fill(0);
   for (const i of border) bins[binOf(rgb, i)]!++;
   const [br, bg, bb] = dominantColour(rgb, bins, border);
+  // Only a neutral border is a backdrop: a coloured one (a purple button filling the frame,
+  // a flag) is the art itself, and measuring only what sits on it (a white glyph) would
+  // call a saturated image grey.
+  const neutralBorder = Math.max(br, bg, bb) - Math.min(br, bg, bb) <= NEUTRAL_CHROMA;
 
   let blank = 0;
   let chromaAll = 0;
@@ -274,14 +299,68 @@ function pixelMeasures(rgb: Uint8Array, width: number, height: number): Omit<Qua
     const chroma = Math.max(r, g, b) - Math.min(r, g, b);
     chromaAll += chroma;
     if (Math.abs(r - dr) <= BLANK_TOLERANCE && Math.abs(g - dg) <= BLANK_TOLERANCE && Math.abs(b - db) <= BLANK_TOLERANCE) blank++;
-    if (Math.abs(r - br) > BLANK_TOLERANCE || Math.abs(g - bg) > BLANK_TOLERANCE || Math.abs(b - bb) > BLANK_TOLERANCE) {
+    if (!neutralBorder || Math.abs(r - br) > BLANK_TOLERANCE || Math.abs(g - bg) > BLANK_TOLERANCE || Math.abs(b - bb) > BLANK_TOLERANCE) {
       chromaContent += chroma;
       content++;
     }
   }
   const saturation = (content > 0 ? chromaContent / content : chromaAll / n) / 255;
 
-  return { laplacianVariance: laplacianVariance(luma, width, height), meanLuma, stdLuma, saturation, blankFraction: blank / n };
+  return {
+    laplacianVariance: laplacianVariance(luma, width, height),
+    meanLuma,
+    stdLuma,
+    saturation,
+    blankFraction: blank / n,
+    edgeSharpness: edgeSharpness(luma, width, height),
+    colourPrint: colourPrint(rgb, width, height),
+  };
+}
+
+// A border whose colour spreads less than this over its channels (0–255) is grey/white/black.
+const NEUTRAL_CHROMA = 24;
+/** Side of the colour print near-duplicate grouping compares. */
+export const COLOUR_PRINT_SIZE = 16;
+// A pixel is on an edge when its gradient (central differences, 0–255 luma) is at least this.
+const EDGE_GRADIENT = 12;
+
+/** Σ|Laplacian| / Σ|gradient| over edge pixels (see QualityMeasures.edgeSharpness). */
+export function edgeSharpness(luma: Float32Array, width: number, height: number): number {
+  if (width < 3 || height < 3) return 0;
+  let lap = 0;
+  let grad = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const dx = (luma[i + 1]! - luma[i - 1]!) / 2;
+      const dy = (luma[i + width]! - luma[i - width]!) / 2;
+      const g = Math.sqrt(dx * dx + dy * dy);
+      if (g < EDGE_GRADIENT) continue;
+      grad += g;
+      lap += Math.abs(luma[i - 1]! + luma[i + 1]! + luma[i - width]! + luma[i + width]! - 4 * luma[i]!);
+    }
+  }
+  return grad > 0 ? lap / grad : 0;
+}
+
+/** The image area-averaged to COLOUR_PRINT_SIZE² RGB, base64 (aspect ignored, like the hash). */
+export function colourPrint(rgb: Uint8Array, width: number, height: number): string {
+  const size = COLOUR_PRINT_SIZE;
+  const xs = areaWeights(width, size);
+  const ys = areaWeights(height, size);
+  const out = new Uint8Array(size * size * 3);
+  for (let oy = 0; oy < size; oy++) {
+    for (let ox = 0; ox < size; ox++) {
+      const { start: y0, weights: wy } = ys[oy]!;
+      const { start: x0, weights: wx } = xs[ox]!;
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let j = 0; j < wy.length; j++) for (let k = 0; k < wx.length; k++) s += rgb[((y0 + j) * width + x0 + k) * 3 + c]! * wy[j]! * wx[k]!;
+        out[(oy * size + ox) * 3 + c] = Math.round(s);
+      }
+    }
+  }
+  return Buffer.from(out).toString('base64');
 }
 
 function binOf(rgb: Uint8Array, i: number): number {

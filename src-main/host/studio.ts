@@ -10,7 +10,7 @@ import { Uploads, type UploadLimits } from '../datasets/uploads';
 import type { RecentProjects } from './recent-projects';
 import { STARTER_CREDIT, starterItems } from '../datasets/starter';
 import { augmentPreview } from '../datasets/augment';
-import { Curation, toFilter } from '../datasets/curation';
+import { Curation, numericQuality, toFilter } from '../datasets/curation';
 import { flagsFromMask } from '../datasets/quality';
 import { safeSvg } from '../datasets/image-header';
 import { assetFile, type AssetRow } from '../store/assets';
@@ -236,7 +236,7 @@ export function createStudio(options: StudioOptions): Studio {
         bytes: a.bytes,
         hasAlpha: a.hasAlpha,
         phash: a.phash,
-        quality: (a.quality as Record<string, number> | null) ?? null,
+        quality: numericQuality(a.quality),
       };
     },
     'assets:ids': (filter) => ({ ids: requireProject().assets.ids(toFilter(filter)) }),

@@ -300,15 +300,23 @@ export class AssetStore {
   }
 
   /** Perceptual hashes of the images still in play, for near-duplicate clustering. */
-  perceptualHashes(): { id: number; phash: string; width: number; height: number; bytes: number; quality: string | null }[] {
-    return this.db.prepare('SELECT id, phash, width, height, bytes, quality FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id').all() as {
+  perceptualHashes(): { id: number; phash: string; width: number; height: number; bytes: number }[] {
+    return this.db.prepare('SELECT id, phash, width, height, bytes FROM assets WHERE phash IS NOT NULL AND excluded = 0 ORDER BY id').all() as {
       id: number;
       phash: string;
       width: number;
       height: number;
       bytes: number;
+    }[];
+  }
+
+  /** The stored quality JSON of these images (only those a near-duplicate cluster holds: each is about 1.3 KB). */
+  qualities(ids: number[]): Map<number, string | null> {
+    const rows = this.db.prepare('SELECT id, quality FROM assets WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as {
+      id: number;
       quality: string | null;
     }[];
+    return new Map(rows.map((r) => [r.id, r.quality]));
   }
 
   // ── bulk edits: each is one transaction and one undo entry ──

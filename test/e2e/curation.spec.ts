@@ -90,7 +90,7 @@ test('import → select and tag → resolve duplicates → split and lock → un
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('selection-bar')).toBeHidden();
 
-  // Duplicates: the bird and its copy form a cluster; keep one, exclude the other.
+  // Duplicates: the bird and its copy (smaller, 5% brighter, JPEG) form a cluster; keep one, exclude the other.
   await page.getByTestId('tab-duplicates').click();
   const clusters = page.getByTestId('duplicate-cluster');
   await expect(clusters.first()).toBeVisible();
@@ -105,6 +105,11 @@ test('import → select and tag → resolve duplicates → split and lock → un
   await expect(page.getByTestId('filter-group')).toBeHidden();
   await page.getByTestId('tab-duplicates').click();
   await expect(clusters.first()).toBeVisible();
+  // Nothing is chosen for the person: the exclusion waits until one image is picked to keep.
+  await expect(clusters.first().getByTestId('resolve-cluster')).toBeDisabled();
+  await expect(clusters.first().getByRole('radio', { checked: true })).toHaveCount(0);
+  await clusters.first().getByTestId('duplicate-thumb').first().click();
+  await expect(clusters.first().getByTestId('duplicate-choice')).toContainText('exclude the other one');
   await clusters.first().getByTestId('resolve-cluster').click();
   await expect(clusters).toHaveCount(before - 1);
   await expect(page.getByTestId('undo')).toContainText('exclude 1 image');

@@ -17,6 +17,11 @@ const known: Record<string, (v: number) => Omit<MeasureRow, 'value'> & { value: 
     value: v >= 100 ? String(Math.round(v)) : v.toFixed(1),
     hint: 'Strength of fine edges; low values look soft or blurry.',
   }),
+  edgeSharpness: (v) => ({
+    label: 'Sharpness',
+    value: v.toFixed(2),
+    hint: 'How crisp the edges are, whatever their contrast: about 1 ÷ edge width in pixels. Below 0.5 looks blurry.',
+  }),
   blankFraction: (v) => ({ label: 'Flat area', value: pct(v), hint: 'Share of pixels in the single most common colour.' }),
   aspect: (v) => ({ label: 'Aspect', value: v >= 1 ? `${v.toFixed(2)} : 1` : `1 : ${(1 / v).toFixed(2)}`, hint: 'Width to height.' }),
 };
@@ -24,7 +29,9 @@ const known: Record<string, (v: number) => Omit<MeasureRow, 'value'> & { value: 
 /** The measures worth showing, in a stable order; width and height are shown elsewhere. */
 export function measureRows(quality: Record<string, number> | null): MeasureRow[] {
   if (!quality) return [];
-  const order = ['meanLuma', 'stdLuma', 'saturation', 'laplacianVariance', 'blankFraction', 'aspect'];
+  // Images measured since edgeSharpness existed show it as their sharpness; older ones the Laplacian.
+  const sharpness = typeof quality.edgeSharpness === 'number' ? 'edgeSharpness' : 'laplacianVariance';
+  const order = ['meanLuma', 'stdLuma', 'saturation', sharpness, 'blankFraction', 'aspect'];
   const rows: MeasureRow[] = [];
   for (const key of order) {
     const v = quality[key];

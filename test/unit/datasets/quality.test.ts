@@ -157,4 +157,37 @@ describe('stored flag bits', () => {
     expect(flagMask(['blurry'])).toBe(1 << 2);
     expect(flagsFromMask(flagMask(['grayscale', 'tiny']))).toEqual(['tiny', 'grayscale']);
   });
+
+  it('flags neither flat art nor photo-like textures wholesale, but a gray or a blurred one', async () => {
+    const dir = join(process.cwd(), 'node_modules/emoji-datasource-twitter/img/twitter/64');
+    const flat = await Promise.all(
+      ['1f49c.png', '2764-fe0f.png', '1f7e3.png', '23f8-fe0f.png', '2733-fe0f.png', '1f1e6-1f1f2.png'].map(
+        async (f) => (await analyseImage(join(dir, f))).quality,
+      ),
+    );
+    // A purple heart, a red heart, a purple circle, a purple pause button, ✳ on green, Armenia's flag: crisp and colourful.
+    for (const m of flat) expect(qualityFlags(m, defaultThresholds, colourful)).toEqual([]);
+    // Photo-like: gradients with fine noise (seeded) and objects with edges, in colour.
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 41) - 20;
+    const clip = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+    const photos = [0, 1, 2, 3].map((k) =>
+      paint(256, 192, (x, y) => {
+        const object = (x - 80 - k * 20) ** 2 + (y - 96) ** 2 < 1600 || (x > 150 && x < 200 && y > 40 + k * 10 && y < 150);
+        const base = object ? [200 - k * 30, 90 + k * 20, 60] : [90 + k * 30 + x / 3, 60 + y / 2, 200 - x / 4 - k * 20];
+        return [clip(base[0]! + noise()), clip(base[1]! + noise()), clip(base[2]! + noise())];
+      }),
+    );
+    for (const p of photos) expect(flagsOf(p, colourful)).toEqual([]);
+    // The same photos blurred, and turned gray, are flagged.
+    for (const p of photos) expect(flagsOf(await blurred(p, 4), colourful)).toContain('blurry');
+    for (const p of photos) {
+      const gray = paint(p.width, p.height, (x, y) => {
+        const i = (y * p.width + x) * 3;
+        const v = Math.round(0.299 * p.data[i]! + 0.587 * p.data[i + 1]! + 0.114 * p.data[i + 2]!);
+        return [v, v, v];
+      });
+      expect(flagsOf(gray, colourful)).toContain('grayscale');
+    }
+  });
 });
