@@ -1,0 +1,85 @@
+// Looking at what was made (issue 16), on the starter project with the tiny trained model that
+// generate.spec.ts uses: the full-size viewer from the results and the gallery, keys rating the
+// results. Screenshots at 1440×900 land in test-results/first-hour-generate-*.png.
+import { expect, test, type Page } from '@playwright/test';
+import { studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
+
+let studio: RunningStudio;
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan() });
+});
+test.afterAll(() => studio?.stop());
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/first-hour-generate-${name}.png`, animations: 'disabled' });
+
+async function generate(page: Page, prompt: string): Promise<void> {
+  const input = page.getByTestId('prompt-input');
+  await input.fill(prompt);
+  await input.press('Escape');
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('result-summary')).toContainText(prompt.match(/n:(\d+)/)?.[1] ?? '', { timeout: 30_000 });
+}
+
+test('the viewer, rating keys, in the results and the gallery', async ({ page }) => {
+  test.setTimeout(60_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(studio.url);
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+  await generate(page, 'seed:7, n:6');
+  const cells = page.getByTestId('result-image');
+  await expect(cells).toHaveCount(6);
+
+  // Double-click opens the viewer on that image; arrows step through the batch, zoom is pixelated.
+  await cells.nth(1).dblclick();
+  const viewer = page.getByTestId('image-viewer');
+  await expect(viewer).toBeVisible();
+  await expect(viewer.getByTestId('viewer-count')).toHaveText('2 of 6');
+  await expect(viewer.getByTestId('viewer-title')).toContainText('seed 7 · index 1');
+  await page.keyboard.press('ArrowRight');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText('3 of 6');
+  await expect(viewer.getByTestId('viewer-title')).toContainText('index 2');
+  const image = viewer.getByTestId('viewer-image');
+  await expect(image).toHaveCSS('image-rendering', 'pixelated');
+  await expect(viewer.getByTestId('viewer-scale')).toContainText('32 × 32 px at');
+  await shot(page, '01-viewer-fit');
+  await viewer.getByTestId('viewer-zoom-4').click();
+  await expect(image).toHaveCSS('width', '128px');
+  await page.keyboard.press('+');
+  await expect(image).toHaveCSS('width', '256px');
+  await page.keyboard.press('0');
+  await expect(viewer.getByTestId('viewer-zoom-fit')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+
+  // Space on a focused result opens it; a digit rates it.
+  await cells.nth(0).focus();
+  await page.keyboard.press('Space');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText('1 of 6');
+  await page.keyboard.press('Escape');
+  await cells.nth(0).focus();
+  await page.keyboard.press('4');
+  // The first rating on this workstation asks who is rating.
+  const reviewer = page.getByTestId('reviewer-dialog');
+  await reviewer.getByTestId('reviewer-name').fill('Ana');
+  await reviewer.getByTestId('reviewer-save').click();
+  await expect(cells.nth(0).getByTestId('result-rating')).toBeVisible();
+
+  // The gallery: Space on the focused tile, arrows through what the gallery has loaded.
+  await page.getByTestId('tab-gallery').click();
+  const tiles = page.getByTestId('gallery-cell');
+  await expect(tiles).toHaveCount(6);
+  await tiles.nth(0).click();
+  await page.keyboard.press('Space');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText('1 of 6');
+  await page.keyboard.press('End');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText('6 of 6');
+  // The detail pane follows the image looked at.
+  await expect(page.getByTestId('generation-detail')).toHaveAttribute('data-id', await tiles.nth(5).getAttribute('data-id'));
+  await page.keyboard.press('Escape');
+  expect(pageErrors).toEqual([]);
+});
