@@ -55,6 +55,15 @@ export interface GenerationFilter {
   from?: string | undefined;
   to?: string | undefined;
   sort: 'newest' | 'oldest' | 'rating' | 'predicted';
+  /** The bin's images instead of the gallery's. */
+  bin?: boolean | undefined;
+}
+
+/** What emptying the bin did: rows deleted, rows kept for provenance (their files gone too), and the files to remove. */
+export interface EmptiedBin {
+  deleted: number;
+  kept: number;
+  files: string[];
 }
 
 interface Row {
@@ -168,8 +177,84 @@ export class GenerationStore {
     })();
   }
 
+  /** Images in the gallery (the bin's are not counted). */
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
+    return (this.db.prepare('SELECT count(*) AS n FROM generations WHERE deleted_at IS NULL').get() as { n: number }).n;
+  }
+
+  // --- the bin -------------------------------------------------------------------------
+
+  /** Moves images to the bin; returns how many moved (those already there are left as they are). */
+  bin(ids: readonly number[]): number {
+    return this.db
+      .prepare(
+        `UPDATE generations SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      )
+      .run(JSON.stringify(ids)).changes;
+  }
+
+  /** Takes images out of the bin; returns how many came back (an image whose file went with an emptied bin cannot). */
+  restore(ids: readonly number[]): number {
+    return this.db
+      .prepare('UPDATE generations SET deleted_at = NULL WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NOT NULL AND purged_at IS NULL')
+      .run(JSON.stringify(ids)).changes;
+  }
+
+  binCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM generations WHERE deleted_at IS NOT NULL AND purged_at IS NULL').get() as { n: number }).n;
+  }
+
+  /**
+   * Empties the bin: deletes every binned row nothing else names (with its vectors, tags, reviews),
+   * and marks purged the binned rows that an image outside the bin names as its parent, or a
+   * feedback round used, so their provenance holds. Answers with the files of both to remove.
+   */
+  emptyBin(): EmptiedBin {
+    return this.db.transaction(() => {
+      const binned = this.db.prepare('SELECT id, file, parent_id AS parentId FROM generations WHERE deleted_at IS NOT NULL AND purged_at IS NULL').all() as {
+        id: number;
+        file: string;
+        parentId: number | null;
+      }[];
+      if (binned.length === 0) return { deleted: 0, kept: 0, files: [] };
+      const inBin = new Map(binned.map((b) => [b.id, b]));
+      const named = this.db
+        .prepare(
+          `SELECT b.value AS id FROM json_each(?) b
+           WHERE EXISTS (SELECT 1 FROM generations c WHERE c.parent_id = b.value AND c.id NOT IN (SELECT value FROM json_each(?)))
+              OR EXISTS (SELECT 1 FROM feedback_round_ratings f WHERE f.generation_id = b.value)`,
+        )
+        .pluck()
+        .all(JSON.stringify([...inBin.keys()]), JSON.stringify([...inBin.keys()])) as number[];
+      // A kept row's parent in the bin is named too, and so on up.
+      const keep = new Set<number>();
+      const stack = [...named];
+      while (stack.length) {
+        const id = stack.pop()!;
+        if (keep.has(id)) continue;
+        keep.add(id);
+        const parent = inBin.get(id)?.parentId;
+        if (parent != null && inBin.has(parent)) stack.push(parent);
+      }
+      const gone = binned.filter((b) => !keep.has(b.id)).map((b) => b.id);
+      this.db.prepare('DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(gone));
+      this.db
+        .prepare(`UPDATE generations SET purged_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id IN (SELECT value FROM json_each(?))`)
+        .run(JSON.stringify([...keep]));
+      return { deleted: gone.length, kept: keep.size, files: binned.map((b) => b.file) };
+    })();
+  }
+
+  /** Which of `ids` are in the gallery (not binned), in the order given: what a page reloading its results shows again. */
+  shown(ids: readonly number[]): GenerationT[] {
+    const live = new Set(
+      this.db
+        .prepare('SELECT id FROM generations WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL')
+        .pluck()
+        .all(JSON.stringify(ids)) as number[],
+    );
+    return this.byIds(ids.filter((id) => live.has(id)));
   }
 
   /** Which of `ids` name no generated image in this project (in the order given). */
@@ -230,7 +315,8 @@ export class GenerationStore {
 
   /** WHERE clauses for a filter: `clause` for counting and id lists, `pageClause` for reading a page in order. */
   private filter(f: Omit<GenerationFilter, 'limit' | 'offset'>): { clause: string; pageClause: string; args: (string | number)[]; order: string } {
-    const where: string[] = [];
+    // `%`: the page query walks the id order rather than the bin's partial index.
+    const where: string[] = [f.bin ? 'g.deleted_at IS NOT NULL AND g.purged_at IS NULL' : '%g.deleted_at IS NULL'];
     const args: (string | number)[] = [];
     for (const word of (f.text ?? '')
       .toLowerCase()

@@ -151,6 +151,8 @@ export const generationFilter = {
   to: z.string().max(40).optional(),
   /** predicted: the preference model's predicted stars, best first (unpredicted last). */
   sort: z.enum(['newest', 'oldest', 'rating', 'predicted']).default('newest'),
+  /** The bin's images (moved there by generations:bin) instead of the gallery's. */
+  bin: z.boolean().optional(),
 };
 
 export const GeneratedBatch = z.object({

@@ -79,7 +79,59 @@ test('the viewer, rating keys, in the results and the gallery', async ({ page })
   await page.keyboard.press('End');
   await expect(viewer.getByTestId('viewer-count')).toHaveText('6 of 6');
   // The detail pane follows the image looked at.
-  await expect(page.getByTestId('generation-detail')).toHaveAttribute('data-id', await tiles.nth(5).getAttribute('data-id'));
+  await expect(page.getByTestId('generation-detail')).toHaveAttribute('data-id', (await tiles.nth(5).getAttribute('data-id'))!);
   await page.keyboard.press('Escape');
   expect(pageErrors).toEqual([]);
+});
+
+test('deleting: to the bin with Undo, restored from the bin, the bin emptied', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto(studio.url);
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+  await generate(page, 'seed:11, n:4');
+  const cells = page.getByTestId('result-image');
+  await expect(cells).toHaveCount(4);
+  const first = (await cells.nth(0).getAttribute('data-id'))!;
+
+  // Delete on a result: gone at once, said quietly, and Undo brings it back in its place.
+  await cells.nth(0).focus();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('bin-notice-message')).toHaveText(`Image #${first} moved to the bin.`);
+  await expect(cells).toHaveCount(3);
+  await page.getByTestId('bin-undo').click();
+  await expect(page.getByTestId('bin-notice-message')).toHaveText(`Image #${first} back in the gallery.`);
+  await expect(cells).toHaveCount(4);
+  await expect(cells.nth(0)).toHaveAttribute('data-id', first);
+
+  // Two selected in the gallery, deleted from the selection bar.
+  await page.getByTestId('tab-gallery').click();
+  const tiles = page.getByTestId('gallery-cell');
+  const before = await tiles.count();
+  await tiles.nth(0).click();
+  await tiles.nth(1).click({ modifiers: ['Control'] });
+  await page.getByTestId('gallery-bin').click();
+  await expect(page.getByTestId('bin-notice-message')).toHaveText('2 images moved to the bin.');
+  await expect(tiles).toHaveCount(before - 2);
+  await expect(page.getByTestId('bin-toggle')).toContainText('2');
+  await shot(page, '02-binned');
+
+  // The bin: restore one, empty the rest; its file goes.
+  await page.getByTestId('bin-toggle').click();
+  await expect(page.getByTestId('bin-head')).toBeVisible();
+  await expect(tiles).toHaveCount(2);
+  const gone = (await tiles.nth(1).getAttribute('data-id'))!;
+  await tiles.nth(0).click();
+  await page.getByTestId('detail-restore').click();
+  await expect(page.getByTestId('bin-notice-message')).toContainText('restored to the gallery');
+  await expect(tiles).toHaveCount(1);
+  await shot(page, '03-bin');
+  const src = new URL((await page.locator(`[data-testid="gallery-cell"][data-id="${gone}"] img`).getAttribute('src'))!, studio.url).href;
+  expect((await page.request.get(src)).status()).toBe(200);
+  await page.getByTestId('empty-bin').click();
+  await page.getByTestId('empty-bin-confirm').click();
+  await expect(page.getByTestId('bin-notice-message')).toHaveText('Bin emptied: 1 image deleted for good.');
+  await expect(page.getByRole('main')).toContainText('The bin is empty');
+  expect((await page.request.get(src)).status()).toBe(404);
+  await page.getByTestId('bin-back').click();
+  await expect(tiles).toHaveCount(before - 1);
 });

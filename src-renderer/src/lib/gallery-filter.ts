@@ -28,6 +28,8 @@ export interface GalleryFilter {
   /** `YYYY-MM-DD`, inclusive (the whole day), in local time. */
   to: string | null;
   sort: GallerySort;
+  /** The bin's images instead of the gallery's (a view of its own, not a narrowing filter). */
+  bin: boolean;
 }
 
 export const noGalleryFilter: GalleryFilter = {
@@ -42,6 +44,7 @@ export const noGalleryFilter: GalleryFilter = {
   from: null,
   to: null,
   sort: 'newest',
+  bin: false,
 };
 
 export const originLabels: Record<Origin, string> = {
@@ -79,12 +82,13 @@ export function galleryInput(f: GalleryFilter): Omit<ListInput, 'offset' | 'limi
   const to = f.to ? dayStart(f.to, 1) : null;
   if (from) input.from = from;
   if (to) input.to = to;
+  if (f.bin) input.bin = true;
   return input;
 }
 
 /** True when something other than the sort order narrows the gallery. */
 export function isGalleryFiltered(f: GalleryFilter): boolean {
-  return Object.keys(galleryInput(f)).some((k) => k !== 'sort');
+  return Object.keys(galleryInput(f)).some((k) => k !== 'sort' && k !== 'bin');
 }
 
 /** `ModelFilter` as a <select> value (`run:3`, `ck:12`, '') and back. */

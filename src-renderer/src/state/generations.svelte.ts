@@ -7,6 +7,7 @@
 import { api, quietApi } from '../lib/api';
 import { Detail } from './detail.svelte';
 import { Gallery } from './gallery.svelte';
+import { GenerationBin } from './generation-bin.svelte';
 import { jobs } from './jobs.svelte';
 import { Prompt } from './prompt.svelte';
 import { promptResult, Results } from './results.svelte';
@@ -27,6 +28,7 @@ export class Generations {
   });
   readonly prompt = new Prompt({ api, quietApi, onBatch: (batch) => this.results.push(promptResult(batch)) });
   readonly detail = new Detail({ quietApi, results: this.results, jobs, ensureReviewer: () => review.reviewer.ensure() });
+  readonly bin = new GenerationBin({ quietApi, onchange: (ids, binned) => this.binChanged(ids, binned) });
 
   private stop: (() => void)[] = [];
   private onScreen = false;
@@ -37,6 +39,7 @@ export class Generations {
     this.results.reset();
     this.detail.close();
     this.gallery.reset();
+    this.bin.reset();
     this.stop.push(
       this.detail.connect(),
       // A new checkpoint can be drawn with at once, if the screen is open (else when it opens).
@@ -56,7 +59,19 @@ export class Generations {
     // Images may have been made or reviewed elsewhere (Review, a feedback round, the API): the gallery catches up.
     this.gallery.invalidate(this.results.tab === 'gallery');
     void this.prompt.loadOptions();
+    void this.bin.load();
     void this.prompt.loadLibrary().catch(() => {}); // `api` has raised a toast.
+  }
+
+  /** Images went into the bin or came out: the results, the gallery, the pane and the header follow. */
+  private binChanged(ids: number[], binned: boolean): void {
+    const set = new Set(ids);
+    if (binned) this.results.removed(set);
+    else this.results.returned(set);
+    this.gallery.clearSelection();
+    this.gallery.refresh();
+    if (this.detail.open && set.has(this.detail.open.id)) this.detail.close();
+    void studio.refresh().catch(() => {});
   }
 
   leave(): void {

@@ -66,6 +66,8 @@ export class Results {
   animating = $state(false);
   animateError = $state<string | null>(null);
 
+  /** Each result's images as made, for putting back images taken out to the bin (Undo). */
+  private made = new Map<number, GenerationT[]>();
   private nextKey = 1;
   private readonly quietApi: Api;
   private readonly gallery: GalleryLink;
@@ -78,6 +80,7 @@ export class Results {
   }
 
   reset(): void {
+    this.made.clear();
     this.list = [];
     this.key = null;
     this.tab = 'gallery';
@@ -89,6 +92,7 @@ export class Results {
   push(r: Omit<Result, 'key' | 'animations'>): Result {
     const result: Result = { ...r, key: this.nextKey++, animations: {} };
     this.list = [result, ...this.list].slice(0, MAX_RESULTS);
+    for (const k of this.made.keys()) if (!this.list.some((r) => r.key === k)) this.made.delete(k);
     this.key = result.key;
     this.tab = 'results';
     this.gallery.invalidate(false);
@@ -119,6 +123,25 @@ export class Results {
     } finally {
       this.animating = false;
     }
+  }
+
+  /** Images went to the bin: the results stop showing them (a batch left empty says so). */
+  removed(ids: ReadonlySet<number>): void {
+    this.list = this.list.map((r) => {
+      if (!r.items.some((g) => ids.has(g.id))) return r;
+      if (!this.made.has(r.key)) this.made.set(r.key, r.items);
+      return { ...r, items: r.items.filter((g) => !ids.has(g.id)) };
+    });
+  }
+
+  /** Images came back from the bin: the results they were in show them again, in their places. */
+  returned(ids: ReadonlySet<number>): void {
+    this.list = this.list.map((r) => {
+      const made = this.made.get(r.key);
+      if (!made?.some((g) => ids.has(g.id))) return r;
+      const now = new Map(r.items.map((g) => [g.id, g]));
+      return { ...r, items: made.filter((g) => now.has(g.id) || ids.has(g.id)).map((g) => now.get(g.id) ?? g) };
+    });
   }
 
   /** Images were rated: the results show them as they now stand (`fresh`), the gallery refetches. */
