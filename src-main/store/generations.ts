@@ -57,7 +57,12 @@ export interface GenerationFilter {
   sort: 'newest' | 'oldest' | 'rating' | 'predicted';
   /** The bin's images instead of the gallery's. */
   bin?: boolean | undefined;
+  /** One row per walk or interpolation batch (its first image), counting its images in `group`. */
+  grouped?: boolean | undefined;
 }
+
+/** Origins whose batches a grouped gallery shows as one tile. */
+const GROUPED_ORIGINS = `('walk', 'interpolation')`;
 
 /** What emptying the bin did: rows deleted, rows kept for provenance (their files gone too), and the files to remove. */
 export interface EmptiedBin {
@@ -89,6 +94,7 @@ interface Row {
   rejects: number;
   predicted: number | null;
   post: string | null;
+  groupSize?: number | null;
 }
 
 const COLUMNS = `g.id, g.file, g.seed, g.idx AS "index", g.checkpoint_id AS checkpointId, c.run_id AS runId, g.size,
@@ -123,6 +129,7 @@ function fromRow(r: Row): GenerationT {
     mine: null,
     predicted: r.predicted,
     post: r.post ? (JSON.parse(r.post) as PostProcessStepT[]) : [],
+    ...(r.groupSize != null ? { group: r.groupSize } : {}),
   };
 }
 
@@ -298,8 +305,11 @@ export class GenerationStore {
   list(f: GenerationFilter): { total: number; items: GenerationT[] } {
     const { clause, pageClause, args, order } = this.filter(f);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
+    const group = this.grouping(f)
+      ? `, CASE WHEN g.origin IN ${GROUPED_ORIGINS} THEN (SELECT count(*) FROM generations x WHERE x.batch_id = g.batch_id AND x.deleted_at IS NULL) END AS groupSize`
+      : '';
     const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${COLUMNS}${group} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...args, f.limit, f.offset) as Row[];
     return { total, items: rows.map(fromRow) };
   }
@@ -313,6 +323,11 @@ export class GenerationStore {
       .all(...args) as number[];
   }
 
+  /** Whether a list groups walks and interpolations: asked for, and not within one batch or the bin. */
+  private grouping(f: Pick<GenerationFilter, 'grouped' | 'batchId' | 'bin'>): boolean {
+    return !!f.grouped && f.batchId === undefined && !f.bin;
+  }
+
   /** WHERE clauses for a filter: `clause` for counting and id lists, `pageClause` for reading a page in order. */
   private filter(f: Omit<GenerationFilter, 'limit' | 'offset'>): { clause: string; pageClause: string; args: (string | number)[]; order: string } {
     // `%`: the page query walks the id order rather than the bin's partial index.
@@ -324,6 +339,9 @@ export class GenerationStore {
       .filter(Boolean)) {
       where.push(`g.prompt LIKE ? ESCAPE '\\'`);
       args.push(`%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    }
+    if (this.grouping(f)) {
+      where.push(`(g.origin NOT IN ${GROUPED_ORIGINS} OR g.id = (SELECT min(x.id) FROM generations x WHERE x.batch_id = g.batch_id AND x.deleted_at IS NULL))`);
     }
     if (f.tag) {
       where.push('g.id IN (SELECT generation_id FROM generation_tags WHERE tag = ?)');

@@ -135,3 +135,40 @@ test('deleting: to the bin with Undo, restored from the bin, the bin emptied', a
   await page.getByTestId('bin-back').click();
   await expect(tiles).toHaveCount(before - 1);
 });
+
+test('Regenerate rolls again, Verify checks the bytes, and a walk is one tile in the gallery', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto(studio.url);
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+  await generate(page, 'seed:5, n:3');
+  await page.getByTestId('result-image').nth(0).click();
+  const detail = page.getByTestId('generation-detail');
+
+  // Regenerate: the same prompt with a new seed, as a new batch; Verify: the same bytes again.
+  await detail.getByTestId('regenerate').click();
+  await expect(page.getByTestId('result-summary')).toContainText('3 images');
+  await expect(page.getByTestId('result-summary')).not.toContainText('seed 5 ');
+  await expect(page.getByTestId('result-title')).toHaveText('n:3');
+  await detail.getByTestId('verify').click();
+  await expect(detail.getByTestId('verify-result')).toContainText('Reproduced bit-identically', { timeout: 30_000 });
+  await shot(page, '04-verify');
+
+  // A 3×3 walk: nine images in the results, one tile in the gallery that expands to the nine.
+  await detail.getByTestId('explore-walk').locator('summary').click();
+  await detail.getByTestId('walk-size').fill('3');
+  await detail.getByTestId('walk-run').click();
+  await expect(page.getByTestId('result-grid')).toHaveAttribute('data-count', '9');
+  await page.getByTestId('tab-gallery').click();
+  const group = page.getByTestId('gallery-group');
+  await expect(group).toHaveCount(1);
+  await expect(group).toContainText('×9');
+  const tiles = page.getByTestId('gallery-cell');
+  const collapsed = await tiles.count();
+  await group.click();
+  await detail.getByTestId('detail-group-expand').click();
+  await expect(tiles).toHaveCount(9);
+  await expect(page.getByTestId('gallery-filter-words')).toContainText('batch #');
+  await shot(page, '05-walk-expanded');
+  await page.getByTestId('filter-clear').click();
+  await expect(tiles).toHaveCount(collapsed);
+});

@@ -129,3 +129,12 @@ export function viewerWords(g: Pick<GenerationT, 'id' | 'seed' | 'index' | 'prom
   const made = g.origin === 'prompt' ? '' : ` · ${originLabels[g.origin]}`;
   return { title: `#${g.id} · seed ${g.seed} · index ${g.index}`, subtitle: `${g.prompt || 'No prompt (the whole training set)'}${made}` };
 }
+
+/** A canonical prompt without its `seed:` term: what "Regenerate" draws again with a new seed. */
+export function promptWithoutSeed(prompt: string): string {
+  return prompt
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && !/^seed\s*:\s*-?\d+$/i.test(t))
+    .join(', ');
+}

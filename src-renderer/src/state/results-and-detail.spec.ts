@@ -172,6 +172,19 @@ describe('Detail', () => {
     expect(detail.errors.regenerate).toBe('The generator crashed');
   });
 
+  it('Regenerate is a new roll: the same prompt, model and truncation, no seed, as a new batch', async () => {
+    const { detail, fake, results } = setup();
+    fake.answer({
+      'generations:get': ({ id }) => imageDetail(id),
+      'generations:create': () => batch([21, 22]),
+    });
+    detail.openImage(image(9, { prompt: 'heart:1.5, seed:7, n:2', truncation: 0.7, checkpointId: 4 }));
+    await detail.reroll();
+    expect(fake.calls.find((c) => c.name === 'generations:create')?.input).toEqual({ prompt: 'heart:1.5, n:2', checkpointId: 4, count: 16, truncation: 0.7 });
+    expect(results.shown?.items.map((g) => g.id)).toEqual([21, 22]);
+    expect(detail.open?.id).toBe(9);
+  });
+
   it('while picking, a click ends the interpolation instead of opening', async () => {
     const { detail, fake, results } = setup();
     fake.answer({
