@@ -172,3 +172,45 @@ test('Regenerate rolls again, Verify checks the bytes, and a walk is one tile in
   await page.getByTestId('filter-clear').click();
   await expect(tiles).toHaveCount(collapsed);
 });
+
+test('the pane keeps its preview, follows the batch shown, leaves a strip whole; results survive a reload', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto(studio.url);
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+  await generate(page, 'seed:21, n:2');
+  await generate(page, 'seed:22, n:3');
+  const cells = page.getByTestId('result-image');
+  await cells.nth(0).click();
+  const detail = page.getByTestId('generation-detail');
+
+  // An interpolation of 12 frames: every frame, the last too, lies left of the pane.
+  await detail.getByTestId('explore-interpolate').locator('summary').click();
+  await detail.getByTestId('interpolate-to').getByRole('radio', { name: 'A prompt' }).click();
+  await detail.getByTestId('interpolate-prompt').fill('seed:3');
+  await detail.getByTestId('interpolate-steps').fill('12');
+  await detail.getByTestId('interpolate-run').click();
+  await expect(page.getByTestId('result-grid')).toHaveAttribute('data-count', '12');
+  const pane = (await detail.boundingBox())!;
+  const last = (await cells.nth(11).boundingBox())!;
+  expect(last.x + last.width).toBeLessThanOrEqual(pane.x);
+  expect(last.y + last.height).toBeLessThanOrEqual(900);
+
+  // Scrolled to its forms, the pane still shows the image.
+  await detail.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  const preview = (await detail.getByTestId('detail-preview').boundingBox())!;
+  expect(preview.y).toBeGreaterThanOrEqual(pane.y);
+  expect(preview.y + preview.height).toBeLessThanOrEqual(pane.y + pane.height);
+  await shot(page, '06-strip-and-pinned-preview');
+
+  // Choosing the first batch's chip: the pane follows it.
+  await page.locator('.history .chip', { hasText: 'seed:21' }).click();
+  await expect(detail).toHaveAttribute('data-id', (await cells.nth(0).getAttribute('data-id'))!);
+
+  // A reload keeps the three results and the one shown.
+  await page.reload();
+  await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('tab-results')).toContainText('3');
+  await expect(page.getByTestId('result-title')).toHaveText('seed:21, n:2');
+  await expect(cells).toHaveCount(2);
+  await shot(page, '07-after-reload');
+});

@@ -8,7 +8,7 @@ import { errorMessage } from '../lib/errors';
 import { promptWithoutSeed } from '../lib/generation-words';
 import { inlinePixels } from '../lib/pixels';
 import type { JobKind } from './jobs.svelte';
-import { promptResult, type Results } from './results.svelte';
+import { promptResult, type Result, type Results } from './results.svelte';
 
 export type Regenerated = OpOutput<'generations:regenerate'> & { id: number };
 export type Exported = OpOutput<'generations:export'> & { sheet: boolean };
@@ -92,6 +92,19 @@ export class Detail {
       return;
     }
     this.openImage(g);
+  }
+
+  /**
+   * A result came into view: the pane follows it to its first image, unless the open image is in
+   * it, or the batch was made from the open image (variations, a walk, an interpolation), which
+   * then stays open to make more from.
+   */
+  follow(r: Result, how: 'pushed' | 'chosen'): void {
+    const open = this.open;
+    const first = r.items[0];
+    if (!open || !first || this.picking || r.items.some((g) => g.id === open.id)) return;
+    if (how === 'pushed' && r.kind !== 'prompt') return;
+    this.openImage(first);
   }
 
   openImage(g: GenerationT): void {

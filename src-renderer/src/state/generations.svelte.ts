@@ -10,7 +10,7 @@ import { Gallery } from './gallery.svelte';
 import { GenerationBin } from './generation-bin.svelte';
 import { jobs } from './jobs.svelte';
 import { Prompt } from './prompt.svelte';
-import { promptResult, Results } from './results.svelte';
+import { promptResult, Results, type ResultsMemory } from './results.svelte';
 import { review } from './review-screen.svelte';
 import { studio } from './studio.svelte';
 
@@ -25,12 +25,17 @@ export class Generations {
     gallery: this.gallery,
     // The header counts every image made; it can wait until the new images have had the connections.
     onMade: () => setTimeout(() => void studio.refresh().catch(() => {}), 1000),
+    memory: () => resultsMemory(studio.project?.dir),
   });
   readonly prompt = new Prompt({ api, quietApi, onBatch: (batch) => this.results.push(promptResult(batch)) });
   readonly detail = new Detail({ quietApi, results: this.results, jobs, ensureReviewer: () => review.reviewer.ensure() });
   readonly bin = new GenerationBin({ quietApi, onchange: (ids, binned) => this.binChanged(ids, binned) });
 
   private stop: (() => void)[] = [];
+
+  constructor() {
+    this.results.onShown = (r, how) => this.detail.follow(r, how);
+  }
   private onScreen = false;
 
   connect(): void {
@@ -40,6 +45,7 @@ export class Generations {
     this.detail.close();
     this.gallery.reset();
     this.bin.reset();
+    void this.results.restore();
     this.stop.push(
       this.detail.connect(),
       // A new checkpoint can be drawn with at once, if the screen is open (else when it opens).
@@ -89,6 +95,13 @@ export class Generations {
     this.stop = [];
     this.prompt.parseSoon.cancel();
   }
+}
+
+/** The results of a project kept in this tab's sessionStorage: a reload shows them again. */
+function resultsMemory(dir: string | undefined): ResultsMemory | null {
+  if (!dir || typeof sessionStorage === 'undefined') return null;
+  const key = `atelier.generate.results:${dir}`;
+  return { load: () => sessionStorage.getItem(key), save: (text) => sessionStorage.setItem(key, text) };
 }
 
 export const generations = new Generations();
