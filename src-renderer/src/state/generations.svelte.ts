@@ -4,6 +4,7 @@
 // its provenance and what can be made from it), with the gallery (gallery.svelte.ts). This file
 // wires them to the studio's API, its jobs and the header, and follows the screen opening and
 // closing.
+import type { GenerationT } from '../../../src-preload/contract';
 import { api, quietApi } from '../lib/api';
 import { Detail } from './detail.svelte';
 import { Gallery } from './gallery.svelte';
@@ -67,6 +68,22 @@ export class Generations {
     void this.prompt.loadOptions();
     void this.bin.load();
     void this.prompt.loadLibrary().catch(() => {}); // `api` has raised a toast.
+  }
+
+  /**
+   * Deletes an image to the bin; a gallery tile standing for a whole walk or interpolation (collapsed)
+   * takes its batch along, so the tile goes rather than the next frame taking its place.
+   */
+  async binTile(item: GenerationT): Promise<void> {
+    let ids = [item.id];
+    if (item.group && item.group > 1 && this.gallery.filter.batch === null) {
+      try {
+        ids = (await quietApi.generations.ids({ batchId: item.batchId, sort: 'oldest' })).ids;
+      } catch {
+        // The batch's ids could not be read: the one image still goes.
+      }
+    }
+    await this.bin.bin(ids);
   }
 
   /** Images went into the bin or came out: the results, the gallery, the pane and the header follow. */
