@@ -474,6 +474,26 @@ export const operations = {
     z.object({ updated: count }),
     "Rate generated images 1–5 stars (0 clears) as this workstation's reviewer (reviews:set with stars only).",
   ),
+  'generations:bin': op(
+    z.object({ ids: z.array(id).min(1).max(10_000) }).strict(),
+    z.object({ binned: count, inBin: count }),
+    'Move generated images to the bin: the gallery leaves them out until they are restored or the bin is emptied.',
+  ),
+  'generations:restore': op(
+    z.object({ ids: z.array(id).min(1).max(10_000) }).strict(),
+    z.object({ restored: count, inBin: count }),
+    'Take generated images out of the bin, back into the gallery.',
+  ),
+  'generations:emptyBin': op(
+    empty,
+    z.object({ deleted: count, kept: count, files: count }),
+    'Delete the images in the bin and their files for good; an image another one was made from keeps its row (its provenance) without its file.',
+  ),
+  'generations:shown': op(
+    z.object({ ids: z.array(id).max(4096) }).strict(),
+    z.object({ items: z.array(Generation) }),
+    'The images of these ids that are in the gallery (not binned), in the order asked: results a page shows again after a reload.',
+  ),
   'reviewer:get': op(
     empty,
     z.object({

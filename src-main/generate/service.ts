@@ -3,7 +3,7 @@
 // it came from, so it can be drawn again bit for bit, varied, interpolated, walked around and
 // post-processed. The vectors are computed here in JS (seeded), never by the backend.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { GeneratedBatchT, GenerationDetailT, GenerationT, GeneratorChoiceT, PostProcessStepT } from '../../src-preload/contract';
@@ -389,6 +389,41 @@ export class GenerationService {
       latentDim: g.latentDim,
       children: this.project().generations.children(id),
     };
+  }
+
+  // --- the bin ------------------------------------------------------------------------
+
+  /** Moves images to the bin (the gallery leaves them out); every id must name an image. */
+  bin(ids: readonly number[]): { binned: number; inBin: number } {
+    const g = this.project().generations;
+    this.known(ids);
+    return { binned: g.bin(ids), inBin: g.binCount() };
+  }
+
+  restore(ids: readonly number[]): { restored: number; inBin: number } {
+    const g = this.project().generations;
+    this.known(ids);
+    return { restored: g.restore(ids), inBin: g.binCount() };
+  }
+
+  /** Deletes the bin's images for good, then their files (once any write still under way has landed). */
+  async emptyBin(): Promise<{ deleted: number; kept: number; files: number }> {
+    await this.written();
+    const emptied = this.project().generations.emptyBin();
+    let files = 0;
+    for (const file of emptied.files) {
+      const full = this.project().path(file);
+      if (!existsSync(full)) continue;
+      await rm(full, { force: true });
+      files++;
+    }
+    return { deleted: emptied.deleted, kept: emptied.kept, files };
+  }
+
+  private known(ids: readonly number[]): void {
+    const missing = this.project().generations.missing(ids);
+    if (missing.length)
+      throw new AtelierError('not-found', `There is no generated image ${missing.slice(0, 5).join(', ')} in this project; nothing was changed.`);
   }
 
   /** Draws the image again from its stored vectors, replays its post-processing and compares bytes with its file. */

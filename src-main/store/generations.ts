@@ -55,6 +55,20 @@ export interface GenerationFilter {
   from?: string | undefined;
   to?: string | undefined;
   sort: 'newest' | 'oldest' | 'rating' | 'predicted';
+  /** The bin's images instead of the gallery's. */
+  bin?: boolean | undefined;
+  /** One row per walk or interpolation batch (its first image), counting its images in `group`. */
+  grouped?: boolean | undefined;
+}
+
+/** Origins whose batches a grouped gallery shows as one tile. */
+const GROUPED_ORIGINS = `('walk', 'interpolation')`;
+
+/** What emptying the bin did: rows deleted, rows kept for provenance (their files gone too), and the files to remove. */
+export interface EmptiedBin {
+  deleted: number;
+  kept: number;
+  files: string[];
 }
 
 interface Row {
@@ -80,6 +94,7 @@ interface Row {
   rejects: number;
   predicted: number | null;
   post: string | null;
+  groupSize?: number | null;
 }
 
 const COLUMNS = `g.id, g.file, g.seed, g.idx AS "index", g.checkpoint_id AS checkpointId, c.run_id AS runId, g.size,
@@ -114,6 +129,7 @@ function fromRow(r: Row): GenerationT {
     mine: null,
     predicted: r.predicted,
     post: r.post ? (JSON.parse(r.post) as PostProcessStepT[]) : [],
+    ...(r.groupSize != null ? { group: r.groupSize } : {}),
   };
 }
 
@@ -168,8 +184,84 @@ export class GenerationStore {
     })();
   }
 
+  /** Images in the gallery (the bin's are not counted). */
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM generations').get() as { n: number }).n;
+    return (this.db.prepare('SELECT count(*) AS n FROM generations WHERE deleted_at IS NULL').get() as { n: number }).n;
+  }
+
+  // --- the bin -------------------------------------------------------------------------
+
+  /** Moves images to the bin; returns how many moved (those already there are left as they are). */
+  bin(ids: readonly number[]): number {
+    return this.db
+      .prepare(
+        `UPDATE generations SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL`,
+      )
+      .run(JSON.stringify(ids)).changes;
+  }
+
+  /** Takes images out of the bin; returns how many came back (an image whose file went with an emptied bin cannot). */
+  restore(ids: readonly number[]): number {
+    return this.db
+      .prepare('UPDATE generations SET deleted_at = NULL WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NOT NULL AND purged_at IS NULL')
+      .run(JSON.stringify(ids)).changes;
+  }
+
+  binCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM generations WHERE deleted_at IS NOT NULL AND purged_at IS NULL').get() as { n: number }).n;
+  }
+
+  /**
+   * Empties the bin: deletes every binned row nothing else names (with its vectors, tags, reviews),
+   * and marks purged the binned rows that an image outside the bin names as its parent, or a
+   * feedback round used, so their provenance holds. Answers with the files of both to remove.
+   */
+  emptyBin(): EmptiedBin {
+    return this.db.transaction(() => {
+      const binned = this.db.prepare('SELECT id, file, parent_id AS parentId FROM generations WHERE deleted_at IS NOT NULL AND purged_at IS NULL').all() as {
+        id: number;
+        file: string;
+        parentId: number | null;
+      }[];
+      if (binned.length === 0) return { deleted: 0, kept: 0, files: [] };
+      const inBin = new Map(binned.map((b) => [b.id, b]));
+      const named = this.db
+        .prepare(
+          `SELECT b.value AS id FROM json_each(?) b
+           WHERE EXISTS (SELECT 1 FROM generations c WHERE c.parent_id = b.value AND c.id NOT IN (SELECT value FROM json_each(?)))
+              OR EXISTS (SELECT 1 FROM feedback_round_ratings f WHERE f.generation_id = b.value)`,
+        )
+        .pluck()
+        .all(JSON.stringify([...inBin.keys()]), JSON.stringify([...inBin.keys()])) as number[];
+      // A kept row's parent in the bin is named too, and so on up.
+      const keep = new Set<number>();
+      const stack = [...named];
+      while (stack.length) {
+        const id = stack.pop()!;
+        if (keep.has(id)) continue;
+        keep.add(id);
+        const parent = inBin.get(id)?.parentId;
+        if (parent != null && inBin.has(parent)) stack.push(parent);
+      }
+      const gone = binned.filter((b) => !keep.has(b.id)).map((b) => b.id);
+      this.db.prepare('DELETE FROM generations WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(gone));
+      this.db
+        .prepare(`UPDATE generations SET purged_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id IN (SELECT value FROM json_each(?))`)
+        .run(JSON.stringify([...keep]));
+      return { deleted: gone.length, kept: keep.size, files: binned.map((b) => b.file) };
+    })();
+  }
+
+  /** Which of `ids` are in the gallery (not binned), in the order given: what a page reloading its results shows again. */
+  shown(ids: readonly number[]): GenerationT[] {
+    const live = new Set(
+      this.db
+        .prepare('SELECT id FROM generations WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL')
+        .pluck()
+        .all(JSON.stringify(ids)) as number[],
+    );
+    return this.byIds(ids.filter((id) => live.has(id)));
   }
 
   /** Which of `ids` name no generated image in this project (in the order given). */
@@ -213,8 +305,11 @@ export class GenerationStore {
   list(f: GenerationFilter): { total: number; items: GenerationT[] } {
     const { clause, pageClause, args, order } = this.filter(f);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM generations g ${clause}`).get(...args) as { n: number }).n;
+    const group = this.grouping(f)
+      ? `, CASE WHEN g.origin IN ${GROUPED_ORIGINS} THEN (SELECT count(*) FROM generations x WHERE x.batch_id = g.batch_id AND x.deleted_at IS NULL) END AS groupSize`
+      : '';
     const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${COLUMNS}${group} FROM generations g JOIN checkpoints c ON c.id = g.checkpoint_id ${pageClause} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...args, f.limit, f.offset) as Row[];
     return { total, items: rows.map(fromRow) };
   }
@@ -228,9 +323,15 @@ export class GenerationStore {
       .all(...args) as number[];
   }
 
+  /** Whether a list groups walks and interpolations: asked for, and not within one batch or the bin. */
+  private grouping(f: Pick<GenerationFilter, 'grouped' | 'batchId' | 'bin'>): boolean {
+    return !!f.grouped && f.batchId === undefined && !f.bin;
+  }
+
   /** WHERE clauses for a filter: `clause` for counting and id lists, `pageClause` for reading a page in order. */
   private filter(f: Omit<GenerationFilter, 'limit' | 'offset'>): { clause: string; pageClause: string; args: (string | number)[]; order: string } {
-    const where: string[] = [];
+    // `%`: the page query walks the id order rather than the bin's partial index.
+    const where: string[] = [f.bin ? 'g.deleted_at IS NOT NULL AND g.purged_at IS NULL' : '%g.deleted_at IS NULL'];
     const args: (string | number)[] = [];
     for (const word of (f.text ?? '')
       .toLowerCase()
@@ -238,6 +339,9 @@ export class GenerationStore {
       .filter(Boolean)) {
       where.push(`g.prompt LIKE ? ESCAPE '\\'`);
       args.push(`%${word.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    }
+    if (this.grouping(f)) {
+      where.push(`(g.origin NOT IN ${GROUPED_ORIGINS} OR g.id = (SELECT min(x.id) FROM generations x WHERE x.batch_id = g.batch_id AND x.deleted_at IS NULL))`);
     }
     if (f.tag) {
       where.push('g.id IN (SELECT generation_id FROM generation_tags WHERE tag = ?)');

@@ -75,6 +75,8 @@ export const Generation = z.object({
   predicted: z.number().nullable(),
   /** Post-processing applied, in order (empty for a drawn image). */
   post: z.array(PostProcessStep),
+  /** In a grouped gallery list: the images of the walk or interpolation this one tile stands for (itself included). */
+  group: count.optional(),
 });
 
 export const GenerationDetail = Generation.extend({
@@ -151,6 +153,10 @@ export const generationFilter = {
   to: z.string().max(40).optional(),
   /** predicted: the preference model's predicted stars, best first (unpredicted last). */
   sort: z.enum(['newest', 'oldest', 'rating', 'predicted']).default('newest'),
+  /** The bin's images (moved there by generations:bin) instead of the gallery's. */
+  bin: z.boolean().optional(),
+  /** One tile per latent walk or interpolation (its first image, with `group` counting them); off when a batch is asked for. */
+  grouped: z.boolean().optional(),
 };
 
 export const GeneratedBatch = z.object({

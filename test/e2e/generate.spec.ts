@@ -1,6 +1,6 @@
 // The Generate screen as a designer uses it, on the starter project with a small conditional GAN
 // trained from the CLI first: write a prompt with autocomplete, accept a "did you mean" fix,
-// generate 64 images (timed from the click until every image has loaded), open one, regenerate
+// generate 64 images (timed from the click until every image has loaded), open one, verify
 // it bit for bit, make variations, interpolate to another image and export a GIF, walk around
 // it, post-process it, rate it, export a contact sheet of a selection and filter the gallery by
 // rating. Screenshots land in test-results/generate-*.png to be looked at.
@@ -130,9 +130,9 @@ test('prompt → 64 images → detail, regenerate, variations, interpolation, wa
   await expect(detail.getByTestId('provenance-origin')).toHaveText('Prompt');
   expect(await detail.getByTestId('detail-preview').evaluate((img) => getComputedStyle(img).imageRendering)).toBe('pixelated');
 
-  // Regenerate: drawn again from its provenance, the same bytes.
-  await detail.getByTestId('regenerate').click();
-  await expect(detail.getByTestId('regenerate-result')).toContainText('Reproduced bit-identically', { timeout: 30_000 });
+  // Verify: drawn again from its provenance, the same bytes.
+  await detail.getByTestId('verify').click();
+  await expect(detail.getByTestId('verify-result')).toContainText('Reproduced bit-identically', { timeout: 30_000 });
   await shot(page, '04-detail');
 
   // Variations: six children.

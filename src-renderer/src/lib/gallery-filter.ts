@@ -28,6 +28,12 @@ export interface GalleryFilter {
   /** `YYYY-MM-DD`, inclusive (the whole day), in local time. */
   to: string | null;
   sort: GallerySort;
+  /** The bin's images instead of the gallery's (a view of its own, not a narrowing filter). */
+  bin: boolean;
+  /** One batch's images (a walk or interpolation expanded from its tile). */
+  batch: number | null;
+  /** Walks and interpolations as one tile each (unless a batch is shown, or the bin). */
+  grouped: boolean;
 }
 
 export const noGalleryFilter: GalleryFilter = {
@@ -42,6 +48,9 @@ export const noGalleryFilter: GalleryFilter = {
   from: null,
   to: null,
   sort: 'newest',
+  bin: false,
+  batch: null,
+  grouped: true,
 };
 
 export const originLabels: Record<Origin, string> = {
@@ -79,12 +88,15 @@ export function galleryInput(f: GalleryFilter): Omit<ListInput, 'offset' | 'limi
   const to = f.to ? dayStart(f.to, 1) : null;
   if (from) input.from = from;
   if (to) input.to = to;
+  if (f.bin) input.bin = true;
+  if (f.batch !== null) input.batchId = f.batch;
+  else if (f.grouped && !f.bin) input.grouped = true;
   return input;
 }
 
 /** True when something other than the sort order narrows the gallery. */
 export function isGalleryFiltered(f: GalleryFilter): boolean {
-  return Object.keys(galleryInput(f)).some((k) => k !== 'sort');
+  return Object.keys(galleryInput(f)).some((k) => !['sort', 'bin', 'grouped'].includes(k));
 }
 
 /** `ModelFilter` as a <select> value (`run:3`, `ck:12`, '') and back. */
@@ -106,6 +118,7 @@ export function describeGalleryFilter(f: GalleryFilter, modelName: (m: NonNullab
   if (text) parts.push(`prompt has “${text}”`);
   if (f.tag !== null) parts.push(`tagged “${f.tag}”`);
   if (f.model) parts.push(modelName(f.model));
+  if (f.batch !== null) parts.push(`batch #${f.batch}`);
   if (f.seed !== null) parts.push(`seed ${f.seed}`);
   if (f.origin !== null) parts.push(originLabels[f.origin].toLowerCase());
   if (f.minRating > 0) parts.push(f.minRating === 5 ? 'rated 5 stars' : f.minRating === 1 ? 'rated' : `rated ${f.minRating}+ stars`);

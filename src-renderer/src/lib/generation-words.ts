@@ -1,7 +1,7 @@
 // Generated images in words: where one came from, what post-processing did to it, whether it
 // regenerated exactly, and the post-processing form turned into the steps the engine replays.
 // Pure, so it is unit-tested.
-import type { GenerationDetailT, GeneratorChoiceT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
+import type { GenerationDetailT, GenerationT, GeneratorChoiceT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
 import { formatCount } from './format';
 import { originLabels } from './gallery-filter';
 
@@ -122,4 +122,19 @@ export function fileName(path: string): string {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, Number.isFinite(v) ? v : lo));
+}
+
+/** A generated image's name and what made it, as the full-size viewer heads it: “#12 · seed 42 · index 3”, “cat:1.5, -dog · Variation”. */
+export function viewerWords(g: Pick<GenerationT, 'id' | 'seed' | 'index' | 'prompt' | 'origin'>): { title: string; subtitle: string } {
+  const made = g.origin === 'prompt' ? '' : ` · ${originLabels[g.origin]}`;
+  return { title: `#${g.id} · seed ${g.seed} · index ${g.index}`, subtitle: `${g.prompt || 'No prompt (the whole training set)'}${made}` };
+}
+
+/** A canonical prompt without its `seed:` term: what "Regenerate" draws again with a new seed. */
+export function promptWithoutSeed(prompt: string): string {
+  return prompt
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && !/^seed\s*:\s*-?\d+$/i.test(t))
+    .join(', ');
 }

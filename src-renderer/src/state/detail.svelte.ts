@@ -5,13 +5,14 @@
 import type { Api } from '../../../src-preload/api';
 import type { GenerationDetailT, GenerationT, JobFinishedT, JobProgressT, OpOutput, PostProcessStepT } from '../../../src-preload/contract';
 import { errorMessage } from '../lib/errors';
+import { promptWithoutSeed } from '../lib/generation-words';
 import { inlinePixels } from '../lib/pixels';
 import type { JobKind } from './jobs.svelte';
-import type { Results } from './results.svelte';
+import { promptResult, type Result, type Results } from './results.svelte';
 
 export type Regenerated = OpOutput<'generations:regenerate'> & { id: number };
 export type Exported = OpOutput<'generations:export'> & { sheet: boolean };
-export type Action = 'regenerate' | 'vary' | 'interpolate' | 'walk' | 'postprocess' | 'export' | 'rate' | 'copies';
+export type Action = 'regenerate' | 'reroll' | 'vary' | 'interpolate' | 'walk' | 'postprocess' | 'export' | 'rate' | 'copies';
 
 /** What the pane reads of the window's jobs (jobs.svelte.ts): a copy check runs as an evaluation job. */
 export interface DetailJobsLink {
@@ -93,6 +94,19 @@ export class Detail {
     this.openImage(g);
   }
 
+  /**
+   * A result came into view: the pane follows it to its first image, unless the open image is in
+   * it, or the batch was made from the open image (variations, a walk, an interpolation), which
+   * then stays open to make more from.
+   */
+  follow(r: Result, how: 'pushed' | 'chosen'): void {
+    const open = this.open;
+    const first = r.items[0];
+    if (!open || !first || this.picking || r.items.some((g) => g.id === open.id)) return;
+    if (how === 'pushed' && r.kind !== 'prompt') return;
+    this.openImage(first);
+  }
+
   openImage(g: GenerationT): void {
     if (this.open?.id !== g.id) {
       this.regenerated = null;
@@ -159,6 +173,25 @@ export class Detail {
     this.regenerated = null;
     const r = await this.act('regenerate', () => this.quietApi.generations.regenerate({ id }));
     if (r && this.open?.id === id) this.regenerated = { ...r, id };
+  }
+
+  /**
+   * "Regenerate": a new roll of the open image's prompt — the same prompt, model and truncation, a
+   * new seed — as a new batch in the results (the prompt's own n:, else 16 images).
+   */
+  async reroll(): Promise<void> {
+    const source = this.open;
+    if (!source) return;
+    const prompt = promptWithoutSeed(source.prompt);
+    const batch = await this.act('reroll', () =>
+      this.quietApi.generations.create({
+        prompt,
+        checkpointId: source.checkpointId,
+        count: 16,
+        ...(source.truncation !== null ? { truncation: source.truncation } : {}),
+      }),
+    );
+    if (batch) this.results.push(promptResult(batch));
   }
 
   async vary(count: number, strength: number): Promise<void> {

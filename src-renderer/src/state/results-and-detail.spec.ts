@@ -172,6 +172,55 @@ describe('Detail', () => {
     expect(detail.errors.regenerate).toBe('The generator crashed');
   });
 
+  it('Regenerate is a new roll: the same prompt, model and truncation, no seed, as a new batch', async () => {
+    const { detail, fake, results } = setup();
+    fake.answer({
+      'generations:get': ({ id }) => imageDetail(id),
+      'generations:create': () => batch([21, 22]),
+    });
+    detail.openImage(image(9, { prompt: 'heart:1.5, seed:7, n:2', truncation: 0.7, checkpointId: 4 }));
+    await detail.reroll();
+    expect(fake.calls.find((c) => c.name === 'generations:create')?.input).toEqual({ prompt: 'heart:1.5, n:2', checkpointId: 4, count: 16, truncation: 0.7 });
+    expect(results.shown?.items.map((g) => g.id)).toEqual([21, 22]);
+    expect(detail.open?.id).toBe(9);
+  });
+
+  it('the pane follows a batch chosen or newly generated, not one made from the open image', async () => {
+    const { detail, fake, results } = setup();
+    fake.answer({ 'generations:get': ({ id }) => imageDetail(id) });
+    results.onShown = (r, how) => detail.follow(r, how);
+    results.push(promptResult(batch([1, 2])));
+    detail.openImage(image(2));
+    results.push({ kind: 'walk', title: 'w', summary: '', items: [image(5), image(6)], notes: [], columns: 2 });
+    expect(detail.open?.id).toBe(2);
+    results.push(promptResult(batch([8, 9])));
+    expect(detail.open?.id).toBe(8);
+    results.show(results.list.find((r) => r.kind === 'walk')!.key);
+    expect(detail.open?.id).toBe(5);
+  });
+
+  it('keeps the results for a reload and shows them again as the images now stand', async () => {
+    const saved: { text: string | null } = { text: null };
+    const memory = { load: () => saved.text, save: (t: string) => void (saved.text = t) };
+    const gallery = { invalidate() {}, shown() {} };
+    const fake = fakeTransport({ 'generations:shown': ({ ids }) => ({ items: ids.filter((id) => id !== 2).map((id) => image(id, { rating: 3 })) }) });
+    const before = new Results({ quietApi: fake.api, gallery, memory: () => memory });
+    before.push(promptResult(batch([1, 2, 3])));
+    before.push({ kind: 'walk', title: 'Latent walk around #1', summary: '3×3', items: [image(4)], notes: [], columns: 3 });
+    before.show(before.list[1]!.key);
+    const after = new Results({ quietApi: fake.api, gallery, memory: () => memory });
+    await after.restore();
+    expect(after.tab).toBe('results');
+    expect(after.list.map((r) => [r.kind, r.title, r.columns, r.items.map((g) => g.id)])).toEqual([
+      ['walk', 'Latent walk around #1', 3, [4]],
+      ['prompt', 'heart', null, [1, 3]], // #2 was binned since
+    ]);
+    expect(after.shown?.kind).toBe('prompt');
+    expect(after.list[1]!.items[0]!.rating).toBe(3);
+    after.push(promptResult(batch([7])));
+    expect(new Set(after.list.map((r) => r.key)).size).toBe(3);
+  });
+
   it('while picking, a click ends the interpolation instead of opening', async () => {
     const { detail, fake, results } = setup();
     fake.answer({

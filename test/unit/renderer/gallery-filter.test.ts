@@ -12,18 +12,24 @@ import {
 
 describe('gallery filter', () => {
   it('sends only what narrows the list, and always the sort', () => {
-    expect(galleryInput(noGalleryFilter)).toEqual({ sort: 'newest' });
+    // Walks and interpolations are one tile each unless a batch is expanded; the bin is a view of its own, never grouped.
+    expect(galleryInput(noGalleryFilter)).toEqual({ sort: 'newest', grouped: true });
+    expect(galleryInput({ ...noGalleryFilter, batch: 12 })).toEqual({ sort: 'newest', batchId: 12 });
+    expect(galleryInput({ ...noGalleryFilter, bin: true })).toEqual({ sort: 'newest', bin: true });
+    expect(isGalleryFiltered({ ...noGalleryFilter, bin: true })).toBe(false);
+    expect(isGalleryFiltered({ ...noGalleryFilter, batch: 12 })).toBe(true);
     expect(isGalleryFiltered(noGalleryFilter)).toBe(false);
     expect(isGalleryFiltered({ ...noGalleryFilter, sort: 'rating' })).toBe(false);
     expect(
       galleryInput({ ...noGalleryFilter, text: '  red fox ', tag: 'fox', model: { runId: 3 }, seed: 0, origin: 'walk', minRating: 4, sort: 'oldest' }),
-    ).toEqual({ sort: 'oldest', text: 'red fox', tag: 'fox', runId: 3, seed: 0, origin: 'walk', minRating: 4 });
-    expect(galleryInput({ ...noGalleryFilter, model: { checkpointId: 12 } })).toEqual({ sort: 'newest', checkpointId: 12 });
+    ).toEqual({ sort: 'oldest', text: 'red fox', tag: 'fox', runId: 3, seed: 0, origin: 'walk', minRating: 4, grouped: true });
+    expect(galleryInput({ ...noGalleryFilter, model: { checkpointId: 12 } })).toEqual({ sort: 'newest', checkpointId: 12, grouped: true });
     expect(isGalleryFiltered({ ...noGalleryFilter, seed: 0 })).toBe(true);
     expect(galleryInput({ ...noGalleryFilter, notReviewedByMe: true, favourites: true, sort: 'predicted' })).toEqual({
       sort: 'predicted',
       notReviewedByMe: true,
       favourites: true,
+      grouped: true,
     });
     expect(isGalleryFiltered({ ...noGalleryFilter, sort: 'predicted' })).toBe(false);
     expect(isGalleryFiltered({ ...noGalleryFilter, favourites: true })).toBe(true);
@@ -35,7 +41,7 @@ describe('gallery filter', () => {
     expect(input.to).toBe(new Date(2026, 4, 4).toISOString());
     expect(dayStart('2026-12-31', 1)).toBe(new Date(2027, 0, 1).toISOString());
     expect(dayStart('yesterday')).toBeNull();
-    expect(galleryInput({ ...noGalleryFilter, from: 'nonsense' })).toEqual({ sort: 'newest' });
+    expect(galleryInput({ ...noGalleryFilter, from: 'nonsense' })).toEqual({ sort: 'newest', grouped: true });
   });
 
   it('round-trips the model choice through a <select> value', () => {

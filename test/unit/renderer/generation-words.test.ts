@@ -8,11 +8,23 @@ import {
   originWords,
   postStepWords,
   postSteps,
+  promptWithoutSeed,
   regenerateWords,
+  viewerWords,
   weightWords,
 } from '../../../src-renderer/src/lib/generation-words';
 
 describe('generated images in words', () => {
+  it('drops the seed from a prompt for a new roll, and heads the viewer', () => {
+    expect(promptWithoutSeed('heart:1.5, seed:7, n:4')).toBe('heart:1.5, n:4');
+    expect(promptWithoutSeed('seed:42')).toBe('');
+    expect(promptWithoutSeed('seedling, -dog')).toBe('seedling, -dog');
+    expect(viewerWords({ id: 3, seed: 9, index: 2, prompt: '', origin: 'walk' })).toEqual({
+      title: '#3 · seed 9 · index 2',
+      subtitle: 'No prompt (the whole training set) · Latent walk',
+    });
+  });
+
   it('names the model and weights', () => {
     expect(modelWords({ model: 'cgan', size: 32 })).toBe('cGAN 32 px');
     expect(weightWords(1)).toBe('1');
