@@ -115,6 +115,7 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<{ threads
       }
       await import('@tensorflow/tfjs-backend-webgpu');
       if (!(await tf.setBackend('webgpu'))) throw new Error('backend "webgpu" failed to initialise');
+      watchGpuErrors();
       return { threads: 1, adapter };
     }
     case 'tensorflow-gpu':
@@ -146,6 +147,37 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<{ threads
     }
   }
 }
+
+let gpuError: string | null = null;
+const watched = new WeakSet<GPUDevice>();
+
+/**
+ * WebGPU reports a refused command (a buffer over the device's binding limit, memory it cannot
+ * allocate) as an event, not where the command was issued, and the results are then garbage: the
+ * first such report is kept (and not printed) until takeGpuError() collects it.
+ */
+export function watchGpuErrors(): void {
+  const device = (tf.findBackend('webgpu') as unknown as { device?: GPUDevice } | null)?.device;
+  if (!device || watched.has(device)) return;
+  watched.add(device);
+  device.addEventListener('uncapturederror', (event) => {
+    event.preventDefault();
+    gpuError ??= (event as GPUUncapturedErrorEvent).error.message.split('\n')[0]!.trim();
+  });
+  void device.lost.then((info) => {
+    gpuError ??= `the GPU device was lost (${info.message || info.reason})`;
+  });
+}
+
+/** The first error the GPU reported since the last call, or null; clears it. */
+export function takeGpuError(): string | null {
+  const error = gpuError;
+  gpuError = null;
+  return error;
+}
+
+/** Errors tfjs-backend-webgpu throws itself when a tensor is too large for the device. */
+export const GPU_LIMIT_ERROR = /dispatch size exceeds|out of memory|exceeds the max|maxStorageBufferBindingSize|maxBufferSize|device (was )?lost/i;
 
 /** A reason to pass a backend by that is already a sentence (not a load error to translate). */
 class SkipReason extends Error {}

@@ -5,7 +5,7 @@
 // over worker threads when data-parallel, see parallel.ts) and applies the result with Adam.
 // Batches, latent vectors and augmentations are drawn from (seed, step, slot) alone, so a run
 // resumed from a checkpoint sees exactly the data an uninterrupted run would have seen.
-import { initBackend, tf } from './backend.js';
+import { GPU_LIMIT_ERROR, initBackend, takeGpuError, tf } from './backend.js';
 import { Adam } from './adam.js';
 import { diffAugment } from './diffaugment.js';
 import { Ema, EMA_STEP_ENTRY } from './ema.js';
@@ -127,6 +127,22 @@ export class TrainingDivergedError extends AtelierError {
         .join(', ')}). Lower the learning rates or resume from an earlier checkpoint.`,
     );
     this.name = 'TrainingDivergedError';
+  }
+}
+
+/** The GPU refused a step: too large a batch or model for its memory or its limits. */
+export class GpuRefusedError extends AtelierError {
+  constructor(
+    readonly step: number,
+    cfg: TrainConfig,
+    readonly detail: string,
+  ) {
+    super(
+      'gpu-refused',
+      `The GPU refused training step ${step} (batch ${cfg.batchSize}, ${cfg.size} px, width ${cfg.width}): ${detail.replace(/\.$/, '')}. ` +
+        `Lower the batch size (half of it is a good next try) or the model size; the last checkpoint is kept.`,
+    );
+    this.name = 'GpuRefusedError';
   }
 }
 
@@ -734,9 +750,18 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
       group?.beginStep(true);
       const baseline = tf.memory().numTensors; // weights and optimizer slots exist already; a step adds none
       const t0 = performance.now();
-      const stepLosses = await trainOnBatch(session, batches, reducer, 0);
+      let stepLosses: StepLosses;
+      try {
+        stepLosses = await trainOnBatch(session, batches, reducer, 0);
+      } catch (error) {
+        const refused = takeGpuError() ?? (GPU_LIMIT_ERROR.test((error as Error).message) ? (error as Error).message : null);
+        throw refused ? new GpuRefusedError(session.step + 1, cfg, refused) : error;
+      }
       const dt = performance.now() - t0;
       const step = session.step;
+      // A command the GPU refused does not throw where it was issued: its results are garbage.
+      const refused = takeGpuError();
+      if (refused) throw new GpuRefusedError(step, cfg, refused);
 
       const numTensors = tf.memory().numTensors;
       if (numTensors > baseline) throw new TensorLeakError(step, baseline, numTensors);

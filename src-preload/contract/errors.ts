@@ -51,6 +51,8 @@ export const ErrorCode = z.enum([
   'incompatible-checkpoint',
   // A run whose losses stopped being finite numbers (lower the learning rates).
   'training-diverged',
+  // The GPU refused a training step (a buffer over its limits, out of memory, the device lost): the message says what to lower.
+  'gpu-refused',
   // No compute backend (tfjs-node, WASM or plain JS) could start on this machine.
   'no-backend',
   // A native module (better-sqlite3) built for the other runtime (Node or Electron): the message names the command that rebuilds it.

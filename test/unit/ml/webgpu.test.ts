@@ -10,7 +10,7 @@
 // adapter and without lavapipe installed the file is skipped, saying why.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findGpuAdapter, initBackend, tf } from '../../../src-main/ml/backend.js';
+import { findGpuAdapter, initBackend, takeGpuError, tf, watchGpuErrors } from '../../../src-main/ml/backend.js';
 import { DIFF_AUGMENT_ALL } from '../../../src-main/ml/diffaugment.js';
 import type { NamedArray } from '../../../src-main/ml/models/dcgan.js';
 import { BatchSampler, createSession, defaultTrainConfig, train, trainOnBatch, type Dataset, type TrainConfig } from '../../../src-main/ml/train.js';
@@ -19,6 +19,7 @@ import { twoColours } from '../../fixtures/two-colours.js';
 const ICD_DIR = '/usr/share/vulkan/icd.d';
 const lavapipeInstalled = existsSync(ICD_DIR) && readdirSync(ICD_DIR).some((f) => f.startsWith('lvp_icd'));
 let adapter: string | null = null;
+let bindingLimit = 0;
 let noAdapter = '';
 
 beforeAll(async () => {
@@ -26,6 +27,7 @@ beforeAll(async () => {
   try {
     const a = await findGpuAdapter();
     adapter = a.description || a.device;
+    bindingLimit = a.limits.maxStorageBufferBindingSize;
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
     noAdapter = (error as Error).message;
@@ -64,6 +66,7 @@ function data(cfg: TrainConfig): Dataset {
 
 async function on<T>(backend: 'wasm' | 'webgpu', work: () => Promise<T>): Promise<T> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  if (backend === 'webgpu') watchGpuErrors(); // as initBackend does when it picks WebGPU
   return work();
 }
 
@@ -92,6 +95,22 @@ describe('WebGPU', () => {
     expect(noAdapter).toBe('');
     expect(adapter).toBeTruthy();
   });
+
+  it('keeps the first command the GPU refused for the training loop to report (WebGPU does not throw where it happens)', async (ctx) => {
+    if (!adapter) ctx.skip(noAdapter);
+    // One tensor just over the device's largest storage binding: small on a software adapter (128 MiB); a real GPU's is gigabytes.
+    if (bindingLimit > 2 ** 28) ctx.skip(`this GPU binds up to ${bindingLimit} bytes: too much to allocate in a test`);
+    await on('webgpu', async () => {
+      expect(takeGpuError()).toBeNull();
+      const big = tf.ones([bindingLimit / 4 / 1024 + 1, 1024]);
+      const result = big.add(1);
+      await result.data().catch(() => undefined); // the values are garbage either way
+      await new Promise((r) => setTimeout(r, 50));
+      tf.dispose([big, result]);
+      expect(takeGpuError()).toMatch(/larger than the maximum storage buffer binding size/);
+      expect(takeGpuError()).toBeNull(); // taken once
+    });
+  }, 60_000);
 
   describe.each(cases)('%s at %i px', (family, size) => {
     it('trains like the CPU: the same losses and weights after three steps, nothing leaked', async (ctx) => {
