@@ -560,6 +560,7 @@ function toAsset(a: AssetRow & { tags: string[] }) {
     width: a.width,
     height: a.height,
     thumb: a.thumb,
+    file: assetFile(a.hash, a.ext),
     tags: a.tags,
     split: a.split,
     excluded: a.excluded,

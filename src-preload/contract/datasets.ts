@@ -12,6 +12,8 @@ export const Asset = z.object({
   width: count,
   height: count,
   thumb: projectFile,
+  /** The original, as imported (the full-size viewer shows it). */
+  file: projectFile,
   tags: z.array(z.string()),
   split: Split.nullable(),
   excluded: z.boolean(),
@@ -21,8 +23,6 @@ export const Asset = z.object({
 });
 
 export const AssetDetail = Asset.extend({
-  /** The original, as imported. */
-  file: projectFile,
   bytes: count,
   hasAlpha: z.boolean(),
   phash: z.string().nullable(),

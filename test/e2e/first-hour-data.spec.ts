@@ -195,3 +195,31 @@ test('unsaved augmentation edits survive a switch to another tab and to another 
   await expect(output).toHaveText('50%');
   await expect(page.getByTestId('aug-unsaved-dot')).toBeHidden();
 });
+
+test('a double-click or Space shows the original full size; the arrows step through the grid, the detail pane follows', async () => {
+  await page.getByTestId('tab-images').click();
+  const first = cells().first();
+  await first.dblclick();
+  const viewer = page.getByTestId('image-viewer');
+  await expect(viewer).toBeVisible();
+  const name = (await first.getAttribute('aria-label'))!.split(',')[0]!;
+  await expect(viewer.getByTestId('viewer-title')).toHaveText(name);
+  await expect(viewer.getByTestId('viewer-subtitle')).toContainText('64 × 64 px');
+  // The original, not the thumbnail.
+  await expect(viewer.getByTestId('viewer-image')).toHaveAttribute('src', /assets\//);
+  await expect(viewer.getByTestId('viewer-count')).toHaveText(/^1 of \d+$/);
+  await page.keyboard.press('ArrowRight');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText(/^2 of \d+$/);
+  const second = (await cells().nth(1).getAttribute('aria-label'))!.split(',')[0]!;
+  await expect(viewer.getByTestId('viewer-title')).toHaveText(second);
+  await shot('06-viewer');
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+  await expect(page.getByTestId('asset-detail')).toContainText(second);
+  // Space on the focused tile opens it too; Shift+Space still selects.
+  await cells().nth(2).focus();
+  await page.keyboard.press('Space');
+  await expect(viewer.getByTestId('viewer-count')).toHaveText(/^3 of \d+$/);
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+});

@@ -109,22 +109,6 @@ export class Gallery extends SelectableGrid<GenerationT> {
     return this.cache.get(index);
   }
 
-  /**
-   * The loaded images around grid position `index` (up to `reach` each side, stopping at the first
-   * not yet fetched): what the full-size viewer steps through, and where `index` lands in it.
-   */
-  loadedAround(index: number, reach = 500): { items: GenerationT[]; index: number } {
-    let start = index;
-    while (start > 0 && index - start < reach && this.cache.get(start - 1)) start--;
-    const items: GenerationT[] = [];
-    for (let i = start; i <= index + reach; i++) {
-      const g = this.cache.get(i);
-      if (!g) break;
-      items.push(g);
-    }
-    return { items, index: index - start };
-  }
-
   /** Ids at grid positions [a, b] (either order), from the cache where it has them, else from the engine. */
   async idsBetween(a: number, b: number): Promise<number[]> {
     const [start, endIncl] = indexRange(a, b);

@@ -9,6 +9,22 @@ export abstract class SelectableGrid<T extends { id: number }> {
 
   abstract item(index: number): T | undefined;
 
+  /**
+   * The loaded items around grid position `index` (up to `reach` each side, stopping at the first
+   * not yet fetched): what the full-size viewer steps through, and where `index` lands in it.
+   */
+  loadedAround(index: number, reach = 500): { items: T[]; index: number } {
+    let start = index;
+    while (start > 0 && index - start < reach && this.item(start - 1)) start--;
+    const items: T[] = [];
+    for (let i = start; i <= index + reach; i++) {
+      const g = this.item(i);
+      if (!g) break;
+      items.push(g);
+    }
+    return { items, index: index - start };
+  }
+
   isSelected(id: number): boolean {
     return this.selection.ids.has(id);
   }
