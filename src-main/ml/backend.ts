@@ -79,6 +79,12 @@ let chosen: Promise<BackendChoice> | undefined;
 export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendChoice> {
   chosen ??= Promise.resolve()
     .then(() => choose(opts.only ?? forcedBackend()))
+    .then((choice) => {
+      // The job processes this one starts (training, drawing, scoring) inherit the choice: the
+      // same backend everywhere, and no second look for a GPU in each.
+      if (!opts.only && !process.env.ATELIER_BACKEND) process.env.ATELIER_BACKEND = choice.name;
+      return choice;
+    })
     .catch((err: unknown) => {
       chosen = undefined; // a failed start-up may be retried (e.g. with another `only`)
       throw err;
