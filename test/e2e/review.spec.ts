@@ -302,6 +302,10 @@ test('feedback round: start from the Taste tab, follow it, see the before/after 
   if (ids.length < 8) ids = (await call<{ items: { id: number }[] }>(page, 'generations:create', { prompt: 'heart, n:20, seed:9' })).items.map((g) => g.id);
   const stars = [5, 5, 5, 4, 1, 1, 2, 1];
   for (const [k, id] of ids.slice(0, stars.length).entries()) await call(page, 'reviews:set', { ids: [id], change: { stars: stars[k], reject: null } });
+  // The comparison embeds the training images once: one starter image in eight is enough for
+  // screens (excluded images stay in the project), as in evaluate.spec.ts.
+  const all = await call<{ ids: number[] }>(page, 'assets:ids');
+  await call(page, 'assets:exclude', { ids: all.ids.filter((id) => id % 8 !== 0), excluded: true });
   await page.goto(studio.url);
 
   await nav(page, 'Review').click();

@@ -17,7 +17,7 @@ import { brokenFor, jsonSchemaOf, junk, seeded, validFor, type Rng } from './pay
 
 const JOB_PROCESS = fileURLToPath(new URL('../../../src-main/host/job-process.ts', import.meta.url));
 const SEED = Number(process.env.ATELIER_FUZZ_SEED ?? 20261203);
-const PER_OP_ROUTER = 150;
+const PER_OP_ROUTER = 100;
 const PER_OP_WEB = 30;
 
 /**
