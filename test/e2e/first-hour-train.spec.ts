@@ -104,5 +104,7 @@ test('Generate calls an early checkpoint early', async () => {
   await page.getByRole('navigation', { name: 'Pipeline' }).getByRole('button', { name: 'Generate' }).click();
   const model = page.getByTestId('generate-model');
   await expect(model.locator('option').first()).toContainText('early: colour blobs');
+  // The select cuts its text: the note beside it says it in full.
+  await expect(page.getByTestId('prompt-early')).toHaveText('Step 2 of a recommended ≈3,875: expect colour blobs; shapes appear around step 1,500.');
   await shot('07-generate-early');
 });
