@@ -14,7 +14,7 @@ const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'atelier-test-config-'));
  * cache (a fresh clone, CI) vitest starts the largest files first, and a long small file started
  * last runs alone at the end while the other fork idles.
  */
-const SLOW = ['feedback-round', 'integration/training', 'integration/evaluation', 'wasm-kernels', 'integration/cli', 'kill9', 'real-images', 'contract-fuzz'];
+const SLOW = ['integration/training', 'integration/evaluation', 'wasm-kernels', 'integration/cli', 'kill9', 'real-images', 'contract-fuzz'];
 class SlowFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (f: TestSpecification) => {
@@ -39,6 +39,9 @@ export default defineConfig({
     projects: [
       // The engine, the contract and the page's plain modules.
       { extends: true, test: { name: 'engine', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'] } },
+      // Measured effects that take minutes (a feedback round against its control): `npm run test:slow`,
+      // outside `npm test`'s ten minutes.
+      ...(process.env.ATELIER_SLOW_TESTS ? [{ extends: true as const, test: { name: 'slow', include: ['test/slow/**/*.test.ts'] } }] : []),
       // The page's state managers and actions, specs beside them: runes need the Svelte compiler,
       // actions a DOM (happy-dom, in this project only).
       {

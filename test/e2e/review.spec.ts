@@ -14,7 +14,7 @@ let studio: RunningStudio;
 test.beforeAll(async () => {
   test.setTimeout(180_000);
   // A few steps are enough: the test is about reviewing, not the pictures.
-  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan() });
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan(), ownConfig: true }); // the first-time reviewer name is asked for
 });
 test.afterAll(() => studio?.stop());
 

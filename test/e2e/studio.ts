@@ -82,12 +82,17 @@ export function makeProject(dir: string, options: { starter: boolean; prepare?: 
   }
 }
 
-/** `prepare` runs on the new project before the studio opens it (e.g. training a model from the CLI). */
-export async function studioWithProject(options: { starter: boolean; prepare?: Prepare }): Promise<RunningStudio> {
+/**
+ * `prepare` runs on the new project before the studio opens it (e.g. training a model from the
+ * CLI). `ownConfig`: the studio gets a workstation config of its own (no reviewer name, no
+ * measured speed, no recent projects), for a spec about a first visit whatever ran before it.
+ */
+export async function studioWithProject(options: { starter: boolean; prepare?: Prepare; ownConfig?: boolean }): Promise<RunningStudio> {
   const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
   const dir = join(root, 'project');
   makeProject(dir, options);
-  const { child, url } = await spawnStudio([dir], TEST_ENV);
+  const env = options.ownConfig ? { ...TEST_ENV, XDG_CONFIG_HOME: join(root, 'config') } : TEST_ENV;
+  const { child, url } = await spawnStudio([dir], env);
   return {
     url,
     dir,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src-main/datasets/import';
 import { Curation } from '../../src-main/datasets/curation';
 import { Project } from '../../src-main/store/project';
-import { atelier } from './cli-helpers';
+import { atelier } from '../integration/cli-helpers';
 
 let root: string;
 let dir: string;
