@@ -436,6 +436,11 @@ export class TrainingQueue {
     );
     active.jobId = record.id;
     active.send = (m) => this.o.jobs.send(record.id, m);
+    // Shown at once (the status bar, the run's phases), before the job process has started and speaks.
+    this.o.emit(
+      'job:progress',
+      this.o.progress(record, { type: 'progress', step: run.stepsDone, total: run.steps, phase: 'loading', message: 'Starting the training process' }),
+    );
   }
 
   private closing = false;

@@ -89,6 +89,8 @@ test('a starting run shows what it does, the name stays, and its early checkpoin
   await expect(page.getByTestId('train-name')).toHaveValue('first look');
   // Before its first step the run says what it is doing (loading, building, first step).
   await expect(detail.getByTestId('run-phases')).toBeVisible();
+  // The status bar names the run as soon as it starts, before its job process has said anything.
+  await expect(page.locator('footer')).toContainText(/Training run #\d+/);
   await detail.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shot('05-startup-phases');
   await expect(detail.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });

@@ -109,8 +109,16 @@ describe('training queue', () => {
     const atPause = (await call<RunDetailT>(studio, 'runs:get', { runId })).checkpoints.at(-1)!;
     expect(atPause.step).toBe(paused.stepsDone); // pausing wrote a checkpoint at the step it stopped
 
+    // The page hears of the resumed job at once, at the step it resumes from, before the job process speaks.
+    const heard: { step: number; phase?: string; message: string }[] = [];
+    const stopListening = studio.router.subscribe((event, payload) => {
+      const p = payload as { runId: number; step: number; phase?: string; message: string };
+      if (event === 'job:progress' && p.runId === runId) heard.push(p);
+    });
     await call(studio, 'runs:resume', { runId });
     const done = await until(studio, runId, ['done', 'failed']);
+    stopListening();
+    expect(heard[0]).toMatchObject({ step: paused.stepsDone, phase: 'loading', message: 'Starting the training process' });
     expect(done.error).toBeNull();
     const detail = await call<RunDetailT>(studio, 'runs:get', { runId });
     expect(
