@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, schemaVersion } from '../../../src-main/store/db';
 import { GenerationStore, type NewGeneration } from '../../../src-main/store/generations';
+import { generationRow } from '../../fixtures/generation-row';
 
 const dirs: string[] = [];
 function tempDb(): string {
@@ -21,26 +22,8 @@ afterEach(() => {
 const plan = (db: ReturnType<typeof openDatabase>, sql: string) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
 
-const image = (i: number, over: Partial<NewGeneration> = {}): NewGeneration => ({
-  checkpointId: 1,
-  seed: 7,
-  index: i,
-  file: `samples/generated/x/${i}.png`,
-  size: 32,
-  width: 32,
-  height: 32,
-  prompt: 'fox',
-  latent: new Float32Array(4),
-  cond: null,
-  truncation: null,
-  origin: 'prompt',
-  parentId: null,
-  params: null,
-  post: [],
-  backend: 'wasm',
-  tags: [],
-  ...over,
-});
+const image = (i: number, over: Partial<NewGeneration> = {}): NewGeneration =>
+  generationRow({ checkpointId: 1, seed: 7, index: i, file: `samples/generated/x/${i}.png`, prompt: 'fox', backend: 'wasm', ...over });
 
 function withCheckpoint(upTo?: number) {
   const file = tempDb();

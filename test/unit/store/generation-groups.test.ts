@@ -6,32 +6,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src-main/store/db';
 import { GenerationStore, type NewGeneration } from '../../../src-main/store/generations';
+import { generationRow } from '../../fixtures/generation-row';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const image = (i: number, over: Partial<NewGeneration> = {}): NewGeneration => ({
-  checkpointId: 1,
-  seed: 7,
-  index: i,
-  file: `samples/generated/x/${i}.png`,
-  size: 32,
-  width: 32,
-  height: 32,
-  prompt: 'fox',
-  latent: new Float32Array(4),
-  cond: null,
-  truncation: null,
-  origin: 'prompt',
-  parentId: null,
-  params: null,
-  post: [],
-  backend: 'wasm',
-  tags: [],
-  ...over,
-});
+const image = (i: number, over: Partial<NewGeneration> = {}): NewGeneration =>
+  generationRow({ checkpointId: 1, seed: 7, index: i, file: `samples/generated/x/${i}.png`, prompt: 'fox', backend: 'wasm', ...over });
 
 describe('grouped gallery lists', () => {
   it('shows a walk or an interpolation as one tile with its count, and the whole batch when asked', () => {
