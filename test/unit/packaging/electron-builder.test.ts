@@ -31,10 +31,10 @@ type Config = Record<string, unknown> & {
   asarUnpack: string[];
   npmRebuild: boolean;
   directories: { buildResources: string; output: string };
-  linux: { target: string[]; icon: string; maintainer: string; synopsis: string; description: string };
-  win: { target: string; icon: string };
+  linux: { target: string[]; icon: string; maintainer: string; synopsis: string; description: string; files: string[] };
+  win: { target: string; icon: string; files: string[] };
   nsis: { oneClick: boolean; perMachine: boolean; installerIcon: string };
-  mac: { target: string; icon: string; category: string; hardenedRuntime: boolean };
+  mac: { target: string; icon: string; category: string; hardenedRuntime: boolean; files: string[] };
 };
 
 const config = yaml.load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as Config;
@@ -139,6 +139,25 @@ describe('electron-builder.yml', () => {
     expect(packaged('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
     expect(packaged('node_modules/better-sqlite3/lib/index.js')).toBe(true);
     expect(packaged('node_modules/better-sqlite3/deps/sqlite3/sqlite3.c')).toBe(false);
+  });
+
+  it("keeps Dawn's WebGPU bindings outside the asar, and only the platform's own in each package", () => {
+    const dist = readdirSync(join(ROOT, 'node_modules/webgpu/dist'));
+    expect(dist).toEqual(expect.arrayContaining(['linux-x64', 'darwin-universal', 'win32-x64']));
+    const platforms = { linux: config.linux, win: config.win, mac: config.mac } as const;
+    const own = { linux: 'linux-', win: 'win32-', mac: 'darwin-' } as const;
+    for (const [platform, section] of Object.entries(platforms) as [keyof typeof platforms, { files: string[] }][]) {
+      // electron-builder adds a platform's `files` to the top-level ones.
+      const excluded = [...config.files, ...section.files].filter((p) => p.startsWith('!'));
+      const kept = dist.filter((folder) => matches(['**/*', ...excluded], `node_modules/webgpu/dist/${folder}/dawn.node`));
+      expect(kept.length, platform).toBeGreaterThan(0);
+      expect(
+        kept.every((folder) => folder.startsWith(own[platform])),
+        `${platform}: ${kept.join(', ')}`,
+      ).toBe(true);
+    }
+    expect(matches(config.asarUnpack, 'node_modules/webgpu/dist/linux-x64/dawn.node')).toBe(true);
+    expect(packaged('node_modules/webgpu/index.js')).toBe(true);
   });
 
   it("packages electron-vite's out/main, out/preload and out/renderer, without source maps", () => {
