@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-/** The specs that train, evaluate or generate for tens of seconds. */
-const HEAVY = ['**/evaluate.spec.ts', '**/review.spec.ts', '**/training.spec.ts', '**/pipeline.spec.ts', '**/generate.spec.ts'];
+/** The specs that embed and score images (and the big Generate batch): the longest, about as long together as all the others. */
+const SCORING = ['**/evaluate.spec.ts', '**/review.spec.ts', '**/generate.spec.ts'];
 
 // Debian's Chromium (apt-get install chromium): Playwright's own browser download is not reachable here.
 export default defineConfig({
@@ -10,13 +10,13 @@ export default defineConfig({
   outputDir: 'test-results/artifacts',
   timeout: 240_000,
   expect: { timeout: 15_000 },
-  // Two at a time: the specs that train, score or draw in bulk ('heavy') one after another, and
-  // beside them the others one after another. Most of a light spec's time is the page waiting
-  // for the studio, so it fits beside a heavy one (`npm test` stays under ten minutes on two cores).
+  // Two at a time, in two lines of about equal length: the specs that score images one after
+  // another, and beside them the others one after another (most of a screen spec's time is the
+  // page waiting for the studio). `npm test` stays under ten minutes on two cores.
   workers: 2,
   projects: [
-    { name: 'heavy', testMatch: HEAVY, workers: 1 },
-    { name: 'light', testIgnore: HEAVY, workers: 1 },
+    { name: 'scoring', testMatch: SCORING, workers: 1 },
+    { name: 'screens', testIgnore: SCORING, workers: 1 },
   ],
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {

@@ -584,6 +584,7 @@ function progressPayload(record: { id: string; kind: JobKindT; runId: number | n
     ...(m.kl !== undefined ? { kl: m.kl } : {}),
     ...(m.imgPerSec !== undefined ? { imgPerSec: m.imgPerSec } : {}),
     ...(m.meanImgPerSec !== undefined ? { meanImgPerSec: m.meanImgPerSec } : {}),
+    ...(m.gpuBytes !== undefined ? { gpuBytes: m.gpuBytes } : {}),
     ...(m.phase !== undefined ? { phase: m.phase } : {}),
   };
 }

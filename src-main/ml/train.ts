@@ -75,6 +75,8 @@ export interface TrainProgress extends StepLosses {
   elapsedMs: number;
   /** Training time behind this step, across resumes (what a time budget counts). */
   trainedMs: number;
+  /** GPU memory tfjs holds after the step, in bytes (WebGPU only). */
+  gpuBytes?: number;
 }
 
 /** Steps in the "last window" of img/s. */
@@ -714,6 +716,12 @@ export async function trainOnBatch(
   }
 }
 
+/** What the GPU holds, where tfjs says (WebGPU): weights, optimizer slots and the buffers it keeps for reuse. */
+function gpuMemory(): { gpuBytes?: number } {
+  const bytes = (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU;
+  return tf.getBackend() === 'webgpu' && typeof bytes === 'number' ? { gpuBytes: bytes } : {};
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
@@ -789,6 +797,7 @@ export async function train(data: Dataset, cfg: TrainConfig, hooks: TrainHooks =
         stepImgPerSec: timedSteps > 0 ? (cfg.batchSize * 1000 * timedSteps) / stepMs : (cfg.batchSize * 1000) / dt,
         elapsedMs: performance.now() - started,
         trainedMs: trained,
+        ...gpuMemory(),
       });
       const last = step === cfg.steps || budgetReached;
       const due = (every: number | undefined) => !!every && every > 0 && (step % every === 0 || last);

@@ -67,6 +67,8 @@ export type ProgressMessage = {
   imgPerSec?: number;
   /** The run's mean so far (images / training time, across resumes). */
   meanImgPerSec?: number;
+  /** GPU memory the run holds, in bytes (WebGPU only). */
+  gpuBytes?: number;
   /** Set while the run starts up: what it is doing. */
   phase?: StartupPhase;
 };

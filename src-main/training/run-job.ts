@@ -166,7 +166,7 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
     shouldStop: pauseRequested,
     onProgress(p) {
       lastProgress = p;
-      const { step, imgPerSec, meanImgPerSec, lossD, lossG, recon, kl } = p;
+      const { step, imgPerSec, meanImgPerSec, lossD, lossG, recon, kl, gpuBytes } = p;
       const total = projectedTotal(p, request.budgetMs);
       post({
         type: 'progress',
@@ -179,6 +179,7 @@ export async function runTrainingJob(request: TrainRequest, { post, pauseRequest
         kl,
         imgPerSec,
         meanImgPerSec,
+        ...(gpuBytes !== undefined ? { gpuBytes } : {}),
       });
     },
     async onSample(session) {

@@ -33,6 +33,8 @@ export const JobProgress = z.object({
   imgPerSec: z.number().optional(),
   /** A run's mean so far: images over training time. */
   meanImgPerSec: z.number().optional(),
+  /** GPU memory a run holds, in bytes (WebGPU only). */
+  gpuBytes: z.number().nonnegative().optional(),
   /** What a run is doing before its first step: loading images, building the model, running the first step. */
   phase: z.enum(['loading', 'building', 'first-step']).optional(),
 });

@@ -17,7 +17,7 @@ export const MAX_COMPARE = 4;
 
 /** Live numbers of a run in progress, from `job:progress` (before the first step, `phase` says what the run is doing). */
 export type LiveRun = Pick<JobProgressT, 'step' | 'total'> &
-  Partial<Pick<JobProgressT, 'lossD' | 'lossG' | 'recon' | 'kl' | 'imgPerSec' | 'meanImgPerSec' | 'phase' | 'message'>>;
+  Partial<Pick<JobProgressT, 'lossD' | 'lossG' | 'recon' | 'kl' | 'imgPerSec' | 'meanImgPerSec' | 'gpuBytes' | 'phase' | 'message'>>;
 
 /** The sweep dialog's picks, kept while the window lives (a cancelled dialog opens as it was left). */
 export interface SweepChoices {
@@ -433,6 +433,7 @@ export class Training {
       kl: p.kl,
       imgPerSec: p.imgPerSec,
       meanImgPerSec: p.meanImgPerSec,
+      gpuBytes: p.gpuBytes,
       phase: p.phase,
       message: p.message,
     };

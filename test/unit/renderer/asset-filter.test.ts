@@ -52,5 +52,6 @@ describe('quality words', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(2048)).toBe('2.0 KB');
     expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB');
+    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GB'); // a GPU's memory
   });
 });
