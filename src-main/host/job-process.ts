@@ -48,16 +48,26 @@ async function run(request: JobRequest): Promise<void> {
   else await generator!.serve();
 }
 
+/**
+ * Posts the last message, then exits once it has left: Node's IPC sends asynchronously, and an exit
+ * before the message is written makes a finished job look like a crash ("stopped unexpectedly
+ * (exit code 0)") on a busy machine. Electron's parentPort has no such callback: a short grace.
+ */
+function postAndExit(message: JobMessage, code: number): void {
+  if (!parentPort && process.send) {
+    process.send(message, undefined, {}, () => process.exit(code));
+    return;
+  }
+  post(message);
+  setTimeout(() => process.exit(code), 50);
+}
+
 function onRequest(request: JobRequest): void {
   run(request).then(
-    () => {
-      post({ type: 'done' });
-      setTimeout(() => process.exit(0), 50);
-    },
+    () => postAndExit({ type: 'done' }, 0),
     (error: unknown) => {
       log.error(`${request.type} job failed`, error);
-      post({ type: 'error', error: toErrorPayload(error) });
-      setTimeout(() => process.exit(1), 50);
+      postAndExit({ type: 'error', error: toErrorPayload(error) }, 1);
     },
   );
 }
