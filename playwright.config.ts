@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-/** The specs that embed and score images (and the big Generate batch): the longest, about as long together as all the others. */
-const SCORING = ['**/evaluate.spec.ts', '**/review.spec.ts', '**/generate.spec.ts'];
+/** The specs that embed and score images, the big Generate batch and the training queue: the longest, about as long together as all the others. */
+const SCORING = ['**/evaluate.spec.ts', '**/review.spec.ts', '**/generate.spec.ts', '**/training.spec.ts'];
 
 // Debian's Chromium (apt-get install chromium): Playwright's own browser download is not reachable here.
 export default defineConfig({

@@ -216,8 +216,9 @@ test('a double-click or Space shows the original full size; the arrows step thro
   await page.keyboard.press('Escape');
   await expect(viewer).toBeHidden();
   await expect(page.getByTestId('asset-detail')).toContainText(second);
-  // Space on the focused tile opens it too; Shift+Space still selects.
-  await cells().nth(2).focus();
+  // Space on the focused tile opens it too.
+  await cells().nth(2).click();
+  await expect(cells().nth(2)).toBeFocused();
   await page.keyboard.press('Space');
   await expect(viewer.getByTestId('viewer-count')).toHaveText(/^3 of \d+$/);
   await page.keyboard.press('Escape');

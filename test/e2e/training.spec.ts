@@ -71,7 +71,8 @@ test('queue, pause, resume, finish, scrub the samples and compare two runs', asy
   // Queue a short run: it starts, and its progress and live numbers move.
   await queueRun(page, { name: 'first emoji run', steps: 24, batch: 8, seed: 1 });
   const detail = page.getByTestId('run-detail');
-  await expect(detail).toContainText('first emoji run');
+  // Queueing reads the training set's tags first: slower when another spec has the cores.
+  await expect(detail).toContainText('first emoji run', { timeout: 60_000 });
   await expect(statusOf(detail)).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   const progress = page.getByTestId('train-progress');
   await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(0);
