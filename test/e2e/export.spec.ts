@@ -4,12 +4,11 @@
 // words, the checkpoint written as a web generator, a text file posing as a bundle refused, and the
 // real bundle checked and opened as a new project, which the window then shows. Screenshots land
 // in test-results/export-*.png at 1440×900.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { apiHeaders, studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
+import { apiHeaders, spawnStudio, studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
 /** The bundle the first test writes; the second opens it from the welcome screen. */
@@ -153,24 +152,13 @@ test('a bundle written with progress, the model card, a web generator, a bad bun
 });
 
 test('with no project open, the welcome screen opens a bundle as a new project', async ({ page }) => {
-  test.skip(written === null, 'needs the bundle the first test writes');
+  // Serial: this test runs only after the first one passed, and opens the bundle it wrote.
+  expect(written, 'run the whole file: this test opens the bundle the first test writes').not.toBeNull();
   // A studio with no project: its page shows the welcome screen.
   const root = mkdtempSync(join(tmpdir(), 'atelier-e2e-welcome-'));
   const env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config') };
-  const child = spawn(process.execPath, ['out/main/cli.js', 'studio', '--projects', join(root, 'projects'), '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-  });
+  const { child, url } = await spawnStudio(['--projects', join(root, 'projects')], env);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { url: string }).url);
-      });
-      child.on('exit', (code) => reject(new Error(`studio exited with ${code}`)));
-    });
     await page.goto(url);
     await page.getByTestId('welcome-open-bundle').click();
     const dialog = page.getByTestId('open-bundle-dialog');
