@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { duplicateGroups, type DuplicateCandidate } from '../src-main/datasets/curation';
+import { duplicateGroups } from '../src-main/datasets/curation';
 import {
   colourMismatch,
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
@@ -19,6 +19,7 @@ import {
   readColourPrint,
 } from '../src-main/datasets/near-duplicates';
 import { analyseImage, hamming, type ImageAnalysis } from '../src-main/datasets/perceptual-hash';
+import { candidateRow as row } from '../test/fixtures/curation-images';
 import { datasetSaturation, defaultThresholds, QUALITY_FLAGS, qualityFlags, type QualityMeasures } from '../src-main/datasets/quality';
 
 const root = join(process.cwd(), 'node_modules/emoji-datasource-twitter');
@@ -87,14 +88,6 @@ for (let i = 0; i < bytes.length; i += 10) {
 }
 const copies = await analyseMany(copyBytes);
 
-const row = (id: number, a: ImageAnalysis): DuplicateCandidate => ({
-  id,
-  phash: a.phash,
-  width: a.quality.width,
-  height: a.quality.height,
-  bytes: 0,
-  quality: JSON.stringify(a.quality),
-});
 const starterRows = starter.map((a, i) => row(i, a));
 const allRows = [...starterRows, ...copies.map((a, k) => row(files.length + k, a))];
 const original = (id: number) => (id < files.length ? id : copyOf[id - files.length]!);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
+import { patternPng } from '../fixtures/curation-images';
 import { studioWithProject, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
@@ -14,20 +15,7 @@ let folder: string;
 
 /** A 64×64 picture that differs from its siblings in structure, not only in colour. */
 async function picture(file: string, seed: number): Promise<void> {
-  const size = 64;
-  const px = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = (y * size + x) * 3;
-      const v = Math.sin((x + seed * 7) / (3 + seed)) * Math.cos((y * (seed + 1)) / 7);
-      px[i] = 128 + Math.round(120 * v);
-      px[i + 1] = (x * 4 + seed * 37) & 255;
-      px[i + 2] = (y * 4 + seed * 53) & 255;
-    }
-  }
-  await sharp(px, { raw: { width: size, height: size, channels: 3 } })
-    .png()
-    .toFile(file);
+  writeFileSync(file, await patternPng(seed));
 }
 
 test.beforeAll(async () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { duplicateGroups, type DuplicateCandidate } from '../../../src-main/datasets/curation.js';
 import { colourMismatch, readColourPrint, sameColours } from '../../../src-main/datasets/near-duplicates.js';
 import { analyseImage, hamming, type ImageAnalysis } from '../../../src-main/datasets/perceptual-hash.js';
+import { candidateRow as row, patternPng as pattern } from '../../fixtures/curation-images.js';
 
 const twemoji = join(dirname(createRequire(import.meta.url).resolve('emoji-datasource-twitter/package.json')), 'img', 'twitter', '64');
 
@@ -24,33 +25,6 @@ function flag(colours: [number, number, number][]): Promise<Buffer> {
     .png()
     .toBuffer();
 }
-
-/** The pattern test/e2e/curation.spec.ts imports: structure in red, ramps in green and blue. */
-function pattern(seed: number): Promise<Buffer> {
-  const size = 64;
-  const px = Buffer.alloc(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const i = (y * size + x) * 3;
-      const v = Math.sin((x + seed * 7) / (3 + seed)) * Math.cos((y * (seed + 1)) / 7);
-      px[i] = 128 + Math.round(120 * v);
-      px[i + 1] = (x * 4 + seed * 37) & 255;
-      px[i + 2] = (y * 4 + seed * 53) & 255;
-    }
-  }
-  return sharp(px, { raw: { width: size, height: size, channels: 3 } })
-    .png()
-    .toBuffer();
-}
-
-const row = (id: number, a: ImageAnalysis): DuplicateCandidate => ({
-  id,
-  phash: a.phash,
-  width: a.quality.width,
-  height: a.quality.height,
-  bytes: 0,
-  quality: JSON.stringify(a.quality),
-});
 
 const mismatch = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(readColourPrint(a.quality.colourPrint!), readColourPrint(b.quality.colourPrint!));
 
