@@ -14,6 +14,9 @@ import { duplicateGroups } from '../src-main/datasets/curation';
 import {
   colourMismatch,
   DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+  detailMismatch,
+  MAX_DETAIL_DIFFERENCE,
+  readDetailPrint,
   MAX_CELL_COLOUR_DIFFERENCE,
   MAX_REGION_COLOUR_DIFFERENCE,
   readColourPrint,
@@ -48,6 +51,7 @@ const sha = await Promise.all(
   ),
 );
 const colourDistance = (a: ImageAnalysis, b: ImageAnalysis) => colourMismatch(readColourPrint(a.quality.colourPrint!), readColourPrint(b.quality.colourPrint!));
+const detailDistance = (a: ImageAnalysis, b: ImageAnalysis) => detailMismatch(readDetailPrint(a.quality.detailPrint!), readDetailPrint(b.quality.detailPrint!));
 
 async function analyseMany(inputs: Buffer[]): Promise<ImageAnalysis[]> {
   const out: ImageAnalysis[] = new Array(inputs.length);
@@ -95,13 +99,15 @@ const original = (id: number) => (id < files.length ? id : copyOf[id - files.len
 const quantile = (v: number[], q: number) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(q * (v.length - 1))]! : NaN);
 const copyColour = copies.map((c, k) => colourDistance(starter[copyOf[k]!]!, c));
 const copyBits = copies.map((c, k) => hamming(c.phash, starter[copyOf[k]!]!.phash));
+const copyDetail = copies.map((c, k) => detailDistance(starter[copyOf[k]!]!, c));
 console.log(`true near-duplicates: ${copies.length} copies of ${copies.length / copyKinds.length} starter images`);
 for (const [kind] of copyKinds) {
   const ks = copyKind.map((k, i) => (k === kind ? i : -1)).filter((i) => i >= 0);
   const c = ks.map((i) => copyColour[i]!);
   const b = ks.map((i) => copyBits[i]!);
+  const d = ks.map((i) => copyDetail[i]!);
   console.log(
-    `  ${kind.padEnd(16)} hash bits p50 ${quantile(b, 0.5)} p99 ${quantile(b, 0.99)} max ${quantile(b, 1)}; colour mismatch p50 ${quantile(c, 0.5).toFixed(2)} p99 ${quantile(c, 0.99).toFixed(2)}; same colours ${((100 * c.filter((x) => x <= 1).length) / c.length).toFixed(1)}%`,
+    `  ${kind.padEnd(16)} hash bits p50 ${quantile(b, 0.5)} p99 ${quantile(b, 0.99)} max ${quantile(b, 1)}; colour mismatch p50 ${quantile(c, 0.5).toFixed(2)} p99 ${quantile(c, 0.99).toFixed(2)}; same colours ${((100 * c.filter((x) => x <= 1).length) / c.length).toFixed(1)}%; detail mismatch p50 ${quantile(d, 0.5).toFixed(2)} p99 ${quantile(d, 0.99).toFixed(2)}; same detail ${((100 * d.filter((x) => x <= 1).length) / d.length).toFixed(1)}%`,
   );
 }
 
@@ -118,15 +124,22 @@ const closeColour = close.map((c) => c.colour);
 console.log(
   `distinct starter pairs within 8 hash bits: ${close.length}; their colour mismatch (exact up to 1, a lower bound above) p0 ${quantile(closeColour, 0).toFixed(2)} p1 ${quantile(closeColour, 0.01).toFixed(2)} p50 ${quantile(closeColour, 0.5).toFixed(2)}`,
 );
-for (const c of close.sort((a, b) => a.colour - b.colour).slice(0, 6)) {
-  console.log(`  closest: ${label(files[c.i]!)} / ${label(files[c.j]!)}: ${c.bits} bits, colour ${c.colour.toFixed(2)}`);
+for (const c of close.sort((a, b) => a.colour - b.colour).slice(0, 8)) {
+  const detail = detailDistance(starter[c.i]!, starter[c.j]!);
+  console.log(`  closest: ${label(files[c.i]!)} / ${label(files[c.j]!)}: ${c.bits} bits, colour ${c.colour.toFixed(2)}, detail ${detail.toFixed(2)}`);
 }
+// The pairs that pass the colour print: what the lightness print (MAX_DETAIL_DIFFERENCE ΔL* over 2×2 of 32×32) makes of them.
+const sameColourPairs = close.filter((c) => c.colour <= 1);
+const passing = sameColourPairs.filter((c) => detailDistance(starter[c.i]!, starter[c.j]!) <= 1);
+console.log(
+  `distinct pairs with the same colours: ${sameColourPairs.length}; with the same detail too (ΔL* ≤ ${MAX_DETAIL_DIFFERENCE}): ${passing.length}${passing.length ? ': ' + passing.map((c) => `${label(files[c.i]!)} / ${label(files[c.j]!)}`).join(', ') : ''}`,
+);
 const identical = new Map<string, number>();
 for (const h of sha) identical.set(h, (identical.get(h) ?? 0) + 1);
 console.log(`pixel-identical starter files (one picture under two or three names): ${[...identical.values()].filter((n) => n > 1).length} sets`);
 
 console.log(
-  `\ngrouping (colour mismatch ≤ 1: ΔE ≤ ${MAX_CELL_COLOUR_DIFFERENCE} per cell, ≤ ${MAX_REGION_COLOUR_DIFFERENCE} over 2-8-cell squares; default threshold ${DEFAULT_NEAR_DUPLICATE_THRESHOLD} bits)`,
+  `\ngrouping (colour mismatch ≤ 1: ΔE ≤ ${MAX_CELL_COLOUR_DIFFERENCE} per cell, ≤ ${MAX_REGION_COLOUR_DIFFERENCE} over 2-8-cell squares; detail ΔL* ≤ ${MAX_DETAIL_DIFFERENCE}; default threshold ${DEFAULT_NEAR_DUPLICATE_THRESHOLD} bits)`,
 );
 console.log('bits  starter groups  images  distinct-emoji groups | with copies: copies found (recall)  groups mixing two distinct emoji');
 for (const t of [0, 2, 4, 6, 8, 10, 12]) {

@@ -3,7 +3,17 @@
 import type { AssetFilter, AssetRow, Split } from '../store/assets';
 import type { Project } from '../store/project';
 import { defaultPolicy, type AugmentationPolicy } from './augment';
-import { clusterNearDuplicates, MAX_NEAR_DUPLICATE_THRESHOLD, pickKeeper, readColourPrint, sameColours, type ColourPrint } from './near-duplicates';
+import {
+  clusterNearDuplicates,
+  MAX_NEAR_DUPLICATE_THRESHOLD,
+  pickKeeper,
+  readColourPrint,
+  readDetailPrint,
+  sameColours,
+  sameDetail,
+  type ColourPrint,
+  type DetailPrint,
+} from './near-duplicates';
 import { parseHash, popcount32 } from './perceptual-hash';
 import { flagMask, QUALITY_FLAGS, type QualityFlag } from './quality';
 import { assignSplits } from './splits';
@@ -56,6 +66,7 @@ export interface DuplicateCandidate {
 
 interface ColourInfo {
   print?: ColourPrint;
+  detail?: DetailPrint;
   mean?: [number, number, number];
 }
 
@@ -64,14 +75,16 @@ function colourOf(quality: string | null | undefined): ColourInfo {
   const q = JSON.parse(quality) as Record<string, unknown>;
   const info: ColourInfo = {};
   if (typeof q.colourPrint === 'string') info.print = readColourPrint(q.colourPrint);
+  if (typeof q.detailPrint === 'string') info.detail = readDetailPrint(q.detailPrint);
   if (typeof q.meanR === 'number') info.mean = [q.meanR, q.meanG as number, q.meanB as number];
   return info;
 }
 
 /**
  * Groups to review, each centred on the image to keep: every other member is within
- * `threshold` bits of that keeper's hash and has the same colours (near-duplicates.ts
- * sameColours; the mean colour for images imported before colour prints).
+ * `threshold` bits of that keeper's hash, has the same colours (near-duplicates.ts
+ * sameColours; the mean colour for images imported before colour prints) and the same
+ * detail (sameDetail, where both have a lightness print).
  * Single-linkage clusters alone chain look-alikes (1,088 starter emoji at 6 bits), so each
  * is split greedily around its best images. The measures come from each row's `quality`, or
  * from `qualities` for only the images a hash cluster holds (a large project has 100,000 rows).
@@ -94,7 +107,10 @@ export function duplicateGroups(
   const sameColour = (a: number, b: number): boolean => {
     const ca = info(a);
     const cb = info(b);
-    if (ca.print && cb.print && ca.print.side === cb.print.side) return sameColours(ca.print, cb.print);
+    if (ca.print && cb.print && ca.print.side === cb.print.side) {
+      if (!sameColours(ca.print, cb.print)) return false;
+      return !ca.detail || !cb.detail || sameDetail(ca.detail, cb.detail);
+    }
     if (ca.mean && cb.mean)
       return Math.max(Math.abs(ca.mean[0] - cb.mean[0]), Math.abs(ca.mean[1] - cb.mean[1]), Math.abs(ca.mean[2] - cb.mean[2])) <= MAX_COLOUR_SHIFT;
     return true;

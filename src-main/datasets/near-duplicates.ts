@@ -489,3 +489,120 @@ export function colourMismatch(a: ColourPrint, b: ColourPrint): number {
   // bleeds across a sharp edge by a fraction of a cell; over a square the bleed cancels out.
   return Math.max(mismatch, worst(1, 1) / MAX_CELL_COLOUR_DIFFERENCE);
 }
+
+// ── detail: a frown and a pout, or two skin tones of a small face, differ in a few pixels that the colour print averages away
+
+/**
+ * Largest lightness difference (CIELAB ΔL*, after the brightness match colourMismatch makes)
+ * a near-duplicate may show averaged over any 2×2 cells of the 32×32 lightness print, once a
+ * quarter of each cell's contrast is forgiven. Calibrated on the starter set
+ * (bench/curation-calibration.ts, docs/curation.md): re-encoded, resized and brightened copies
+ * stay under it (p99 ≈ 2), a changed mouth or a darker face in a 64-px emoji exceeds it (3.4–7.7).
+ */
+export const MAX_DETAIL_DIFFERENCE = 3;
+const DETAIL_BOX = 2;
+const DETAIL_EDGE_TOLERANCE = 0.25;
+// The largest shift (in cells) detailMismatch allows for before comparing.
+const MAX_SHIFT = 0.5;
+
+/** A lightness print read for comparison: L* per cell and each cell's contrast with its neighbours. */
+export interface DetailPrint {
+  side: number;
+  lightness: Float32Array;
+  contrast: Float32Array;
+}
+
+/** A lightness print as quality.ts detailPrint stores it (base64, one byte per cell: L*·2.5), read for detailMismatch. */
+export function readDetailPrint(print: string): DetailPrint {
+  const bytes = Buffer.from(print, 'base64');
+  const side = Math.round(Math.sqrt(bytes.length));
+  if (side < DETAIL_BOX || side * side !== bytes.length) throw new RangeError('A detail print must be square, one byte per cell.');
+  const lightness = Float32Array.from(bytes, (v) => v / 2.5);
+  const contrast = new Float32Array(bytes.length);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const l = lightness[y * side + x]!;
+      let max = 0;
+      for (let j = Math.max(0, y - 1); j <= Math.min(side - 1, y + 1); j++) {
+        for (let k = Math.max(0, x - 1); k <= Math.min(side - 1, x + 1); k++) max = Math.max(max, Math.abs(lightness[j * side + k]! - l));
+      }
+      contrast[y * side + x] = max;
+    }
+  }
+  return { side, lightness, contrast };
+}
+
+/**
+ * How far two lightness prints are from being the same picture, as a fraction of
+ * MAX_DETAIL_DIFFERENCE (≤ 1 is the same). b is matched to a by a lightness gain of at most
+ * ±7%, a quarter of the contrast both have in a cell is forgiven (resampling and re-encoding
+ * move edges), and the signed difference is averaged over every 2×2 square: noise along an
+ * edge cancels there, a changed feature does not.
+ */
+export function detailMismatch(a: DetailPrint, b: DetailPrint): number {
+  if (a.side !== b.side) throw new RangeError('Detail prints of different sizes cannot be compared.');
+  const { side } = a;
+  const la = a.lightness;
+  const lb = b.lightness;
+  let ab = 0;
+  let aa = 0;
+  for (let i = 0; i < la.length; i++) {
+    if (la[i]! > 97 || lb[i]! > 97) continue;
+    ab += la[i]! * lb[i]!;
+    aa += la[i]! * la[i]!;
+  }
+  const gain = Math.min(1 + MAX_LIGHTNESS_GAIN, Math.max(1 - MAX_LIGHTNESS_GAIN, aa > 0 ? ab / aa : 1));
+  // A resampled copy sits a fraction of a pixel off: the part of the difference a small shift
+  // explains (least squares on the mean gradient, at most half a cell each way) is not a change.
+  const residual = new Float32Array(la.length);
+  const gx = new Float32Array(la.length);
+  const gy = new Float32Array(la.length);
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  let sxr = 0;
+  let syr = 0;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const i = y * side + x;
+      const at = (xx: number, yy: number) => {
+        const j = Math.min(side - 1, Math.max(0, yy)) * side + Math.min(side - 1, Math.max(0, xx));
+        return (Math.min(100, gain * la[j]!) + lb[j]!) / 2;
+      };
+      const r = lb[i]! - Math.min(100, gain * la[i]!);
+      const dx = (at(x + 1, y) - at(x - 1, y)) / 2;
+      const dy = (at(x, y + 1) - at(x, y - 1)) / 2;
+      residual[i] = r;
+      gx[i] = dx;
+      gy[i] = dy;
+      sxx += dx * dx;
+      sxy += dx * dy;
+      syy += dy * dy;
+      sxr += dx * r;
+      syr += dy * r;
+    }
+  }
+  const det = sxx * syy - sxy * sxy;
+  const u = det > 1e-9 ? Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, (syy * sxr - sxy * syr) / det)) : 0;
+  const v = det > 1e-9 ? Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, (sxx * syr - sxy * sxr) / det)) : 0;
+  const diff = new Float32Array(la.length);
+  for (let i = 0; i < la.length; i++) {
+    const d = residual[i]! - gx[i]! * u - gy[i]! * v;
+    const forgive = DETAIL_EDGE_TOLERANCE * Math.min(a.contrast[i]!, b.contrast[i]!);
+    diff[i] = Math.abs(d) > forgive ? d - Math.sign(d) * forgive : 0;
+  }
+  let worst = 0;
+  for (let y = 0; y + DETAIL_BOX <= side; y++) {
+    for (let x = 0; x + DETAIL_BOX <= side; x++) {
+      let s = 0;
+      for (let j = 0; j < DETAIL_BOX; j++) for (let k = 0; k < DETAIL_BOX; k++) s += diff[(y + j) * side + x + k]!;
+      worst = Math.max(worst, Math.abs(s) / (DETAIL_BOX * DETAIL_BOX));
+    }
+  }
+  return worst / MAX_DETAIL_DIFFERENCE;
+}
+
+/** Whether two lightness prints show the same picture in detail (detailMismatch ≤ 1). */
+export function sameDetail(a: DetailPrint, b: DetailPrint): boolean {
+  return a.side === b.side && detailMismatch(a, b) <= 1;
+}

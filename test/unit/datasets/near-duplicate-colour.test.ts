@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { duplicateGroups, type DuplicateCandidate } from '../../../src-main/datasets/curation.js';
-import { colourMismatch, readColourPrint, sameColours } from '../../../src-main/datasets/near-duplicates.js';
+import { colourMismatch, detailMismatch, readColourPrint, readDetailPrint, sameColours, sameDetail } from '../../../src-main/datasets/near-duplicates.js';
 import { analyseImage, hamming, type ImageAnalysis } from '../../../src-main/datasets/perceptual-hash.js';
 import { candidateRow as row, patternPng as pattern } from '../../fixtures/curation-images.js';
 
@@ -72,6 +72,55 @@ describe('colour-aware near-duplicate groups', () => {
     const smaller = await analyseImage(await sharp(file).resize(48, 48).png().toBuffer());
     const otherTone = await analyseImage(join(twemoji, '1f44b-1f3fe.png'));
     expect(duplicateGroups([row(1, original), row(2, smaller), row(3, otherTone)], 6)).toEqual([{ ids: [1, 2], keep: 1 }]);
+  });
+
+  it('does not group a frown with a pout, or two skin tones of a small face, that pass the hash and the colour print', async () => {
+    // The pairs the colour print alone grouped at the default threshold: the difference is a mouth or a
+    // face of a few pixels, averaged away in 16×16 cells; the 32×32 lightness print keeps it.
+    const pairs = [
+      ['1f64d-1f3fe-200d-2642-fe0f', '1f64e-1f3fe-200d-2642-fe0f'], // man frowning / man pouting, medium-dark
+      ['1f64d-1f3ff-200d-2642-fe0f', '1f64e-1f3ff-200d-2642-fe0f'], // the same, dark
+      ['1f3c7-1f3fb', '1f3c7-1f3fd'], // horse racing, light / medium jockey
+    ];
+    for (const [a, b] of pairs) {
+      const [x, y] = [await analyseImage(join(twemoji, `${a}.png`)), await analyseImage(join(twemoji, `${b}.png`))];
+      expect(sameColours(readColourPrint(x.quality.colourPrint!), readColourPrint(y.quality.colourPrint!)), `${a} / ${b} colours`).toBe(true);
+      expect(detailMismatch(readDetailPrint(x.quality.detailPrint!), readDetailPrint(y.quality.detailPrint!)), `${a} / ${b} detail`).toBeGreaterThan(1);
+      // … while a re-encoded copy of either passes the detail check, and grouping keeps the copy only.
+      const copy = await analyseImage(
+        await sharp(join(twemoji, `${a}.png`))
+          .flatten({ background: '#ffffff' })
+          .webp({ quality: 75 })
+          .toBuffer(),
+      );
+      expect(sameDetail(readDetailPrint(x.quality.detailPrint!), readDetailPrint(copy.quality.detailPrint!)), `${a} copy`).toBe(true);
+      expect(duplicateGroups([row(1, x), row(2, y), row(3, copy)], 6)).toEqual([{ ids: [1, 3], keep: 1 }]);
+    }
+  });
+
+  it('allows for the sub-pixel shift of an enlarged copy in the detail print', async () => {
+    // A hard-edged (aliased) disc enlarged 48 → 96 px with Lanczos and saved as JPEG sits about a
+    // quarter pixel off its original: edges differ by up to 14 L* on one side and the other.
+    for (const seed of [1, 3, 8, 13, 14]) {
+      const size = 48;
+      const px = Buffer.alloc(size * size * 3, 255);
+      const cx = 10 + ((seed * 7) % 28);
+      const cy = 10 + ((seed * 13) % 28);
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++) if ((x - cx) ** 2 + (y - cy) ** 2 < 64 + (seed % 5) * 20) px.set([220, 30, 30], (y * size + x) * 3);
+      const original = await sharp(px, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer();
+      const [a, b] = [await analyseImage(original), await analyseImage(await sharp(original).resize(96, 96).jpeg({ quality: 80 }).toBuffer())];
+      expect(detailMismatch(readDetailPrint(a.quality.detailPrint!), readDetailPrint(b.quality.detailPrint!)), `disc ${seed}`).toBeLessThan(0.8);
+    }
+  });
+
+  it('refuses a detail print that is not square', () => {
+    expect(() => readDetailPrint(Buffer.alloc(30).toString('base64'))).toThrow(/square/);
+    expect(() => detailMismatch(readDetailPrint(Buffer.alloc(32 * 32).toString('base64')), readDetailPrint(Buffer.alloc(16 * 16).toString('base64')))).toThrow(
+      /different sizes/,
+    );
   });
 
   it('falls back to the mean colour for images imported before colour prints', () => {
