@@ -16,13 +16,16 @@ import sharp from 'sharp';
 import { TrainSettings } from '../src-preload/contract';
 import { Curation } from '../src-main/datasets/curation';
 import { importFiles } from '../src-main/datasets/import';
-import { starterItems } from '../src-main/datasets/starter';
+import { STARTER_SPLIT, starterItems } from '../src-main/datasets/starter';
 import { trainingPixels } from '../src-main/datasets/training-set';
 import { initBackend, tf } from '../src-main/ml/backend';
 import { latentFor, toBytes } from '../src-main/ml/generator';
 import { hashSeed } from '../src-main/ml/random';
-import { configFromSettings } from '../src-main/ml/recipe';
+import { configFromSettings, recipeSettings } from '../src-main/ml/recipe';
 import { train, type Session } from '../src-main/ml/train';
+import { drawSamples } from '../src-main/evaluation/sampling';
+import { embedImages, unpack } from '../src-main/evaluation/features';
+import { kid, type KidResult } from '../src-main/evaluation/metrics';
 import { assetFile } from '../src-main/store/assets';
 import { Project } from '../src-main/store/project';
 
@@ -67,31 +70,53 @@ async function contactSheet(session: Session, file: string, cond: Float32Array |
     .toFile(file);
 }
 
+/** The evaluator's yardstick (docs/evaluation.md): Atelier KID of `n` EMA samples against the val split. */
+async function yardstick(session: Session, n: number, val: Uint8Array, valCount: number, valConds: { classes: number[] }[]): Promise<KidResult> {
+  const { size, latentDim, classes } = session.config;
+  const drawn = await drawSamples((z, c) => session.sample(z, c), { size, latentDim, classes }, n, 2026, valConds);
+  const samples = await embedImages(unpack(drawn.pixels.pixels, n, size));
+  const real = await embedImages(unpack(val, valCount, size));
+  return kid(samples, real);
+}
+
 async function main(): Promise<void> {
+  const untagged = process.argv.includes('--untagged');
+  // The app's own defaults for a starter project (recipeSettings: what the Train view and `atelier train`
+  // queue when nothing is changed), then only what the flags change.
+  const base = recipeSettings({ tagged: !untagged, steps: Number.isFinite(maxSteps) ? maxSteps : 1_000_000 });
   const settings = TrainSettings.parse({
-    model: arg('model', 'cgan'), // what the Train view recommends for the starter set (it has tags)
-    preset: arg('preset', 'small'),
-    size: Number(arg('size', '32')),
-    batchSize: Number(arg('batch', '32')),
-    steps: 1_000_000,
-    loss: arg('loss', 'hinge'),
-    r1: Number(arg('r1', '0')),
+    ...base,
+    ...(arg('model') ? { model: arg('model') } : {}),
+    ...(arg('preset') ? { preset: arg('preset') } : {}),
+    ...(arg('size') ? { size: Number(arg('size')) } : {}),
+    ...(arg('batch') ? { batchSize: Number(arg('batch')) } : {}),
+    ...(arg('loss') ? { loss: arg('loss') } : {}),
+    ...(arg('r1') ? { r1: Number(arg('r1')) } : {}),
     ...(arg('dnorm') ? { dNorm: arg('dnorm') } : {}),
     ...(arg('upsample') ? { upsample: arg('upsample') } : {}),
-    ema: !process.argv.includes('--no-ema'),
-    diffAugment: arg('diff', 'auto'),
+    ...(process.argv.includes('--no-ema') ? { ema: false } : {}),
+    ...(arg('diff') ? { diffAugment: arg('diff') } : {}),
     ...(arg('lr') ? { lrG: Number(arg('lr')), lrD: Number(arg('lr')) } : {}),
     ...(arg('lrd') ? { lrD: Number(arg('lrd')) } : {}),
-    augment: false,
+    ...(process.argv.includes('--no-augment') ? { augment: false } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), 'atelier-recipe-'));
   try {
     const project = Project.create(join(dir, 'p'));
     await importFiles(project, starterItems());
-    const assets = new Curation(project).trainingAssets();
+    const curation = new Curation(project);
+    // As a new starter project is split (host/studio.ts): 80/10/10, seed 1, by tag stratum.
+    curation.assignSplits({ ...STARTER_SPLIT });
+    const assets = curation.trainingAssets();
+    const valAssets = project.assets.all({ excluded: false }).filter((a) => a.split === 'val');
+    const view = { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') };
     const pixels = await trainingPixels(
       assets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
-      { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') },
+      view,
+    );
+    const val = await trainingPixels(
+      valAssets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
+      view,
     );
     // The same class list the Train view uses: tags in use, most frequent first.
     const classes =
@@ -106,14 +131,15 @@ async function main(): Promise<void> {
     const cond = new Float32Array(assets.length * classes.length);
     const index = new Map(classes.map((c, i) => [c, i]));
     assets.forEach((a, i) => (tagsOf.get(a.id) ?? []).forEach((t) => index.has(t) && (cond[i * classes.length + index.get(t)!] = 1)));
+    const valConds = valAssets.map((a) => ({ classes: (tagsOf.get(a.id) ?? []).filter((t) => index.has(t)).map((t) => index.get(t)!) }));
     const balance = arg('balance');
-    const curation = new Curation(project);
     const weights =
       balance === 'oversample'
         ? Float32Array.from(curation.oversamplingWeights(assets))
         : balance === 'classWeights'
           ? Float32Array.from(curation.classWeights(assets))
           : null;
+    const policy = settings.augment ? curation.augmentation() : null;
     project.close();
     const cfg = configFromSettings(settings, { classes: classes.length, images: pixels.count });
     if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
@@ -122,7 +148,11 @@ async function main(): Promise<void> {
     if (process.argv.includes('--no-colour') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, color: false };
     const backend = await initBackend();
     const workers = Number(arg('workers', String(availableParallelism())));
-    console.log(`recipe trial: ${minutes} min, ${pixels.count} images, ${backend.name}, ${workers} threads, load ${loadavg()[0]!.toFixed(2)}`);
+    console.log(
+      `recipe trial: ${Number.isFinite(maxSteps) ? `${maxSteps} steps` : `${minutes} min`}, ${pixels.count} training images (${val.count} val), ${backend.name}, ${workers} threads, load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log(`settings: ${JSON.stringify(settings)}`);
+    console.log(`dataset augmentation: ${policy ? JSON.stringify(policy) : 'off'}`);
     console.log(`config: ${JSON.stringify({ ...cfg, steps: undefined })}`);
     const started = performance.now();
     const budget = minutes * 60_000;
@@ -133,9 +163,12 @@ async function main(): Promise<void> {
       count: pixels.count,
       size: pixels.size,
       ...(classes.length ? { cond } : {}),
+      ...(policy ? { augment: policy } : {}),
       ...(balance === 'oversample' ? { weights: weights! } : balance === 'classWeights' ? { lossWeights: weights! } : {}),
     };
     if (balance) console.log(`balance: ${balance}`);
+    const kidSamples = Number(arg('kid', '1000'));
+    let score: KidResult | null = null;
     const result = await train(data, cfg, {
       workers,
       shouldStop: () => (Number.isFinite(maxSteps) ? lastStep >= maxSteps : performance.now() - started > budget),
@@ -148,9 +181,16 @@ async function main(): Promise<void> {
           );
         }
       },
-      onFinish: (session) => contactSheet(session, out, classes.length ? cond : null, pixels.count),
+      onFinish: async (session) => {
+        await contactSheet(session, out, classes.length ? cond : null, pixels.count);
+        if (kidSamples > 0) score = await yardstick(session, kidSamples, val.pixels, val.count, valConds);
+      },
     });
     console.log(`done: ${result.state.step} steps in ${((performance.now() - started) / 60_000).toFixed(1)} min → ${out}`);
+    if (score) {
+      const k = score as KidResult;
+      console.log(`Atelier KID (${kidSamples} EMA samples vs ${val.count} val images, MobileNetV2 features): ${k.kid.toFixed(4)} ± ${k.stderr.toFixed(4)}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

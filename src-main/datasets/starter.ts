@@ -23,6 +23,9 @@ interface EmojiEntry {
   skin_variations?: Record<string, { image: string; has_img_twitter: boolean }>;
 }
 
+/** How a new starter project is split (host/studio.ts), and bench/recipe.ts with it: 80/10/10 by tag stratum, seed 1. */
+export const STARTER_SPLIT = { train: 80, val: 10, test: 10, seed: 1 } as const;
+
 export function starterItems(): ImportItem[] {
   const pkg = dirname(load.resolve('emoji-datasource-twitter/package.json'));
   const entries = load('emoji-datasource-twitter/emoji.json') as EmojiEntry[];

@@ -8,7 +8,7 @@ import { importFiles, type ImportReport } from '../datasets/import';
 import { runImport } from '../datasets/import-job';
 import { Uploads, type UploadLimits } from '../datasets/uploads';
 import type { RecentProjects } from './recent-projects';
-import { STARTER_CREDIT, starterItems } from '../datasets/starter';
+import { STARTER_CREDIT, STARTER_SPLIT, starterItems } from '../datasets/starter';
 import { augmentPreview } from '../datasets/augment';
 import { Curation, numericQuality, toFilter } from '../datasets/curation';
 import { flagsFromMask } from '../datasets/quality';
@@ -503,7 +503,7 @@ export function createStudio(options: StudioOptions): Studio {
       const report = starter ? await importFiles(next, starterItems()) : null;
       // The starter set comes split 80/10/10 (stratified by tag, seeded): runs then have val images
       // to be scored against after each checkpoint, and a test split waits for the final test.
-      if (starter) new Curation(next).assignSplits({ train: 80, val: 10, test: 10, seed: 1 });
+      if (starter) new Curation(next).assignSplits({ ...STARTER_SPLIT });
       evaluation.prepare();
       return { project: next, report };
     },

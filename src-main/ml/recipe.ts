@@ -1,7 +1,7 @@
 // The studio's default recipe: how the settings a person picks in the Train view (or on the
 // command line) become a full training config. Defaults here were chosen by experiment on the
 // starter set (see docs/training-recipe.md); every one can be overridden per run.
-import type { TrainSettingsT } from '../../src-preload/contract';
+import { TrainSettings, type TrainSettingsT } from '../../src-preload/contract';
 import { defaultTrainConfig, type TrainConfig } from './train.js';
 
 export const PRESET_WIDTH = { small: 32, medium: 64 } as const;
@@ -19,6 +19,20 @@ export const FULL_DIFF_AUGMENT = { color: true, translation: true, cutout: true 
  * blunt what D learns about colours and shapes more than they protect a short run from memorising.
  */
 export const TRANSLATION_DIFF_AUGMENT = { color: false, translation: true, cutout: false } as const;
+
+/** The time budget a new run gets unless the person picks another ("Recognisable", 12 minutes). */
+export const DEFAULT_MINUTES = 12;
+
+/**
+ * The settings a run gets when nothing is changed: what the Train view and `atelier train
+ * --minutes 12` queue for a project with tags (a conditional GAN) or without (a DCGAN), and what
+ * bench/recipe.ts trains its trials from. One recipe: test/unit/ml/recipe.test.ts holds the Train
+ * view's defaults to it. `steps` is the budget's estimate, made per machine when a run is queued
+ * (runs:estimate); a run stops at its budget whatever the estimate.
+ */
+export function recipeSettings(ctx: { tagged: boolean; steps?: number }): TrainSettingsT {
+  return TrainSettings.parse({ model: ctx.tagged ? 'cgan' : 'dcgan', minutes: DEFAULT_MINUTES, steps: ctx.steps ?? 1_000 });
+}
 
 export interface RecipeContext {
   /** Length of the conditioning vector (the project's tag vocabulary), 0 if it has no tags. */

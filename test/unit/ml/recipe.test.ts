@@ -2,7 +2,8 @@
 // bench/recipe.ts all go through configFromSettings).
 import { describe, expect, it } from 'vitest';
 import { TrainSettings } from '../../../src-preload/contract';
-import { configFromSettings, FULL_DIFF_AUGMENT, SMALL_DATASET, TRANSLATION_DIFF_AUGMENT } from '../../../src-main/ml/recipe';
+import { configFromSettings, DEFAULT_MINUTES, FULL_DIFF_AUGMENT, recipeSettings, SMALL_DATASET, TRANSLATION_DIFF_AUGMENT } from '../../../src-main/ml/recipe';
+import { defaultForm, formSettings } from '../../../src-renderer/src/state/run-form';
 
 const settings = (s: object) => TrainSettings.parse({ model: 'cgan', size: 32, preset: 'small', steps: 100, ...s });
 
@@ -41,5 +42,24 @@ describe('configFromSettings', () => {
 
   it('drops the conditioning for a DCGAN', () => {
     expect(configFromSettings(settings({ model: 'dcgan' }), { classes: 109, images: 3752 }).classes).toBe(0);
+  });
+});
+
+describe('one recipe for the app and the bench', () => {
+  it('is what the Train view queues when nothing is changed, for a tagged and an untagged project', () => {
+    for (const tagged of [true, false]) {
+      const form = { ...defaultForm(), model: tagged ? ('cgan' as const) : ('dcgan' as const) };
+      // The view asks the engine for the budget's steps (runs:estimate); the recipe leaves steps to that estimate.
+      const queued = TrainSettings.parse(formSettings(form, 4321));
+      const ctx = { classes: tagged ? 109 : 0, images: 3002 };
+      expect(configFromSettings(queued, ctx)).toEqual(configFromSettings(recipeSettings({ tagged, steps: 4321 }), ctx));
+      expect(queued.minutes).toBe(DEFAULT_MINUTES);
+      expect(queued.augment).toBe(recipeSettings({ tagged }).augment); // the dataset's augmentation policy, applied outside the config
+    }
+  });
+
+  it('is what `atelier train --minutes 12` queues: the contract defaults with the recommended family', () => {
+    // The CLI passes only what is given and leaves the rest to the contract's defaults, as bench/recipe.ts does.
+    expect(TrainSettings.parse({ model: 'cgan', steps: 4321, minutes: 12 })).toEqual(recipeSettings({ tagged: true, steps: 4321 }));
   });
 });
