@@ -6,28 +6,25 @@
 //     [--batch 32] [--loss hinge|ns] [--r1 0] [--no-ema] [--diff auto|on|off] [--no-cutout] [--no-colour] [--lr 2e-4] [--lrd 2e-4]
 //     [--dnorm spectral|batch|none] [--upsample resize|transposed] [--workers N] [--beta1 0.5]
 //     [--balance oversample|classWeights]  (as a run's dataset balancing: by tag stratum)
+//     [--decay [--decay-steps N]]  (learning rate constant for half the run, then linear to 0)
+//     [--width W]  (the networks' base width instead of the preset's)
+//     [--untagged] (the starter without its tags: the app's untagged default, a DCGAN)
+//     [--no-augment] (without the dataset's augmentation policy) [--kid N] (samples scored, 0 = none)
 //     [--steps N]  (stop after N steps instead of a time budget: a trial that is not timed can
 //                   share the machine; 12 idle minutes of the default recipe are ≈ 4,000 steps)
 // With --model cgan or vae the starter set's tags (category, subcategory, skin tone) condition it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import sharp from 'sharp';
 import { TrainSettings } from '../src-preload/contract';
-import { Curation } from '../src-main/datasets/curation';
-import { importFiles } from '../src-main/datasets/import';
-import { STARTER_SPLIT, starterItems } from '../src-main/datasets/starter';
-import { trainingPixels } from '../src-main/datasets/training-set';
 import { initBackend, tf } from '../src-main/ml/backend';
 import { latentFor, toBytes } from '../src-main/ml/generator';
 import { hashSeed } from '../src-main/ml/random';
 import { configFromSettings, recipeSettings } from '../src-main/ml/recipe';
+import { starterSplit } from './starter-split';
 import { train, type Session } from '../src-main/ml/train';
 import { drawSamples } from '../src-main/evaluation/sampling';
 import { embedImages, unpack } from '../src-main/evaluation/features';
 import { kid, type KidResult } from '../src-main/evaluation/metrics';
-import { assetFile } from '../src-main/store/assets';
-import { Project } from '../src-main/store/project';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -100,24 +97,13 @@ async function main(): Promise<void> {
     ...(arg('lrd') ? { lrD: Number(arg('lrd')) } : {}),
     ...(process.argv.includes('--no-augment') ? { augment: false } : {}),
   });
-  const dir = mkdtempSync(join(tmpdir(), 'atelier-recipe-'));
+  const split = await starterSplit(settings.size);
   try {
-    const project = Project.create(join(dir, 'p'));
-    await importFiles(project, starterItems());
-    const curation = new Curation(project);
-    // As a new starter project is split (host/studio.ts): 80/10/10, seed 1, by tag stratum.
-    curation.assignSplits({ ...STARTER_SPLIT });
-    const assets = curation.trainingAssets();
-    const valAssets = project.assets.all({ excluded: false }).filter((a) => a.split === 'val');
-    const view = { size: settings.size, background: project.background, cacheDir: join(dir, 'cache') };
-    const pixels = await trainingPixels(
-      assets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
-      view,
-    );
-    const val = await trainingPixels(
-      valAssets.map((a) => ({ path: project.path(assetFile(a.hash, a.ext)), hash: a.hash })),
-      view,
-    );
+    const { project, curation } = split;
+    const assets = split.train.assets;
+    const valAssets = split.val.assets;
+    const pixels = split.train.pixels;
+    const val = split.val.pixels;
     // The same class list the Train view uses: tags in use, most frequent first.
     const classes =
       settings.model === 'dcgan'
@@ -140,12 +126,14 @@ async function main(): Promise<void> {
           ? Float32Array.from(curation.classWeights(assets))
           : null;
     const policy = settings.augment ? curation.augmentation() : null;
-    project.close();
     const cfg = configFromSettings(settings, { classes: classes.length, images: pixels.count });
     if (arg('beta1')) cfg.beta1 = Number(arg('beta1'));
     // Experiments beyond the settings a run exposes.
     if (process.argv.includes('--no-cutout') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, cutout: false };
     if (process.argv.includes('--no-colour') && cfg.diffAugment) cfg.diffAugment = { ...cfg.diffAugment, color: false };
+    // Learning rate constant for half the run, then linear to 0 at its end (--steps N, or --decay-steps N for a timed trial).
+    if (process.argv.includes('--decay')) cfg.lrDecaySteps = Number(arg('decay-steps', String(maxSteps)));
+    if (arg('width')) cfg.width = Number(arg('width'));
     const backend = await initBackend();
     const workers = Number(arg('workers', String(availableParallelism())));
     console.log(
@@ -192,7 +180,7 @@ async function main(): Promise<void> {
       console.log(`Atelier KID (${kidSamples} EMA samples vs ${val.count} val images, MobileNetV2 features): ${k.kid.toFixed(4)} ± ${k.stderr.toFixed(4)}`);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    split.remove();
   }
 }
 

@@ -276,6 +276,14 @@ function trainable(network: string, params: ReadonlyMap<string, tf.Variable>, fr
   return new Map([...params].filter(([name]) => !frozen(name)));
 }
 
+/** The share of the configured learning rate at `step` (TrainConfig.lrDecaySteps). */
+export function lrFactor(cfg: Pick<TrainConfig, 'lrDecaySteps'>, step: number): number {
+  const end = cfg.lrDecaySteps ?? 0;
+  if (!(end > 0)) return 1;
+  const start = end / 2;
+  return step < start ? 1 : Math.max(0, (end - step) / (end - start));
+}
+
 function adamFor(cfg: TrainConfig, lr: number, params: Map<string, tf.Variable>): Adam {
   return new Adam(params, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: 1e-8 });
 }
@@ -319,6 +327,9 @@ function ganSession(cfg: TrainConfig, resume?: TrainState): Session {
     step: 0,
     async trainStep(batch, reducer, opts = {}) {
       const { real, z, cond, share } = batch;
+      const decay = lrFactor(cfg, session.step);
+      optG.config.lr = cfg.lrG * decay;
+      optD.config.lr = cfg.lrD * decay;
       // G first, keeping its output: the D phase then scores the same fakes without a second G
       // forward pass (the fakes come from G before this step's update, as in PyTorch's loop).
       let fake: tf.Tensor4D | null = null;

@@ -41,6 +41,12 @@ export interface TrainConfig {
   beta: number;
   /** Parameters not trained (fine-tuning), as `<network>/<name prefix>`, e.g. `generator/fc`. */
   freeze: string[];
+  /**
+   * Learning-rate decay (GANs): constant for the first half of this many steps, then linear to 0 at
+   * this step (CycleGAN's schedule), so a time-budgeted run anneals by its end. Absent or 0: constant.
+   * A budget run's estimate of its steps, not its step ceiling.
+   */
+  lrDecaySteps?: number;
 }
 
 /** RGB images of size × size, as bytes (0–255, NHWC), with optional per-image data. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Adam } from '../../../src-main/ml/adam.js';
 import { initBackend, tf } from '../../../src-main/ml/backend.js';
 import {
+  lrFactor,
   BatchSampler,
   createSession,
   defaultTrainConfig,
@@ -169,5 +170,14 @@ describe('train()', () => {
     const before = tf.memory().numTensors;
     await train(dataset(8), { ...cfg, steps: 1 });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('learning-rate decay', () => {
+  it('keeps the rate for the first half of lrDecaySteps, then falls linearly to 0 at its end', () => {
+    expect(lrFactor({}, 5000)).toBe(1);
+    expect(lrFactor({ lrDecaySteps: 0 }, 5000)).toBe(1);
+    const cfg = { lrDecaySteps: 4000 };
+    expect([0, 1999, 2000, 3000, 3999, 4000, 9000].map((s) => lrFactor(cfg, s))).toEqual([1, 1, 1, 0.5, 1 / 2000, 0, 0]);
   });
 });
