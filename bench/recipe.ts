@@ -9,6 +9,7 @@
 //     [--decay [--decay-steps N]]  (learning rate constant for half the run, then linear to 0)
 //     [--width W]  (the networks' base width instead of the preset's)
 //     [--untagged] (the starter without its tags: the app's untagged default, a DCGAN)
+//     [--self-condition K] (a conditional GAN on K clusters of the images' colour prints instead of tags)
 //     [--no-augment] (without the dataset's augmentation policy) [--kid N] (samples scored, 0 = none)
 //     [--steps N]  (stop after N steps instead of a time budget: a trial that is not timed can
 //                   share the machine; 12 idle minutes of the default recipe are ≈ 4,000 steps)
@@ -20,6 +21,7 @@ import { initBackend, tf } from '../src-main/ml/backend';
 import { latentFor, toBytes } from '../src-main/ml/generator';
 import { hashSeed } from '../src-main/ml/random';
 import { configFromSettings, recipeSettings } from '../src-main/ml/recipe';
+import { assign, kMeans, printVectors } from './self-condition';
 import { starterSplit } from './starter-split';
 import { train, type Session } from '../src-main/ml/train';
 import { drawSamples } from '../src-main/evaluation/sampling';
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const base = recipeSettings({ tagged: !untagged, steps: Number.isFinite(maxSteps) ? maxSteps : 1_000_000 });
   const settings = TrainSettings.parse({
     ...base,
-    ...(arg('model') ? { model: arg('model') } : {}),
+    ...(arg('model') ? { model: arg('model') } : arg('self-condition') ? { model: 'cgan' } : {}),
     ...(arg('preset') ? { preset: arg('preset') } : {}),
     ...(arg('size') ? { size: Number(arg('size')) } : {}),
     ...(arg('batch') ? { batchSize: Number(arg('batch')) } : {}),
@@ -105,15 +107,29 @@ async function main(): Promise<void> {
     const pixels = split.train.pixels;
     const val = split.val.pixels;
     // The same class list the Train view uses: tags in use, most frequent first.
-    const classes =
-      settings.model === 'dcgan'
+    const classes: string[] =
+      settings.model === 'dcgan' || arg('self-condition')
         ? []
         : project.assets
             .tags()
             .filter((t) => t.count > 0)
             .slice(0, 256)
             .map((t) => t.name);
-    const tagsOf = project.assets.tagsByAsset();
+    let tagsOf = project.assets.tagsByAsset();
+    const clusters = Number(arg('self-condition', '0'));
+    if (clusters > 0) {
+      // Self-conditioning: the "tags" are clusters of the training images' colour prints.
+      const qualities = project.assets.qualities([...assets, ...valAssets].map((a) => a.id));
+      const vectors = printVectors(assets.map((a) => qualities.get(a.id)));
+      const { centroids, assignment } = kMeans(vectors, clusters, 1);
+      const valAssignment = assign(printVectors(valAssets.map((a) => qualities.get(a.id))), centroids);
+      tagsOf = new Map<number, string[]>();
+      assets.forEach((a, i) => tagsOf.set(a.id, [`cluster ${assignment[i]!}`]));
+      valAssets.forEach((a, i) => tagsOf.set(a.id, [`cluster ${valAssignment[i]!}`]));
+      classes.splice(0, classes.length, ...Array.from({ length: clusters }, (_, i) => `cluster ${i}`));
+      const sizes = Array.from({ length: clusters }, (_, j) => assignment.filter((x) => x === j).length).sort((a, b) => b - a);
+      console.log(`self-conditioning on ${clusters} colour-print clusters of ${assets.length} images; sizes ${sizes.join(' ')}`);
+    }
     const cond = new Float32Array(assets.length * classes.length);
     const index = new Map(classes.map((c, i) => [c, i]));
     assets.forEach((a, i) => (tagsOf.get(a.id) ?? []).forEach((t) => index.has(t) && (cond[i * classes.length + index.get(t)!] = 1)));
