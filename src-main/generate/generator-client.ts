@@ -72,6 +72,14 @@ export class GeneratorClient {
     this.failAll(new AtelierError('generator-stopped', 'The generator was stopped before it finished.'));
   }
 
+  /**
+   * The studio's backend changed: an idle process stops now, so the next draw starts one on the
+   * new backend; a busy one finishes its draws and stops when idle, as usual.
+   */
+  retire(): void {
+    if (this.pending.size === 0) this.stop();
+  }
+
   /** The backend the generator process runs on (known once it has started). */
   backend(): string {
     return this.backendName;
