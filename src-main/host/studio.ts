@@ -209,7 +209,8 @@ export function createStudio(options: StudioOptions): Studio {
     } catch (error) {
       const why = error instanceof ml.BackendUnavailableError ? error.tried.map((t) => t.error).join('; ') : (error as Error).message;
       const fallback = info(await ml.chooseBackendAgain(launchBackend));
-      const refused = `${ml.BACKEND_LABELS[setting]}, chosen in Settings, cannot start here: ${why}. ${ml.BACKEND_LABELS[fallback.name]} runs instead.`;
+      const named = ml.BACKEND_LABELS[setting];
+      const refused = `${named[0]!.toUpperCase()}${named.slice(1)}, chosen for this workstation, cannot start here: ${why}. ${ml.BACKEND_LABELS[fallback.name]} runs instead.`;
       log(refused);
       return { ...fallback, refused };
     }

@@ -308,11 +308,11 @@ export function explainFailure(name: BackendName, err: unknown): string {
 
 /** Why this backend and not a better one: the ones passed by, or that it was named (Settings, ATELIER_BACKEND). */
 function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[], adapter: GpuAdapter | undefined, forced: boolean): string {
-  const why = forced ? ' (chosen by name, in Settings or ATELIER_BACKEND)' : tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
+  const why = forced ? ' (chosen for this workstation, or by ATELIER_BACKEND)' : tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
   switch (name) {
     case 'webgpu':
       return adapter?.software
-        ? `Training with WebGPU on a software renderer, ${adapterLabel(adapter)}: chosen by name (Settings or ATELIER_BACKEND), slower than WebAssembly.`
+        ? `Training with WebGPU on a software renderer, ${adapterLabel(adapter)}: chosen for this workstation (or by ATELIER_BACKEND), slower than WebAssembly.`
         : `Training on the GPU with WebGPU: ${adapter ? adapterLabel(adapter) : 'unknown adapter'}${why}.`;
     case 'tensorflow-gpu':
       return `Training on the GPU with native TensorFlow (CUDA)${why}.`;

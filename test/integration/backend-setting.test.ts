@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackendInfoT, StudioBackendT } from '../../src-preload/contract';
+import { BackendName, type BackendInfoT, type StudioBackendT } from '../../src-preload/contract';
+import { BACKEND_ORDER } from '../../src-main/ml/backend';
 import { Workstation } from '../../src-main/feedback/workstation';
 import type { JobMessage } from '../../src-main/host/job-protocol';
 import { forkLauncher } from '../../src-main/host/jobs';
@@ -62,6 +63,10 @@ afterAll(() => {
 describe('the backend setting', () => {
   let automatic: StudioBackendT;
 
+  it('names the backends the engine tries, in its order', () => {
+    expect(BackendName.options).toEqual(BACKEND_ORDER);
+  });
+
   it('is automatic until chosen', async () => {
     automatic = (await call<{ backend: StudioBackendT }>(studio(), 'app:info', {})).backend;
     expect(automatic.setting).toBe('auto');
@@ -73,7 +78,7 @@ describe('the backend setting', () => {
     const s = studios[0]!;
     const chosen = await call<StudioBackendT>(s, 'backend:choose', { setting: 'cpu' });
     expect(chosen).toMatchObject({ name: 'cpu', setting: 'cpu' });
-    expect(chosen.message).toMatch(/chosen by name/);
+    expect(chosen.message).toMatch(/chosen for this workstation/);
     expect(chosen.refused).toBeUndefined();
     expect((JSON.parse(readFileSync(file, 'utf8')) as { backend: string }).backend).toBe('cpu');
     expect((await call<{ backend: StudioBackendT }>(s, 'app:info', {})).backend).toEqual(chosen);
@@ -96,7 +101,7 @@ describe('the backend setting', () => {
     if (chosen.name === missing) return; // installed and working after all: nothing refused to test here
     expect(chosen.setting).toBe(missing);
     expect(chosen.name).toBe(automatic.name);
-    expect(chosen.refused).toMatch(/^native TensorFlow on CUDA, chosen in Settings, cannot start here: .+\. \S.* runs instead\.$/);
+    expect(chosen.refused).toMatch(/^Native TensorFlow on CUDA, chosen for this workstation, cannot start here: .+\. \S.* runs instead\.$/);
     expect(new Workstation(file).backend()).toBe(missing); // still what the person chose: it runs where it can
     expect(process.env.ATELIER_BACKEND).toBe(automatic.name);
     expect((await jobBackend()).name).toBe(automatic.name);
