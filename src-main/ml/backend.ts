@@ -89,9 +89,14 @@ export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendC
   chosen ??= Promise.resolve()
     .then(() => choose(opts.only ?? forcedBackend()))
     .then((choice) => {
+      if (opts.only) return choice;
       // The job processes this one starts (training, drawing, scoring) inherit the choice: the
-      // same backend everywhere, and no second look for a GPU in each.
-      if (!opts.only && !process.env.ATELIER_BACKEND) process.env.ATELIER_BACKEND = choice.name;
+      // same backend everywhere, and no second look for a GPU in each. They inherit its reason
+      // too: a job runs its backend because the studio chose it, for the studio's reasons.
+      const inherited = process.env.ATELIER_BACKEND_REASON;
+      if (inherited && process.env.ATELIER_BACKEND === choice.name) return { ...choice, message: inherited };
+      process.env.ATELIER_BACKEND = choice.name;
+      process.env.ATELIER_BACKEND_REASON = choice.message;
       return choice;
     })
     .catch((err: unknown) => {
@@ -108,6 +113,7 @@ export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendC
  */
 export function chooseBackendAgain(forced: BackendName | string | undefined): Promise<BackendChoice> {
   chosen = undefined;
+  delete process.env.ATELIER_BACKEND_REASON;
   if (forced) process.env.ATELIER_BACKEND = forced;
   else delete process.env.ATELIER_BACKEND;
   return initBackend();
@@ -308,7 +314,11 @@ export function explainFailure(name: BackendName, err: unknown): string {
 
 /** Why this backend and not a better one: the ones passed by, or that it was named (Settings, ATELIER_BACKEND). */
 function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[], adapter: GpuAdapter | undefined, forced: boolean): string {
-  const why = forced ? ' (chosen for this workstation, or by ATELIER_BACKEND)' : tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
+  const why = forced
+    ? ' (chosen for this workstation, or by ATELIER_BACKEND)'
+    : tried.length
+      ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})`
+      : '';
   switch (name) {
     case 'webgpu':
       return adapter?.software

@@ -1,15 +1,16 @@
-// The compute backend switch in the Train view: forcing WebGPU (lavapipe here, a software GPU the
+// The run view names the backend a run trained on and why. The compute backend switch in the
+// Train view: forcing WebGPU (lavapipe here, a software GPU the
 // automatic choice passes by) starts it at once and the status bar names it; a backend that
 // cannot start here (native TensorFlow on CUDA) is named with its reason while WebAssembly runs;
 // the choice is kept for this workstation across a reload; Automatic goes back. The studio has a
 // config of its own, so no other spec sees the choice. Screenshots: test-results/e2e-backend-*.png.
 import { expect, test, type Page } from '@playwright/test';
-import { studioWithProject, type RunningStudio } from './studio';
+import { studioWithProject, trainTinyCgan, type RunningStudio } from './studio';
 
 let studio: RunningStudio;
 
 test.beforeAll(async () => {
-  studio = await studioWithProject({ starter: false, ownConfig: true });
+  studio = await studioWithProject({ starter: true, prepare: trainTinyCgan(), ownConfig: true });
 });
 test.afterAll(() => studio?.stop());
 test.use({ viewport: { width: 1440, height: 900 } });
@@ -27,6 +28,11 @@ test('force a backend for this workstation, see it run, see one refused, go back
   const setting = page.getByLabel('Compute backend');
   await expect(box).toContainText('WebAssembly');
   await expect(setting).toHaveValue('auto');
+  // The tiny run (trained from the command line) says what it trained on, and why.
+  const trainedOn = page.getByTestId('run-backend');
+  await expect(trainedOn).toContainText('WebAssembly');
+  await expect(trainedOn).toContainText(/Training on the CPU with WebAssembly \(SIMD\) on \d+ cores?, one training thread each; no usable GPU/);
+  await shot(page, '00-run');
 
   await setting.selectOption('webgpu');
   await expect(box).toContainText('GPU (WebGPU)');
