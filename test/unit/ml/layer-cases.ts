@@ -28,11 +28,16 @@ export type LayerKind =
   /** spectralNormalized(w): w / σ(w), the gradient through the power iteration's σ. */
   | 'spectral'
   /** relu, leakyRelu(0.2) and tanh side by side (concatenated on channels). */
-  | 'act';
+  | 'act'
+  /**
+   * The R1 penalty's double backprop through a D conv layer (conv + bias + leakyRelu): the
+   * output is ∇ₓ Σ r·layer(x) for fixed r, and its gradient reaches the filter through second derivatives.
+   */
+  | 'r1conv';
 
 export interface LayerCase {
   kind: LayerKind;
-  /** The input: NHWC, or [N, K] for dense (absent for spectral). */
+  /** The input: NHWC, or [N, K] for dense (absent for spectral; for r1conv the images R1 is taken at). */
   x: number[];
   /** The weight: filter, matrix, or [channels] for the norms. */
   w: number[];
@@ -52,7 +57,7 @@ const UPSAMPLINGS: Upsampling[] = ['resize', 'transposed'];
 const NORMS: DiscriminatorNorm[] = ['spectral', 'batch', 'none'];
 
 export function caseName(c: LayerCase): string {
-  const extra = c.kind === 'bnTrain' && c.groups > 1 ? ` in ${c.groups} groups` : c.bias ? ' + bias' : '';
+  const extra = c.kind === 'bnTrain' && c.groups > 1 ? ` in ${c.groups} groups` : c.kind === 'r1conv' ? ' + bias, leakyRelu' : c.bias ? ' + bias' : '';
   return c.kind === 'spectral' ? `spectral [${c.w}]` : `${c.kind} [${c.x}] · [${c.w}]${extra}`;
 }
 
@@ -159,6 +164,8 @@ function encoderCases(shapes: Map<string, number[]>, prefix: string, size: Image
     const bias = shapes.has(`${conv}.b`);
     emit({ kind: 'conv', x: [1, s, s, w[2]!], w, bias, groups: 1 }, `conv${k}`);
     claim(shapes, `${conv}.w`, ...(bias ? [`${conv}.b`] : []));
+    // D without BatchNorm takes the R1 penalty (the VAE's encoder never does).
+    if (prefix === '' && norm !== 'batch') emit({ kind: 'r1conv', x: [1, s, s, w[2]!], w, bias: true, groups: 1 }, `conv${k} (R1)`);
     if (norm === 'spectral') {
       emit({ kind: 'spectral', x: [], w, bias: false, groups: 1 }, `conv${k}`);
       claim(shapes, `${conv}.u`);
@@ -221,6 +228,8 @@ function outShape(c: LayerCase): number[] {
   switch (c.kind) {
     case 'conv':
       return [n!, h! / 2, w! / 2, c.w[3]!];
+    case 'r1conv':
+      return c.x;
     case 'convT':
       return [n!, h! * 2, w! * 2, c.w[2]!];
     case 'resizeConv':
@@ -238,10 +247,10 @@ function outShape(c: LayerCase): number[] {
 }
 
 interface Inputs {
-  /** Differentiated: the layer's input (not for spectral), then its weights. */
+  /** Differentiated: the layer's input (not for spectral and r1conv), then its weights (r1conv: the filter only). */
   diff: { shape: number[]; data: Float32Array }[];
-  /** Held constant: running statistics, the power iteration's vector. */
-  consts: Float32Array[];
+  /** Held constant: running statistics, the power iteration's vector, R1's weighting of the conv's outputs. */
+  consts: { shape: number[]; data: Float32Array }[];
   dy: Float32Array;
 }
 
@@ -254,6 +263,9 @@ function inputs(c: LayerCase, perturbed: boolean): Inputs {
   const diff: Inputs['diff'] = [];
   const channels = c.w[0]!;
   switch (c.kind) {
+    case 'r1conv': // ∇ₓ depends on x and b only through leakyRelu's step, whose derivative is 0: only w is differentiated
+      diff.push({ shape: c.w, data: rand(count(c.w), seed + 1) });
+      break;
     case 'conv':
     case 'convT':
     case 'resizeConv':
@@ -276,16 +288,21 @@ function inputs(c: LayerCase, perturbed: boolean): Inputs {
       diff.push({ shape: c.x, data: rand(count(c.x), seed).map((v) => 2 * v) });
       break;
   }
-  const consts: Float32Array[] = [];
+  const consts: Inputs['consts'] = [];
+  const vector = (data: Float32Array) => ({ shape: [data.length], data });
   if (c.kind === 'bnInfer') {
     consts.push(
-      rand(channels, seed + 3).map((v) => 0.1 * v), // running mean
-      rand(channels, seed + 4).map((v) => 1 + 0.5 * Math.abs(v)), // running variance
-      rand(channels, seed + 5).map((v) => 1 + 0.2 * v), // γ
-      rand(channels, seed + 6).map((v) => 0.2 * v), // β
+      vector(rand(channels, seed + 3).map((v) => 0.1 * v)), // running mean
+      vector(rand(channels, seed + 4).map((v) => 1 + 0.5 * Math.abs(v))), // running variance
+      vector(rand(channels, seed + 5).map((v) => 1 + 0.2 * v)), // γ
+      vector(rand(channels, seed + 6).map((v) => 0.2 * v)), // β
     );
   }
-  if (c.kind === 'spectral') consts.push(rand(c.w.at(-1)!, seed + 3));
+  if (c.kind === 'spectral') consts.push(vector(rand(c.w.at(-1)!, seed + 3)));
+  if (c.kind === 'r1conv') {
+    const y = [c.x[0]!, c.x[1]! / 2, c.x[2]! / 2, c.w[3]!];
+    consts.push({ shape: y, data: rand(count(y), seed + 3) }, { shape: c.x, data: rand(count(c.x), seed) }, vector(rand(c.w[3]!, seed + 2)));
+  }
   const dy = rand(count(outShape(c)), seed + 7);
   if (perturbed) {
     for (const a of [diff[0]!.data, diff[1]?.data ?? diff[0]!.data, dy]) a[a.length >> 1]! += 1;
@@ -299,6 +316,10 @@ function layer(c: LayerCase, consts: tf.Tensor[], u: tf.Variable | null): (...xs
   switch (c.kind) {
     case 'conv':
       return (x, w, b) => withBias(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), b);
+    case 'r1conv': {
+      const [r, x, b] = consts as [tf.Tensor, tf.Tensor4D, tf.Tensor1D];
+      return (w) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(r, leakyRelu(tf.add(tf.conv2d(xx as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), b), 0.2))))(x);
+    }
     case 'convT':
       return (x, w, b) => withBias(tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape(c) as [number, number, number, number], 2, 'same'), b);
     case 'resizeConv':
@@ -328,7 +349,7 @@ function layer(c: LayerCase, consts: tf.Tensor[], u: tf.Variable | null): (...xs
 export async function runLayer(c: LayerCase, backend: string, perturbed = false): Promise<Float32Array[]> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   const v = inputs(c, perturbed);
-  const consts = v.consts.map((d) => tf.tensor1d(d));
+  const consts = v.consts.map((d) => tf.tensor(d.data, d.shape));
   const u = c.kind === 'spectral' ? tf.variable(consts[0]!, false) : null;
   try {
     const outs = tf.tidy(() => {
@@ -366,6 +387,8 @@ export function outputNames(c: LayerCase): string[] {
     case 'bnInfer':
     case 'act':
       return ['forward', 'd/dx'];
+    case 'r1conv':
+      return ['∇ₓ', 'd∇ₓ/dw'];
     case 'spectral':
       return ['forward', 'd/dw'];
     default:

@@ -11,10 +11,12 @@
 // real shape (batch 1; 2 for the norms and the nearest-upsampling convolution, where the batch
 // matters) and run on WebGPU and on WebAssembly: the forward pass and the gradients with respect to
 // the input and to each weight agree within LAYER_TOLERANCE of each tensor's largest value (lavapipe
-// differs by at most 5e-6), and every comparison is shown able to fail: moving one input value, one
-// weight and one upstream gradient value by 1 puts WebAssembly's answer outside the tolerance. The
-// whole sweep (114 layers) takes about 15 s on lavapipe, so all of it runs here; nothing of it is
-// left to test/slow/. Double backprop (R1) and the losses are held to the CPU by the training runs below.
+// differs by at most 5e-6); each D conv that takes the R1 penalty is also checked through its
+// double backprop (∇ₓ, and that gradient's own gradient w.r.t. the filter). Every comparison is
+// shown able to fail: moving one input value, one weight and one upstream gradient value by 1
+// puts WebAssembly's answer outside the tolerance. The whole sweep (126 layers) takes about 15–20 s
+// on lavapipe, so all of it runs here; nothing of it is left to test/slow/. The losses are held to
+// the CPU by the training runs below.
 //
 // Where there is no GPU, Mesa's lavapipe (a software Vulkan device, installed by .ci/run) is the
 // adapter: slow, so small networks and batches; it tests correctness, never speed. Without any
@@ -213,7 +215,7 @@ describe('WebGPU', () => {
             const prefix = `${family} ${size}px ${preset}`;
             expect(layers.filter((c) => c.where.some((w) => w.startsWith(prefix))).length, prefix).toBeGreaterThan(5);
           }
-      expect(new Set(layers.map((c) => c.kind))).toEqual(new Set(['conv', 'convT', 'resizeConv', 'dense', 'bnTrain', 'bnInfer', 'spectral', 'act']));
+      expect(new Set(layers.map((c) => c.kind))).toEqual(new Set(['conv', 'convT', 'resizeConv', 'dense', 'bnTrain', 'bnInfer', 'spectral', 'act', 'r1conv']));
     });
 
     it.for(layers.map((layer) => ({ name: caseName(layer), layer })))('$name', { timeout: 60_000 }, async ({ layer }, ctx) => {
