@@ -143,7 +143,7 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<{ threads
       const adapter = await findGpuAdapter();
       if (adapter.software && !forced) {
         throw new SkipReason(
-          `the only GPU adapter is a software renderer (${adapter.description || adapter.device}), slower than WebAssembly on this CPU; ATELIER_BACKEND=webgpu uses it anyway`,
+          `the only GPU adapter is a software renderer (${adapter.description || adapter.device}), slower than WebAssembly on this CPU; choosing WebGPU for this workstation (or ATELIER_BACKEND=webgpu) uses it anyway`,
         );
       }
       await import('@tensorflow/tfjs-backend-webgpu');
