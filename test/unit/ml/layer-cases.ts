@@ -5,12 +5,21 @@
 // 32 and 64 px, every generator upsampling and discriminator norm a person can pick, and a project
 // of 8 tags for the conditional ones; a parameter no case covers is an error here, so a new layer
 // cannot go unchecked. Identical layers (most repeat across families, sizes and presets) are one case.
-import { parameterShapes, spectralNormalized, type DiscriminatorNorm, type ImageSize, type Upsampling } from '../../../src-main/ml/models/dcgan.js';
-import { buildDiscriminator, buildGenerator } from '../../../src-main/ml/models/dcgan.js';
+// Each D conv that takes the R1 penalty (norm 'spectral' or 'none') is also a double-backprop case.
+import { tf } from '../../../src-main/ml/backend.js';
+import {
+  buildDiscriminator,
+  buildGenerator,
+  parameterShapes,
+  spectralNormalized,
+  upsamplings,
+  type DiscriminatorNorm,
+  type ImageSize,
+  type Upsampling,
+} from '../../../src-main/ml/models/dcgan.js';
 import { batchNormTrain, dense, leakyRelu } from '../../../src-main/ml/models/layers.js';
 import { buildVae } from '../../../src-main/ml/models/vae.js';
 import { PRESET_WIDTH } from '../../../src-main/ml/recipe.js';
-import { tf } from '../../../src-main/ml/backend.js';
 
 export type LayerKind =
   /** Conv 4×4 stride 2 'same' + bias (D and the VAE encoder). */
@@ -126,7 +135,7 @@ function shapeOf(shapes: Map<string, number[]>, name: string): number[] {
 
 /** G or the VAE decoder: fc → bn0 → [up_i → bn_i] → out, with the embedding of a conditional G. */
 function decoderCases(shapes: Map<string, number[]>, prefix: string, size: ImageSize, upsample: Upsampling, emit: Emit): void {
-  const ups = Math.log2(size / 4);
+  const ups = upsamplings(size);
   const fc = shapeOf(shapes, `${prefix}fc.w`);
   emit({ kind: 'dense', x: [1, fc[0]!], w: fc, bias: false, groups: 1 }, 'fc');
   claim(shapes, `${prefix}fc.w`);
@@ -156,7 +165,7 @@ function decoderCases(shapes: Map<string, number[]>, prefix: string, size: Image
 
 /** D or the VAE encoder: conv1 … conv_n (bias or BatchNorm, spectral norm), then D's heads or the VAE's. */
 function encoderCases(shapes: Map<string, number[]>, prefix: string, size: ImageSize, norm: DiscriminatorNorm, emit: Emit): void {
-  const downs = Math.log2(size / 4);
+  const downs = upsamplings(size);
   for (let k = 1; k <= downs; k++) {
     const conv = `${prefix}conv${k}`;
     const w = shapeOf(shapes, `${conv}.w`);
