@@ -1,12 +1,14 @@
 // DCGAN training throughput on the WASM backend (32×32, batch 64, one D step + one G step per
 // iteration, as the PyTorch DCGAN benchmark script pytorch_dcgan.py --config a), with a per-kernel
-// breakdown, and PyTorch side by side when given that script and an interpreter with torch.
-// Prints numbers; never fails on timing.
+// breakdown, the same steps on WebGPU (Dawn) when this machine has an adapter, and PyTorch side by
+// side when given that script and an interpreter with torch. On a software adapter (llvmpipe,
+// SwiftShader, WARP) the WebGPU number is printed for the record and not judged (a few steps: it
+// is slow); without an adapter the row says why. Prints numbers; never fails on timing.
 //   npx tsx bench/train-throughput.ts [--steps 20] [--warmup 3] [--batch 64] [--workers N] [--mode subpixel|zero-insert|stock]
-//     [--torch path/to/pytorch_dcgan.py [--python python3]]
+//     [--gpu-steps N] [--torch path/to/pytorch_dcgan.py [--python python3]]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { initBackend, tf } from '../src-main/ml/backend.js';
+import { adapterLabel, findGpuAdapter, initBackend, takeGpuError, tf, watchGpuErrors } from '../src-main/ml/backend.js';
 import { availableParallelism } from 'node:os';
 import { BatchSampler, createSession, defaultTrainConfig, train, trainOnBatch } from '../src-main/ml/train.js';
 import { setBackpropInputMode, type BackpropInputMode } from '../src-main/ml/wasm-kernels.js';
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
   }
 
   const best = results.reduce((a, b) => (b.imgPerSec > a.imgPerSec ? b : a));
+  const gpu = await webgpuRow(cfg, { pixels, count, size: 32 });
+
   let torch: number | undefined;
   if (!TORCH_SCRIPT) {
     console.log('pytorch: skipped (--torch <pytorch_dcgan.py> runs it side by side)');
@@ -147,8 +151,63 @@ async function main(): Promise<void> {
 
   console.log('\nsummary');
   for (const r of results) console.log(`  wasm ${r.mode.padEnd(12)} ${r.imgPerSec.toFixed(1)} img/s  (${r.msPerStep.toFixed(0)} ms/step)`);
+  if ('imgPerSec' in gpu) {
+    const ratio = `webgpu / best wasm = ${(gpu.imgPerSec / best.imgPerSec).toFixed(2)}${torch !== undefined ? `, webgpu / pytorch = ${(gpu.imgPerSec / torch).toFixed(2)}` : ''}`;
+    console.log(
+      `  webgpu       ${gpu.imgPerSec.toFixed(1)} img/s  (${gpu.msPerStep.toFixed(0)} ms/step) on ${gpu.adapter}${gpu.software ? ': a software adapter, for the record, not judged' : ''}  -> ${ratio}`,
+    );
+  } else {
+    console.log(`  webgpu       not measured: ${gpu.skipped}`);
+  }
   if (torch !== undefined) {
     console.log(`  pytorch cpu  ${torch.toFixed(1)} img/s  -> best wasm (${best.mode}) / pytorch = ${(best.imgPerSec / torch).toFixed(2)}`);
+  }
+}
+
+/**
+ * The same training steps on WebGPU (one replica: a GPU takes one batch, not one per core). On a
+ * software adapter only a few steps (--gpu-steps, default 3): it runs on the CPU and is slow.
+ */
+async function webgpuRow(
+  cfg: ReturnType<typeof defaultTrainConfig>,
+  data: { pixels: Uint8Array; count: number; size: 32 },
+): Promise<{ imgPerSec: number; msPerStep: number; adapter: string; software: boolean } | { skipped: string }> {
+  let adapter;
+  try {
+    adapter = await findGpuAdapter();
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { skipped: 'the WebGPU backend did not start' };
+  } catch (err) {
+    return { skipped: err instanceof Error ? err.message : String(err) };
+  }
+  watchGpuErrors();
+  const label = adapterLabel(adapter);
+  const gpuSteps = Number(arg('gpu-steps', adapter.software ? '3' : String(steps)));
+  const gpuWarmup = adapter.software ? 1 : warmup;
+  console.log(`[webgpu] ${label}${adapter.software ? ' (software adapter: a few steps, for the record)' : ''}: warm-up ${gpuWarmup}, timed steps ${gpuSteps}`);
+  const sampler = new BatchSampler(data, cfg.seed, batch);
+  const session = createSession(cfg);
+  try {
+    for (let i = 0; i < gpuWarmup; i++) await trainOnBatch(session, sampler);
+    const times: number[] = [];
+    let last: { lossD?: number; lossG?: number } = {};
+    for (let i = 0; i < gpuSteps; i++) {
+      const t0 = performance.now();
+      last = await trainOnBatch(session, sampler); // reads the losses back, so the GPU has finished the step
+      times.push(performance.now() - t0);
+    }
+    const refused = takeGpuError();
+    if (refused) return { skipped: `the GPU refused a command (${refused}); lower --batch` };
+    const total = times.reduce((a, b) => a + b, 0);
+    const imgPerSec = (batch * gpuSteps * 1000) / total;
+    console.log(
+      `[webgpu] ${gpuSteps} steps in ${(total / 1000).toFixed(2)} s -> ${imgPerSec.toFixed(1)} img/s (median ${median(times).toFixed(0)} ms/step), ` +
+        `lossD=${last.lossD?.toFixed(3)} lossG=${last.lossG?.toFixed(3)}`,
+    );
+    return { imgPerSec, msPerStep: median(times), adapter: label, software: adapter.software };
+  } finally {
+    session.dispose();
+    await tf.setBackend('wasm');
   }
 }
 

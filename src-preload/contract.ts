@@ -15,7 +15,7 @@
 // options, summary).
 import { z } from 'zod';
 import { count, id, projectFile, selection, empty, paging } from './contract/common';
-import { BackendInfo, ProjectSummary, Credit, RecentProject } from './contract/project';
+import { BackendSetting, ProjectSummary, Credit, RecentProject, StudioBackend } from './contract/project';
 import {
   Split,
   QualityFlag,
@@ -90,7 +90,7 @@ export const operations = {
     empty,
     z.object({
       version: z.string(),
-      backend: BackendInfo,
+      backend: StudioBackend,
       project: ProjectSummary.nullable(),
       /** Where new projects go when the studio limits them to one folder (the headless studio); null in the desktop app. */
       projectsRoot: z.string().nullable(),
@@ -508,6 +508,11 @@ export const operations = {
     z.object({ name: reviewerName }).strict(),
     z.object({ name: z.string() }),
     "Set this workstation's reviewer name (kept outside any project).",
+  ),
+  'backend:choose': op(
+    z.object({ setting: BackendSetting }).strict(),
+    StudioBackend,
+    "Set this workstation's compute backend ('auto', or one backend to force) and start it: kept outside any project, used by the studio and every job it starts from now on. A backend that cannot start here is reported in `refused` and the automatic choice runs instead.",
   ),
   'reviews:set': op(
     z

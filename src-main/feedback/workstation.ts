@@ -1,11 +1,12 @@
 // What belongs to a workstation rather than a project: the reviewer name its person reviews
-// under. Kept in $XDG_CONFIG_HOME/atelier/workstation.json (else ~/.atelier/workstation.json),
+// under, and the compute backend chosen for it (Settings: automatic, or one forced). Kept in $XDG_CONFIG_HOME/atelier/workstation.json (else ~/.atelier/workstation.json),
 // written atomically; a damaged file reads as no name (the studio asks again) and is replaced.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeAtomically } from '../datasets/atomic-write';
 import { AtelierError } from '../errors';
+import { BackendSetting, type BackendSettingT } from '../../src-preload/contract';
 
 export function workstationFile(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME;
@@ -31,12 +32,30 @@ export class Workstation {
   }
 
   async setReviewer(name: string): Promise<string> {
-    const next = { ...this.read(), reviewer: name.trim() };
+    const reviewer = name.trim();
+    await this.write({ reviewer }, 'The reviewer name');
+    return reviewer;
+  }
+
+  /** The compute backend chosen for this workstation; 'auto' until one is (or when the file names none it knows). */
+  backend(): BackendSettingT {
+    const parsed = BackendSetting.safeParse(this.read().backend);
+    return parsed.success ? parsed.data : 'auto';
+  }
+
+  async setBackend(setting: BackendSettingT): Promise<BackendSettingT> {
+    const valid = BackendSetting.safeParse(setting);
+    if (!valid.success) throw new AtelierError('invalid-input', `${String(setting)} is not a backend: use one of ${BackendSetting.options.join(', ')}.`);
+    await this.write({ backend: valid.data }, 'The backend setting');
+    return valid.data;
+  }
+
+  private async write(change: Record<string, unknown>, what: string): Promise<void> {
+    const next = { ...this.read(), ...change };
     try {
       await writeAtomically(this.file, Buffer.from(`${JSON.stringify(next, null, 2)}\n`));
     } catch (error) {
-      throw new AtelierError('io', `The reviewer name could not be saved in ${this.file}: ${(error as Error).message}`);
+      throw new AtelierError('io', `${what} could not be saved in ${this.file}: ${(error as Error).message}`);
     }
-    return next.reviewer;
   }
 }

@@ -28,6 +28,8 @@ export class GeneratorClient {
   private readonly pending = new Map<number, Pending>();
   private idleTimer: NodeJS.Timeout | null = null;
   private backendName = '';
+  /** Stop once the draws in flight are answered (the studio's backend changed). */
+  private retiring = false;
 
   constructor(
     private readonly launch: LaunchGenerator,
@@ -64,12 +66,22 @@ export class GeneratorClient {
 
   /** Stops the process (project closed, studio shutting down). Pending draws fail. */
   stop(): void {
+    this.retiring = false;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const channel = this.channel;
     this.channel = null;
     channel?.kill();
     this.failAll(new AtelierError('generator-stopped', 'The generator was stopped before it finished.'));
+  }
+
+  /**
+   * The studio's backend changed: an idle process stops now, a busy one once the draws in flight
+   * are answered, so the next draw starts a process on the new backend (it inherits the choice).
+   */
+  retire(): void {
+    if (this.pending.size === 0) this.stop();
+    else this.retiring = true;
   }
 
   /** The backend the generator process runs on (known once it has started). */
@@ -101,7 +113,9 @@ export class GeneratorClient {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         p?.reject(new AtelierError(asErrorCode(m.error.code), m.error.message));
-      } else if (m.type === 'error') {
+      }
+      if ((m.type === 'drawn' || m.type === 'draw-failed') && this.retiring && this.pending.size === 0 && this.channel === channel) this.stop();
+      if (m.type === 'error') {
         this.failAll(new AtelierError(asErrorCode(m.error.code), m.error.message));
       }
     });

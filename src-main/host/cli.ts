@@ -240,6 +240,8 @@ export async function main(argv: string[]): Promise<number> {
           `  ${info.project!.assetCount} images, ${info.project!.tagCount} tags, ${info.project!.runCount} runs, ${info.project!.checkpointCount} checkpoints, ${info.project!.generationCount} generated`,
         );
         say(`  compute: ${info.backend.name} (${info.backend.threads} thread${info.backend.threads === 1 ? '' : 's'}) — ${info.backend.message}`);
+        // The workstation's setting (the studio's Train view) names a backend that cannot start here.
+        if (info.backend.refused) say(`  ${info.backend.refused}`);
         if (info.backend.adapter) {
           const a = info.backend.adapter;
           const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString()} MiB`;

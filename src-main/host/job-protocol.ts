@@ -33,10 +33,9 @@ export interface JobChannel {
 
 export type LaunchJob = () => JobChannel;
 
-/** A training job's own messages (the run queue's view): null for the job process's start-up and end, and for draw answers. */
+/** A training job's own messages (the run queue's view), its backend's start-up among them: null for the job's end and for draw answers. */
 export function trainMessage(m: JobMessage): TrainMessage | null {
   switch (m.type) {
-    case 'ready':
     case 'done':
     case 'error':
     case 'drawn':

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BackendInfoT, EventPayload, JobFinishedT, JobKindT } from '../../src-preload/contract';
+import type { BackendSettingT, EventPayload, JobFinishedT, JobKindT, StudioBackendT } from '../../src-preload/contract';
 import { importFiles, type ImportReport } from '../datasets/import';
 import { runImport } from '../datasets/import-job';
 import { Uploads, type UploadLimits } from '../datasets/uploads';
@@ -68,7 +68,7 @@ export interface StudioOptions {
   prepareEvaluation?: boolean;
   /** Runs score their checkpoints within their time budget (default true; the budget bench turns it off to compare). */
   scoreCheckpoints?: boolean;
-  /** Where this workstation's reviewer name is kept (default: the user's config folder). */
+  /** Where this workstation's reviewer name and backend setting are kept (default: the user's config folder). */
   workstation?: Workstation;
   /** Relearn the team's taste by itself after ratings change, and predict new images (the studio and the app; default false). */
   learnTaste?: boolean;
@@ -85,7 +85,7 @@ export interface Studio {
   openProject(dir: string, opts?: { queue?: boolean }): Project;
   createProject(dir: string, options?: { starter?: boolean }): Promise<{ project: Project; report: ImportReport | null }>;
   waitForJob(jobId: string): Promise<JobFinishedT>;
-  backend(): Promise<BackendInfoT>;
+  backend(): Promise<StudioBackendT>;
   /** Resolves once the files of every image generated so far are on disk (a Generate answers before they are). */
   filesWritten(): Promise<void>;
   close(): void;
@@ -112,7 +112,7 @@ export function createStudio(options: StudioOptions): Studio {
   let project: Project | null = null;
   const uploads = new Uploads(options.uploadLimits);
   const recent = options.recentProjects ?? null;
-  let backendInfo: Promise<BackendInfoT> | null = null;
+  let backendInfo: Promise<StudioBackendT> | null = null;
   const finished = new Map<string, JobFinishedT>();
   const waiters = new Map<string, ((f: JobFinishedT) => void)[]>();
 
@@ -183,11 +183,38 @@ export function createStudio(options: StudioOptions): Studio {
       );
     }
   };
-  const backend = () =>
-    // tfjs loads only when asked: `new` and `import` never pay for it.
-    (backendInfo ??= import('../ml/backend')
-      .then(({ initBackend }) => initBackend())
-      .then((b) => ({ name: b.name, threads: b.threads, message: b.message, ...(b.adapter ? { adapter: b.adapter } : {}) })));
+  const workstation = options.workstation ?? new Workstation();
+  // A backend named in the studio's own environment (ATELIER_BACKEND) is what 'auto' means here.
+  const launchBackend = process.env.ATELIER_BACKEND;
+  // tfjs loads only when asked: `new` and `import` never pay for it.
+  const backend = () => (backendInfo ??= startBackend(workstation.backend(), false));
+  /**
+   * Starts the backend the workstation's setting names (or the automatic choice); every job this
+   * studio starts inherits it (ATELIER_BACKEND). A named backend that cannot start here is
+   * reported in `refused` and the automatic choice runs instead: the studio always has one.
+   */
+  const startBackend = async (setting: BackendSettingT, again: boolean): Promise<StudioBackendT> => {
+    const ml = await import('../ml/backend');
+    const info = (b: Awaited<ReturnType<typeof ml.initBackend>>): StudioBackendT => ({
+      name: b.name,
+      threads: b.threads,
+      message: b.message,
+      ...(b.adapter ? { adapter: b.adapter } : {}),
+      setting,
+    });
+    const automatic = () => (again ? ml.chooseBackendAgain(launchBackend) : ml.initBackend());
+    if (setting === 'auto') return info(await automatic());
+    try {
+      return info(await ml.chooseBackendAgain(setting));
+    } catch (error) {
+      const why = error instanceof ml.BackendUnavailableError ? error.tried.map((t) => t.error).join('; ') : (error as Error).message;
+      const fallback = info(await ml.chooseBackendAgain(launchBackend));
+      const named = ml.BACKEND_LABELS[setting];
+      const refused = `${named[0]!.toUpperCase()}${named.slice(1)}, chosen for this workstation, cannot start here: ${why}. ${ml.BACKEND_LABELS[fallback.name]} runs instead.`;
+      log(refused);
+      return { ...fallback, refused };
+    }
+  };
 
   const emitFinished = (payload: JobFinishedT) => {
     finished.set(payload.jobId, payload);
@@ -364,6 +391,17 @@ export function createStudio(options: StudioOptions): Studio {
     'generations:rate': ({ ids, rating }) => ({ updated: feedback.review(ids, { stars: rating }).updated }),
     'reviewer:get': () => feedback.reviewers(),
     'reviewer:set': ({ name }) => feedback.setReviewer(name),
+    'backend:choose': async ({ setting }) => {
+      await backend(); // one start at a time
+      await workstation.setBackend(setting);
+      backendInfo = startBackend(setting, true).catch((error: unknown) => {
+        backendInfo = null; // the next question tries again
+        throw error;
+      });
+      const chosen = await backendInfo;
+      generator.retire(); // an idle generator process restarts on the new backend
+      return chosen;
+    },
     'reviews:set': ({ ids, change, reviewer }) => feedback.review(ids, change, reviewer),
     'reviews:list': ({ generationId }) => feedback.reviewsOf(generationId),
     'reviews:queue': ({ batchId, reviewers }) => feedback.queue(batchId, reviewers),
@@ -458,7 +496,7 @@ export function createStudio(options: StudioOptions): Studio {
   const feedback = new FeedbackService({
     project: () => project,
     jobs: preferenceJobs(jobs),
-    workstation: options.workstation ?? new Workstation(),
+    workstation,
     emit: (event, payload) => router.emit(event, payload),
     onJobFinished: emitFinished,
     progress: (record, m) => progressPayload(record, m),

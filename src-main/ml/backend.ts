@@ -46,6 +46,15 @@ export interface BackendChoice {
 
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
+/** Each backend in a few words, for sentences and the Settings switch. */
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: 'WebGPU',
+  'tensorflow-gpu': 'native TensorFlow on CUDA',
+  tensorflow: 'native TensorFlow on the CPU',
+  wasm: 'WebAssembly',
+  cpu: 'the JavaScript CPU backend',
+};
+
 export class BackendUnavailableError extends AtelierError {
   constructor(
     message: string,
@@ -80,9 +89,14 @@ export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendC
   chosen ??= Promise.resolve()
     .then(() => choose(opts.only ?? forcedBackend()))
     .then((choice) => {
+      if (opts.only) return choice;
       // The job processes this one starts (training, drawing, scoring) inherit the choice: the
-      // same backend everywhere, and no second look for a GPU in each.
-      if (!opts.only && !process.env.ATELIER_BACKEND) process.env.ATELIER_BACKEND = choice.name;
+      // same backend everywhere, and no second look for a GPU in each. They inherit its reason
+      // too: a job runs its backend because the studio chose it, for the studio's reasons.
+      const inherited = process.env.ATELIER_BACKEND_REASON;
+      if (inherited && process.env.ATELIER_BACKEND === choice.name) return { ...choice, message: inherited };
+      process.env.ATELIER_BACKEND = choice.name;
+      process.env.ATELIER_BACKEND_REASON = choice.message;
       return choice;
     })
     .catch((err: unknown) => {
@@ -92,13 +106,26 @@ export function initBackend(opts: { only?: BackendName } = {}): Promise<BackendC
   return chosen;
 }
 
+/**
+ * Forgets this process's choice and makes it again (the studio, when its Settings change): only
+ * `forced`, or the automatic order when it is undefined. The jobs this process starts from then on
+ * inherit the new choice. Rejects, as initBackend does, when the backend cannot start.
+ */
+export function chooseBackendAgain(forced: BackendName | string | undefined): Promise<BackendChoice> {
+  chosen = undefined;
+  delete process.env.ATELIER_BACKEND_REASON;
+  if (forced) process.env.ATELIER_BACKEND = forced;
+  else delete process.env.ATELIER_BACKEND;
+  return initBackend();
+}
+
 async function choose(only?: BackendName): Promise<BackendChoice> {
   const tried: { name: BackendName; error: string }[] = [];
   const order = only ? [only] : BACKEND_ORDER;
   for (const name of order) {
     try {
       const { threads, adapter } = await tryBackend(name, only === name);
-      return { name, threads, tried, message: describe(name, threads, tried, adapter), ...(adapter ? { adapter } : {}) };
+      return { name, threads, tried, message: describe(name, threads, tried, adapter, only === name), ...(adapter ? { adapter } : {}) };
     } catch (err) {
       tried.push({ name, error: explainFailure(name, err) });
     }
@@ -116,7 +143,7 @@ async function tryBackend(name: BackendName, forced: boolean): Promise<{ threads
       const adapter = await findGpuAdapter();
       if (adapter.software && !forced) {
         throw new SkipReason(
-          `the only GPU adapter is a software renderer (${adapter.description || adapter.device}), slower than WebAssembly on this CPU; ATELIER_BACKEND=webgpu uses it anyway`,
+          `the only GPU adapter is a software renderer (${adapter.description || adapter.device}), slower than WebAssembly on this CPU; choosing WebGPU for this workstation (or ATELIER_BACKEND=webgpu) uses it anyway`,
         );
       }
       await import('@tensorflow/tfjs-backend-webgpu');
@@ -195,7 +222,7 @@ class SkipReason extends Error {}
 export async function findGpuAdapter(): Promise<GpuAdapter> {
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (!g.navigator?.gpu) {
-    const dawn = (await import('webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+    const dawn = await loadDawn();
     // The WebGPU classes (GPUBufferUsage, …) tfjs-backend-webgpu reads from the global scope.
     for (const [key, value] of Object.entries(dawn.globals)) if (!(key in globalThis)) Object.assign(globalThis, { [key]: value });
     const gpu = dawn.create([]);
@@ -214,6 +241,39 @@ export async function findGpuAdapter(): Promise<GpuAdapter> {
     software: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software|basic render|warp/i.test(text),
     limits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
   };
+}
+
+/**
+ * Dawn's Node bindings, or a sentence why not. The job may run in Electron's utilityProcess, where
+ * the native module could fail to load (a package built for another platform, no Vulkan loader):
+ * the next backend is then chosen, with this reason.
+ */
+async function loadDawn(): Promise<{ create(flags: string[]): GPU; globals: Record<string, unknown> }> {
+  try {
+    const dawn = (await import('webgpu')) as { create(flags: string[]): GPU; globals: Record<string, unknown> };
+    if (typeof dawn.create !== 'function') throw new Error('the module has no create()');
+    return dawn;
+  } catch (error) {
+    throw new SkipReason(dawnLoadFailure(error));
+  }
+}
+
+/** Why Dawn's bindings did not load, in words a person can act on. */
+export function dawnLoadFailure(error: unknown): string {
+  // A loader that wraps the module's own error (Node's ESM loader, a test's mock) keeps it as the cause.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const root = cause instanceof Error ? cause : error;
+  const raw = root instanceof Error ? root.message : String(root);
+  const code = (root as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(raw)) {
+    return /dawn\.node/.test(raw)
+      ? `Dawn's WebGPU bindings (npm webgpu) have no build for ${process.platform}-${process.arch} in this installation`
+      : 'not installed';
+  }
+  const lib = /(lib[\w.+-]+\.so[\w.]*|[\w-]+\.dll|[\w-]+\.dylib)/.exec(raw)?.[1];
+  if (lib) return `Dawn's WebGPU bindings (npm webgpu) could not be loaded: ${lib} is missing (install the GPU's Vulkan, Metal or Direct3D 12 driver)`;
+  const firstLine = raw.split('\n')[0] ?? raw;
+  return `Dawn's WebGPU bindings (npm webgpu) could not be loaded: ${firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine}`;
 }
 
 /** The adapter in a few words: "NVIDIA ampere (NVIDIA GeForce RTX 3060)". */
@@ -252,19 +312,26 @@ export function explainFailure(name: BackendName, err: unknown): string {
   return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
 }
 
-function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[], adapter?: GpuAdapter): string {
-  const why = tried.length ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
+/** Why this backend and not a better one: the ones passed by, or that it was named (Settings, ATELIER_BACKEND). */
+function describe(name: BackendName, threads: number, tried: { name: BackendName; error: string }[], adapter: GpuAdapter | undefined, forced: boolean): string {
+  const why = forced
+    ? ' (chosen for this workstation, or by ATELIER_BACKEND)'
+    : tried.length
+      ? ` (${tried.map((t) => `${t.name}: ${t.error}`).join('; ')})`
+      : '';
   switch (name) {
     case 'webgpu':
       return adapter?.software
-        ? `Training with WebGPU on a software renderer, ${adapterLabel(adapter)}: forced by ATELIER_BACKEND, slower than WebAssembly.`
-        : `Training on the GPU with WebGPU: ${adapter ? adapterLabel(adapter) : 'unknown adapter'}.`;
+        ? `Training with WebGPU on a software renderer, ${adapterLabel(adapter)}: chosen for this workstation (or by ATELIER_BACKEND), slower than WebAssembly.`
+        : `Training on the GPU with WebGPU: ${adapter ? adapterLabel(adapter) : 'unknown adapter'}${why}.`;
     case 'tensorflow-gpu':
-      return 'Training on the GPU with native TensorFlow (CUDA).';
+      return `Training on the GPU with native TensorFlow (CUDA)${why}.`;
     case 'tensorflow':
       return `Training on the CPU with native TensorFlow, ${threads} threads${why}.`;
     case 'wasm':
-      return `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each; no usable GPU or native TensorFlow${why}.`;
+      return forced
+        ? `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each${why}.`
+        : `Training on the CPU with WebAssembly (SIMD) on ${threads} core${threads === 1 ? '' : 's'}, one training thread each; no usable GPU or native TensorFlow${why}.`;
     case 'cpu':
       return `Training with the pure JavaScript CPU backend: training will be ~100× slower than with WebAssembly or native TensorFlow${why}.`;
   }

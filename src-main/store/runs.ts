@@ -37,6 +37,8 @@ export interface RunRow {
   overfitting: boolean;
   /** When it was archived (hidden from the run list by default); null when it is not. */
   archivedAt: string | null;
+  /** The backend its job trained on, with the sentence saying why; null before its job started (or for a run trained before this was kept). */
+  backend: { name: string; message: string } | null;
 }
 
 export interface CheckpointRow {
@@ -68,6 +70,7 @@ export interface RunAssetRow {
 const runColumns = `r.id, r.name, r.model, r.size, r.preset, r.steps, r.batch_size AS batchSize, r.seed, r.status, r.steps_done AS stepsDone,
   r.loss_d AS lossD, r.loss_g AS lossG, r.img_per_sec AS imgPerSec, r.error, r.created_at AS createdAt, r.finished_at AS finishedAt,
   r.parent_checkpoint_id AS parentCheckpointId, r.sweep_id AS sweepId, r.config AS settings, r.overfitting, r.archived_at AS archivedAt,
+  r.backend AS backendName, r.backend_note AS backendNote,
   (SELECT id FROM checkpoints c WHERE c.run_id = r.id ORDER BY c.step DESC, c.id DESC LIMIT 1) AS latestCheckpointId,
   (SELECT file FROM run_samples s WHERE s.run_id = r.id ORDER BY s.step DESC LIMIT 1) AS latestSample`;
 
@@ -103,7 +106,12 @@ export interface RunRemovalFacts {
   isRound: boolean;
 }
 
-type RawRun = Omit<RunRow, 'settings' | 'overfitting' | 'recon' | 'kl'> & { settings: string; overfitting: number };
+type RawRun = Omit<RunRow, 'settings' | 'overfitting' | 'recon' | 'kl' | 'backend'> & {
+  settings: string;
+  overfitting: number;
+  backendName: string | null;
+  backendNote: string | null;
+};
 
 function toRun(raw: RawRun | undefined): RunRow | null {
   if (!raw) return null;
@@ -115,8 +123,9 @@ function toRun(raw: RawRun | undefined): RunRow | null {
   }
   // The run's latest-loss columns hold a VAE's reconstruction and KL.
   const vae = raw.model === 'vae';
+  const { backendName, backendNote, ...rest } = raw;
   return {
-    ...raw,
+    ...rest,
     lossD: vae ? null : raw.lossD,
     lossG: vae ? null : raw.lossG,
     recon: vae ? raw.lossD : null,
@@ -124,6 +133,7 @@ function toRun(raw: RawRun | undefined): RunRow | null {
     settings,
     overfitting: raw.overfitting !== 0,
     archivedAt: raw.archivedAt ?? null,
+    backend: backendName ? { name: backendName, message: backendNote ?? '' } : null,
   };
 }
 
@@ -219,6 +229,11 @@ export class RunStore {
     this.db
       .prepare(`UPDATE runs SET archived_at = CASE WHEN ? THEN coalesce(archived_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ELSE NULL END WHERE id = ?`)
       .run(archived ? 1 : 0, id);
+  }
+
+  /** The backend the run's job started on, and why (a resume records its own). */
+  setBackend(id: number, backend: { name: string; message: string }): void {
+    this.db.prepare('UPDATE runs SET backend = ?, backend_note = ? WHERE id = ?').run(backend.name, backend.message, id);
   }
 
   /** Which classes (indices into the run's class list) each cell of its sample grid was drawn for. */

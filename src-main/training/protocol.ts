@@ -1,6 +1,6 @@
 // What the engine and a training job say to each other. host/job-protocol.ts joins these with
 // the generator's messages into the job process's one protocol.
-import type { AugmentationPolicyT } from '../../src-preload/contract';
+import type { AugmentationPolicyT, BackendInfoT } from '../../src-preload/contract';
 import type { EvaluationMessage } from '../evaluation/protocol';
 import type { TrainConfig } from '../ml/train';
 import type { SpeedKey } from './speed';
@@ -75,6 +75,8 @@ export type ProgressMessage = {
 
 /** What a training job reports while it runs (before its `done` or `error`). */
 export type TrainMessage =
+  /** The job process started its backend (job-process.ts, for every job): the run records it. */
+  | { type: 'ready'; backend: BackendInfoT }
   | ProgressMessage
   | { type: 'checkpoint'; step: number; dir: string }
   | { type: 'validation'; step: number; dTrain: number; dVal: number | null }

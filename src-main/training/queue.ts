@@ -347,6 +347,10 @@ export class TrainingQueue {
         onMessage: (message, rec) => {
           if (!p.isOpen) return;
           switch (message.type) {
+            case 'ready':
+              p.runs.setBackend(run.id, message.backend);
+              this.changed(run.id, 'status');
+              break;
             case 'progress':
               if (message.lossD !== undefined || message.recon !== undefined) {
                 p.runs.recordProgress(run.id, { ...message, imgPerSec: message.imgPerSec ?? 0 });

@@ -22,6 +22,16 @@ export const BackendInfo = z.object({
   adapter: GpuAdapter.optional(),
 });
 
+/** The compute backend a person picked for this workstation: 'auto' (the fastest that starts here) or one backend. */
+export const BackendSetting = z.enum(['auto', ...BackendName.options]);
+
+/** The studio's backend (every job it starts uses the same): what runs, why, and what the workstation's setting asks for. */
+export const StudioBackend = BackendInfo.extend({
+  setting: BackendSetting,
+  /** The backend the setting names could not start here: why, in a sentence a person can act on (the automatic choice runs instead). */
+  refused: z.string().optional(),
+});
+
 export const ProjectSummary = z.object({
   dir: z.string(),
   name: z.string(),
@@ -49,3 +59,5 @@ export const Credit = z.object({ what: z.string(), author: z.string(), license: 
 export type ProjectSummaryT = z.output<typeof ProjectSummary>;
 export type RecentProjectT = z.output<typeof RecentProject>;
 export type BackendInfoT = z.output<typeof BackendInfo>;
+export type BackendSettingT = z.output<typeof BackendSetting>;
+export type StudioBackendT = z.output<typeof StudioBackend>;

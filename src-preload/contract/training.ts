@@ -188,6 +188,8 @@ export const Run = z.object({
   overfitting: z.boolean(),
   /** When the run was archived (hidden from the run list unless archived runs are shown; its checkpoints stay usable); null when it is not. */
   archivedAt: z.string().nullable().optional(),
+  /** The compute backend its job trained on and the sentence saying why; null before its job started, or for a run trained before this was kept. */
+  backend: z.object({ name: z.string(), message: z.string() }).nullable().optional(),
 });
 
 /** One step's losses; which are present depends on the family (GAN: d, g; VAE: recon, kl). */

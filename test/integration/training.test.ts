@@ -93,6 +93,9 @@ describe('training queue', () => {
     ).toBe(true);
     expect(detail.samples.map((s) => s.step)).toEqual([5, 6]);
     expect(detail.checkpoints.map((c) => c.step)).toEqual([5, 6]);
+    // The run says which backend its job trained on, and why: the studio's, which its jobs inherit.
+    const backend = await studio.backend();
+    expect(detail.backend).toEqual({ name: backend.name, message: expect.stringContaining('Training') as string });
     for (const s of detail.samples) expect(existsSync(join(dir, s.file))).toBe(true);
     const meta = await sharp(join(dir, detail.samples[0]!.file)).metadata();
     expect([meta.width, meta.height]).toEqual([8 * 32 + 9 * 2, 8 * 32 + 9 * 2]); // an 8×8 grid with gutters

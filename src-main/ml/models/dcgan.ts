@@ -160,21 +160,32 @@ export function checkCond(what: string, classes: number, n: number, cond: tf.Ten
 
 /** Creates a network's variables in a fixed order from one seeded stream (same seed → same weights). */
 /** While set, builders only count parameters: no random draws, no tensors (see countParameters). */
-let tally: { trainable: number; names: Set<string> } | null = null;
+let tally: { trainable: number; shapes: Map<string, number[]> } | null = null;
+
+/** Runs `build` in counting mode: no random draws, no tensors. */
+function tallied(build: () => { dispose(): void }): { trainable: number; shapes: Map<string, number[]> } {
+  const outer = tally;
+  const mine = { trainable: 0, shapes: new Map<string, number[]>() };
+  tally = mine;
+  try {
+    build().dispose();
+    return mine;
+  } finally {
+    tally = outer;
+  }
+}
 
 /**
  * The number of trainable parameters `build` would create, without drawing or allocating any
  * (building the largest networks for real takes over a second on the thread serving the UI).
  */
 export function countParameters(build: () => { dispose(): void }): number {
-  const outer = tally;
-  tally = { trainable: 0, names: new Set() };
-  try {
-    build().dispose();
-    return tally.trainable;
-  } finally {
-    tally = outer;
-  }
+  return tallied(build).trainable;
+}
+
+/** Every parameter and statistic `build` would create, by name, with its shape; nothing drawn or allocated. */
+export function parameterShapes(build: () => { dispose(): void }): Map<string, number[]> {
+  return tallied(build).shapes;
 }
 
 export class ParamBuilder {
@@ -206,8 +217,8 @@ export class ParamBuilder {
   private add(map: Map<string, tf.Variable>, name: string, shape: number[], data: () => Float32Array, trainable: boolean) {
     if (this.params.has(name) || this.stats.has(name)) throw new Error(`duplicate parameter ${name}`);
     if (tally) {
-      if (tally.names.has(name)) throw new Error(`duplicate parameter ${name}`);
-      tally.names.add(name);
+      if (tally.shapes.has(name)) throw new Error(`duplicate parameter ${name}`);
+      tally.shapes.set(name, [...shape]);
       if (trainable) tally.trainable += size(shape);
       return;
     }

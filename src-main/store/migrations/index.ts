@@ -11,11 +11,12 @@ import m008 from './008-evaluations';
 import m009 from './009-reviews';
 import m010 from './010-run-archive';
 import m011 from './011-generation-bin';
+import m012 from './012-run-backend';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011];
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
 
 for (let i = 0; i < migrations.length; i++) {
   if (migrations[i]!.version !== i + 1) {

@@ -1,7 +1,7 @@
 // What the whole window shares: the studio's info (backend, open project, credits)
 // and which pipeline step is on screen. The step follows the URL hash so a reload
 // (or a link in the docs) lands on the same screen.
-import type { OpOutput, ProjectSummaryT } from '../../../src-preload/contract';
+import type { OpOutput, ProjectSummaryT, StudioBackendT } from '../../../src-preload/contract';
 import { api } from '../lib/api';
 
 export type AppInfo = OpOutput<'app:info'>;
@@ -45,6 +45,11 @@ export class Studio {
   async refresh(): Promise<void> {
     this.info = await api.app.info();
     this.unreachable = null;
+  }
+
+  /** The compute backend was changed (the Train view's switch): what runs now. */
+  backendChanged(backend: StudioBackendT): void {
+    if (this.info) this.info = { ...this.info, backend };
   }
 
   /** A project was just created or opened: show it without waiting for another round trip. */

@@ -39,6 +39,7 @@ const OUTSIDE = new Set<OpName>([
   'bundles:inspect',
   'bundles:open',
   'models:exportWeb',
+  'backend:choose', // the workstation's backend, for every studio and test on it (and a start of WebGPU or the cpu backend)
 ]);
 
 let root: string;

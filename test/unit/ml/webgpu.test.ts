@@ -5,6 +5,19 @@
 // the EMA generator's samples agree. Every read-back on these paths is asynchronous (Dawn in Node
 // has no synchronous one), so a synchronous read left anywhere fails here.
 //
+// Layer by layer (test/unit/ml/layer-cases.ts): every distinct layer of every network the studio
+// trains — dcgan, cgan and vae at 32 and 64 px, small (width 32) and medium (width 64), each
+// generator upsampling and discriminator norm, latent sizes from the recipe — is built alone at its
+// real shape (batch 1; 2 for the norms and the nearest-upsampling convolution, where the batch
+// matters) and run on WebGPU and on WebAssembly: the forward pass and the gradients with respect to
+// the input and to each weight agree within LAYER_TOLERANCE of each tensor's largest value (lavapipe
+// differs by at most 5e-6); each D conv that takes the R1 penalty is also checked through its
+// double backprop (∇ₓ, and that gradient's own gradient w.r.t. the filter). Every comparison is
+// shown able to fail: moving one input value, one weight and one upstream gradient value by 1
+// puts WebAssembly's answer outside the tolerance. The whole sweep (126 layers) takes about 15–20 s
+// on lavapipe, so all of it runs here; nothing of it is left to test/slow/. The losses are held to
+// the CPU by the training runs below.
+//
 // Where there is no GPU, Mesa's lavapipe (a software Vulkan device, installed by .ci/run) is the
 // adapter: slow, so small networks and batches; it tests correctness, never speed. Without any
 // adapter and without lavapipe installed the file is skipped, saying why.
@@ -15,6 +28,7 @@ import { DIFF_AUGMENT_ALL } from '../../../src-main/ml/diffaugment.js';
 import type { NamedArray } from '../../../src-main/ml/models/dcgan.js';
 import { BatchSampler, createSession, defaultTrainConfig, train, trainOnBatch, type Dataset, type TrainConfig } from '../../../src-main/ml/train.js';
 import { twoColours } from '../../fixtures/two-colours.js';
+import { caseName, layerCases, outputNames, relativeError, runLayer } from './layer-cases.js';
 
 const ICD_DIR = '/usr/share/vulkan/icd.d';
 const lavapipeInstalled = existsSync(ICD_DIR) && readdirSync(ICD_DIR).some((f) => f.startsWith('lvp_icd'));
@@ -81,6 +95,10 @@ function maxDifference(a: readonly NamedArray[], b: readonly NamedArray[]): numb
   });
   return max;
 }
+
+/** Largest difference allowed between WebGPU's and WebAssembly's answers for one layer, relative to the tensor's largest value. */
+const LAYER_TOLERANCE = 1e-4;
+const layers = layerCases();
 
 const cases: [TrainConfig['family'], 32 | 64][] = [
   ['dcgan', 32],
@@ -187,5 +205,33 @@ describe('WebGPU', () => {
       gpu.pixels.forEach((v, i) => (max = Math.max(max, Math.abs(v - cpu.pixels[i]!))));
       expect(max).toBeLessThan(1e-3);
     }, 240_000);
+  });
+
+  describe('each layer at its real shape agrees with WebAssembly: forward, the input gradient, the weight gradients', () => {
+    it('come from every family, size and preset (a parameter no layer covers is an error in layer-cases.ts)', () => {
+      for (const family of ['dcgan', 'cgan', 'vae'])
+        for (const size of [32, 64])
+          for (const preset of ['small', 'medium']) {
+            const prefix = `${family} ${size}px ${preset}`;
+            expect(layers.filter((c) => c.where.some((w) => w.startsWith(prefix))).length, prefix).toBeGreaterThan(5);
+          }
+      expect(new Set(layers.map((c) => c.kind))).toEqual(new Set(['conv', 'convT', 'resizeConv', 'dense', 'bnTrain', 'bnInfer', 'spectral', 'act', 'r1conv']));
+    });
+
+    it.for(layers.map((layer) => ({ name: caseName(layer), layer })))('$name', { timeout: 60_000 }, async ({ layer }, ctx) => {
+      if (!adapter) ctx.skip(noAdapter);
+      const reference = await runLayer(layer, 'wasm');
+      const wrong = await runLayer(layer, 'wasm', true); // one input value, one weight, one upstream gradient value moved by 1
+      const gpu = await on('webgpu', () => runLayer(layer, 'webgpu'));
+      expect(takeGpuError()).toBeNull();
+      const names = outputNames(layer);
+      expect(gpu).toHaveLength(names.length);
+      names.forEach((name, i) => {
+        const where = `${name} (${layer.where.join('; ')})`;
+        expect(relativeError(gpu[i]!, reference[i]!), where).toBeLessThan(LAYER_TOLERANCE);
+        // The comparison would notice a kernel that got one value wrong.
+        expect(relativeError(gpu[i]!, wrong[i]!), `${where}, one value moved`).toBeGreaterThan(LAYER_TOLERANCE);
+      });
+    });
   });
 });
