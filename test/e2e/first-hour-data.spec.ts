@@ -168,18 +168,20 @@ test('unsaved augmentation edits survive a switch to another tab and to another 
   await tab.click();
   const hflip = page.getByTestId('aug-hflip');
   const output = hflip.locator('xpath=following-sibling::output');
-  await expect(output).toHaveText('50%');
+  // A new project augments nothing (docs/training-recipe.md, trials T1–T2), and says why.
+  await expect(output).toHaveText('0%');
+  await expect(page.getByTestId('aug-default-note')).toContainText('Off for a new project');
   await hflip.focus();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
-  await expect(output).toHaveText('60%');
+  await expect(output).toHaveText('10%');
   await expect(page.getByTestId('aug-unsaved')).toBeVisible();
 
   await page.getByTestId('tab-tags').click();
   await expect(page.getByTestId('tags-panel')).toBeVisible();
   await expect(page.getByTestId('aug-unsaved-dot')).toBeVisible();
   await tab.click();
-  await expect(output).toHaveText('60%');
+  await expect(output).toHaveText('10%');
 
   const nav = page.getByRole('navigation', { name: 'Pipeline' });
   await nav.getByRole('button', { name: 'Train' }).click();
@@ -187,12 +189,12 @@ test('unsaved augmentation edits survive a switch to another tab and to another 
   await nav.getByRole('button', { name: 'Data' }).click();
   await expect(page.getByTestId('aug-unsaved-dot')).toBeVisible();
   await page.getByTestId('tab-augment').click();
-  await expect(output).toHaveText('60%');
+  await expect(output).toHaveText('10%');
   await expect(page.getByTestId('aug-save')).toHaveText('Save policy');
   await expect(page.getByTestId('augment-preview').locator('img').first()).toBeVisible();
   await shot('05-augmentation-kept');
   await page.getByTestId('aug-revert').click();
-  await expect(output).toHaveText('50%');
+  await expect(output).toHaveText('0%');
   await expect(page.getByTestId('aug-unsaved-dot')).toBeHidden();
 });
 

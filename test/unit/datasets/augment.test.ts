@@ -119,6 +119,10 @@ describe('augment', () => {
 });
 
 describe('AugmentationPolicySchema', () => {
+  it("gives a new project no augmentation: the default recipe's trials measured it worse (docs/training-recipe.md)", () => {
+    expect(defaultPolicy).toEqual(identityPolicy);
+  });
+
   it('accepts the built-in policies and rejects out-of-range settings', () => {
     expect(AugmentationPolicySchema.parse(defaultPolicy)).toEqual(defaultPolicy);
     expect(AugmentationPolicySchema.parse(identityPolicy)).toEqual(identityPolicy);
