@@ -30,7 +30,6 @@ export const identityPolicy: AugmentationPolicy = {
  */
 export const defaultPolicy: AugmentationPolicy = identityPolicy;
 
-
 /** `count` augmented copies of an image as PNGs, for the policy editor's live preview. */
 export async function augmentPreview(
   input: Buffer,
