@@ -36,19 +36,11 @@ export function kMeans(rows: readonly Float32Array[], k: number, seed: number, i
     centroids.push(c);
     rows.forEach((r, i) => (nearest[i] = Math.min(nearest[i]!, distance2(r, c))));
   }
-  const assignment = new Int32Array(rows.length);
+  let assignment: Int32Array = new Int32Array(rows.length);
   for (let it = 0; it < iterations; it++) {
-    let moved = 0;
-    rows.forEach((r, i) => {
-      let best = 0;
-      let bestD = Infinity;
-      centroids.forEach((c, j) => {
-        const d = distance2(r, c);
-        if (d < bestD) [best, bestD] = [j, d];
-      });
-      if (assignment[i] !== best || it === 0) moved++;
-      assignment[i] = best;
-    });
+    const next = assign(rows, centroids);
+    const moved = it === 0 || next.some((c, i) => c !== assignment[i]);
+    assignment = next;
     const sums = centroids.map(() => new Float64Array(dim));
     const counts = new Int32Array(k);
     rows.forEach((r, i) => {
@@ -57,7 +49,7 @@ export function kMeans(rows: readonly Float32Array[], k: number, seed: number, i
       counts[assignment[i]!]!++;
     });
     centroids.forEach((c, j) => counts[j]! > 0 && c.set(Float32Array.from(sums[j]!, (v) => v / counts[j]!)));
-    if (moved === 0) break;
+    if (!moved) break;
   }
   return { centroids, assignment };
 }

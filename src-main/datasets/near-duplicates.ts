@@ -2,6 +2,7 @@
 // at most `threshold` bits, joined transitively (single linkage), plus which member of a
 // group to keep by default. Pure and deterministic: same hashes, same groups.
 import { parseHash, popcount32 } from './perceptual-hash';
+import { labF, SRGB_LINEAR } from './quality';
 
 /**
  * Thresholds above this are capped. Two reasons: 1% of unrelated starter images are
@@ -348,9 +349,9 @@ export function readColourPrint(print: string): ColourPrint {
   if (side * side * 3 !== rgb.length) throw new RangeError('A colour print must be square.');
   const lab = new Float32Array(rgb.length);
   for (let i = 0; i < rgb.length; i += 3) {
-    const r = SRGB_TO_LINEAR[rgb[i]!]!;
-    const g = SRGB_TO_LINEAR[rgb[i + 1]!]!;
-    const b = SRGB_TO_LINEAR[rgb[i + 2]!]!;
+    const r = SRGB_LINEAR[rgb[i]!]!;
+    const g = SRGB_LINEAR[rgb[i + 1]!]!;
+    const b = SRGB_LINEAR[rgb[i + 2]!]!;
     const fx = labF((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
     const fy = labF(0.2126 * r + 0.7152 * g + 0.0722 * b);
     const fz = labF((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
@@ -407,12 +408,6 @@ export function sameColours(a: ColourPrint, b: ColourPrint): boolean {
     }
   }
   return colourMismatch(a, b) <= 1;
-}
-
-const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
-
-function labF(t: number): number {
-  return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116;
 }
 
 /**

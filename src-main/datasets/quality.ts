@@ -368,12 +368,18 @@ export function detailPrint(rgb: Uint8Array, width: number, height: number): str
   const out = new Uint8Array(DETAIL_PRINT_SIZE * DETAIL_PRINT_SIZE);
   for (let i = 0; i < out.length; i++) {
     const y = 0.2126 * SRGB_LINEAR[cells[i * 3]!]! + 0.7152 * SRGB_LINEAR[cells[i * 3 + 1]!]! + 0.0722 * SRGB_LINEAR[cells[i * 3 + 2]!]!;
-    out[i] = Math.round((116 * (y > 0.008856 ? Math.cbrt(y) : 7.787 * y + 16 / 116) - 16) * 2.5);
+    out[i] = Math.round((116 * labF(y) - 16) * 2.5);
   }
   return Buffer.from(out).toString('base64');
 }
 
-const SRGB_LINEAR = Float64Array.from({ length: 256 }, (_, v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+/** sRGB byte → linear light, for the CIELAB conversions here and in near-duplicates.ts. */
+export const SRGB_LINEAR = Float64Array.from({ length: 256 }, (_, v) => (v <= 10 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+
+/** CIELAB's f(t): L* = 116·f(Y) − 16, a* and b* from f(X), f(Y), f(Z) (near-duplicates.ts too). */
+export function labF(t: number): number {
+  return t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116;
+}
 
 /** RGB area-averaged to size × size (aspect ignored, like the hash). */
 function areaAverage(rgb: Uint8Array, width: number, height: number, size: number): Uint8Array {

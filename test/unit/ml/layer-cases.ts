@@ -209,8 +209,8 @@ function encoderCases(shapes: Map<string, number[]>, prefix: string, size: Image
   }
 }
 
-/** Deterministic values in [−1, 1) (mulberry32). */
-function rand(n: number, seed: number): Float32Array {
+/** Deterministic values in [−1, 1) (mulberry32); wasm-kernels.test.ts uses them too. */
+export function rand(n: number, seed: number): Float32Array {
   let a = seed >>> 0;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../../src-main/ml/backend.js';
 import { setBackpropInputMode, type BackpropInputMode } from '../../../src-main/ml/wasm-kernels.js';
+import { rand } from './layer-cases.js';
 
 type Pad = 'same' | 'valid';
 interface Case {
@@ -38,19 +39,6 @@ const dcganG: Case[] = [
   { name: 'G up2 8→16, 128→64', x: [2, 16, 16, 64], k: [4, 4], co: 128, s: [2, 2], pad: 'same' },
   { name: 'G up3 16→32, 64→3', x: [2, 32, 32, 3], k: [4, 4], co: 64, s: [2, 2], pad: 'same' },
 ];
-
-function rand(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
